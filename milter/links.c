@@ -1,0 +1,537 @@
+/*
+ * links.c - find resource links in decoded text and HTML and replace them
+ * (see links.h). No MIME, no charsets: the caller hands us ASCII-compatible
+ * bytes and gets the whole new text appended to its buffer.
+ *
+ * The HTML scanner is a small subset of the HTML5 tokenizer: tags, their
+ * attributes (quoted or not), comments, <!...>/<?...> and the raw text of
+ * <script>/<style>. It errs on one side only: it may rewrite something a
+ * browser would not treat as a link (harmless), but it must never miss an
+ * href a browser would follow. That is why end tags are parsed like start
+ * tags and comments close where HTML5 closes them ("-->", "--!>", "<!-->").
+ *
+ * Ownership: nothing kept between calls; scratch buffers are freed before
+ * return. Failure: false (out incomplete) on a full buffer, a failed link_fn
+ * or too many links (ctx->too_many).
+ */
+#include "links.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "caps.h"
+
+/* Scratch for one decoded href value: a URL longer than this cannot be a resource link we sign. */
+#define HREF_SCRATCH_MAX (CAP_URL_BYTES * 4u)
+
+static bool is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_alnum(unsigned char c)
+{
+	return is_alpha(c) || is_digit(c);
+}
+
+/* is_html_space - whitespace as the HTML tokenizer sees it */
+static bool is_html_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* emit_link - ask link_fn for the accept link, counting it against CAP_LINKS */
+static bool emit_link(struct links_ctx *ctx, const struct resource *res, const char *url, size_t len,
+		      struct buf *out)
+{
+	if (ctx->replaced >= CAP_LINKS) {
+		ctx->too_many = true;
+		return false;
+	}
+	if (!ctx->link_fn(ctx->link_ctx, res, url, len, out))
+		return false;
+	ctx->replaced++;
+	return true;
+}
+
+/* ---- plain text ---- */
+
+static bool is_text_url_char(unsigned char c)
+{
+	return c > ' ' && c < 0x7f && c != '<' && c != '>' && c != '"';
+}
+
+/* text_url_start - does a link start at p[i]: "http://" or "https://" after a word boundary? */
+static size_t text_url_start(const char *p, size_t len, size_t i)
+{
+	size_t n;
+
+	if (len - i >= 8 && strncasecmp(p + i, "https://", 8) == 0)
+		n = 8;
+	else if (len - i >= 7 && strncasecmp(p + i, "http://", 7) == 0)
+		n = 7;
+	else
+		return 0;
+	if (i > 0) {
+		unsigned char b = (unsigned char)p[i - 1];
+
+		if (is_alnum(b) || b == '+' || b == '-' || b == '.')
+			return 0;
+	}
+	return n;
+}
+
+/* text_url_end - end of the link starting at i: stop characters, then trailing punctuation off */
+static size_t text_url_end(const char *p, size_t len, size_t i)
+{
+	size_t j = i, open_paren = 0, close_paren = 0, open_sq = 0, close_sq = 0;
+
+	for (; j < len && is_text_url_char((unsigned char)p[j]); j++) {
+		open_paren += p[j] == '(';
+		close_paren += p[j] == ')';
+		open_sq += p[j] == '[';
+		close_sq += p[j] == ']';
+	}
+	while (j > i) {
+		char c = p[j - 1];
+
+		if (strchr(".,;:!?'", c) != NULL) {
+			j--;
+		} else if (c == ')' && close_paren > open_paren) {
+			close_paren--;
+			j--;
+		} else if (c == ']' && close_sq > open_sq) {
+			close_sq--;
+			j--;
+		} else {
+			break;
+		}
+	}
+	return j;
+}
+
+bool links_rewrite_text(struct links_ctx *ctx, const char *text, size_t len, struct buf *out)
+{
+	size_t copied = 0, i = 0;
+
+	while (i < len) {
+		const char *h = memchr(text + i, 'h', len - i), *hh = memchr(text + i, 'H', len - i);
+		const struct resource *res;
+		size_t scheme, end;
+
+		if (h == NULL || (hh != NULL && hh < h))
+			h = hh;
+		if (h == NULL)
+			break;
+		i = (size_t)(h - text);
+		scheme = text_url_start(text, len, i);
+		if (scheme == 0) {
+			i++;
+			continue;
+		}
+		end = text_url_end(text, len, i + scheme);
+		res = resource_match(ctx->resources, text + i, end - i);
+		if (res != NULL) {
+			if (!buf_append(out, text + copied, i - copied) || !emit_link(ctx, res, text + i, end - i, out))
+				return false;
+			copied = end;
+		}
+		i = end > i + scheme ? end : i + scheme;
+	}
+	return buf_append(out, text + copied, len - copied);
+}
+
+/* ---- HTML entities ---- */
+
+struct entity {
+	const char *name;
+	const char *text;
+};
+
+/*
+ * Security: every HTML5 named character reference whose value is ASCII, so
+ * that "https&colon;//teams&period;example&period;org" is seen as the link a
+ * browser follows. Non-ASCII ones are left as written: they cannot form the
+ * scheme or host of a resource, and the path past the prefix does not matter.
+ */
+static const struct entity ascii_entities[] = {
+	{ "Tab", "\t" }, { "NewLine", "\n" }, { "excl", "!" }, { "quot", "\"" }, { "QUOT", "\"" },
+	{ "num", "#" }, { "dollar", "$" }, { "percnt", "%" }, { "amp", "&" }, { "AMP", "&" },
+	{ "apos", "'" }, { "lpar", "(" }, { "rpar", ")" }, { "ast", "*" }, { "midast", "*" },
+	{ "plus", "+" }, { "comma", "," }, { "period", "." }, { "sol", "/" }, { "colon", ":" },
+	{ "semi", ";" }, { "lt", "<" }, { "LT", "<" }, { "equals", "=" }, { "gt", ">" }, { "GT", ">" },
+	{ "quest", "?" }, { "commat", "@" }, { "lsqb", "[" }, { "lbrack", "[" }, { "bsol", "\\" },
+	{ "rsqb", "]" }, { "rbrack", "]" }, { "Hat", "^" }, { "lowbar", "_" }, { "UnderBar", "_" },
+	{ "grave", "`" }, { "DiacriticalGrave", "`" }, { "lcub", "{" }, { "lbrace", "{" },
+	{ "verbar", "|" }, { "vert", "|" }, { "VerticalLine", "|" }, { "rcub", "}" }, { "rbrace", "}" },
+	{ "fjlig", "fj" },
+};
+
+/* Legacy names a browser decodes without ';' (the ASCII ones). */
+static const char *const legacy_entities[] = { "amp", "AMP", "lt", "LT", "gt", "GT", "quot", "QUOT" };
+
+static const char *entity_lookup(const char *name, size_t len)
+{
+	for (size_t k = 0; k < sizeof(ascii_entities) / sizeof(ascii_entities[0]); k++)
+		if (strlen(ascii_entities[k].name) == len && memcmp(ascii_entities[k].name, name, len) == 0)
+			return ascii_entities[k].text;
+	return NULL;
+}
+
+static bool is_legacy_entity(const char *name, size_t len)
+{
+	for (size_t k = 0; k < sizeof(legacy_entities) / sizeof(legacy_entities[0]); k++)
+		if (strlen(legacy_entities[k]) == len && memcmp(legacy_entities[k], name, len) == 0)
+			return true;
+	return false;
+}
+
+/* put_utf8 - a code point as UTF-8 (invalid ones as U+FFFD, as browsers do) */
+static bool put_utf8(struct buf *out, unsigned long cp)
+{
+	char u[4];
+
+	if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		cp = 0xFFFD;
+	if (cp < 0x80)
+		return buf_putc(out, (char)cp);
+	if (cp < 0x800) {
+		u[0] = (char)(0xC0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3F));
+		return buf_append(out, u, 2);
+	}
+	if (cp < 0x10000) {
+		u[0] = (char)(0xE0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[2] = (char)(0x80 | (cp & 0x3F));
+		return buf_append(out, u, 3);
+	}
+	u[0] = (char)(0xF0 | (cp >> 18));
+	u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	u[3] = (char)(0x80 | (cp & 0x3F));
+	return buf_append(out, u, 4);
+}
+
+static int hex_value(unsigned char c)
+{
+	if (is_digit(c))
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* numeric_entity - "&#NN;" / "&#xHH;" at p (after "&#"); returns bytes used after '&', 0 if none */
+static size_t numeric_entity(const char *p, size_t len, struct buf *out, bool *ok)
+{
+	size_t i = 0, digits = 0;
+	unsigned long cp = 0;
+	bool hex = false;
+
+	if (i < len && (p[i] == 'x' || p[i] == 'X')) {
+		hex = true;
+		i++;
+	}
+	for (; i < len; i++, digits++) {
+		int v = hex ? hex_value((unsigned char)p[i]) : (is_digit((unsigned char)p[i]) ? p[i] - '0' : -1);
+
+		if (v < 0)
+			break;
+		if (cp <= 0x10FFFF)
+			cp = cp * (hex ? 16 : 10) + (unsigned long)v;
+	}
+	if (digits == 0)
+		return 0;
+	if (i < len && p[i] == ';')
+		i++;
+	*ok = put_utf8(out, cp);
+	return i + 1;	/* the '#' */
+}
+
+/* named_entity - "&name;" at p (after '&'); returns bytes used after '&', 0 if not decoded */
+static size_t named_entity(const char *p, size_t len, struct buf *out, bool *ok)
+{
+	size_t n = 0;
+	const char *text;
+
+	while (n < len && n < 32 && is_alnum((unsigned char)p[n]))
+		n++;
+	if (n == 0)
+		return 0;
+	if (n < len && p[n] == ';') {
+		text = entity_lookup(p, n);
+		if (text == NULL)
+			return 0;
+		*ok = buf_puts(out, text);
+		return n + 1;
+	}
+	/* In an attribute, a legacy name followed by '=' stays literal (HTML5 8.2.4.72). */
+	if (!is_legacy_entity(p, n) || (n < len && p[n] == '='))
+		return 0;
+	*ok = buf_puts(out, entity_lookup(p, n));
+	return n;
+}
+
+/* decode_href - entity-decode an attribute value and clean it as a browser's URL parser does */
+static bool decode_href(const char *v, size_t len, struct buf *out)
+{
+	struct buf tmp;
+	size_t i = 0, a, b;
+	bool ok = true;
+
+	buf_init(&tmp, HREF_SCRATCH_MAX);
+	while (i < len && ok) {
+		size_t used = 0;
+
+		if (v[i] == '&' && i + 1 < len) {
+			if (v[i + 1] == '#')
+				used = numeric_entity(v + i + 2, len - i - 2, &tmp, &ok);
+			else
+				used = named_entity(v + i + 1, len - i - 1, &tmp, &ok);
+		}
+		if (used > 0)
+			i += used + 1;
+		else
+			ok = buf_putc(&tmp, v[i++]);
+	}
+	/* Security: browsers drop tabs and newlines anywhere in a URL and trim C0 and spaces at both ends. */
+	a = 0;
+	b = tmp.len;
+	while (ok && a < b && (unsigned char)tmp.data[a] <= ' ')
+		a++;
+	while (ok && b > a && (unsigned char)tmp.data[b - 1] <= ' ')
+		b--;
+	for (size_t k = a; ok && k < b; k++)
+		if (tmp.data[k] != '\t' && tmp.data[k] != '\n' && tmp.data[k] != '\r')
+			ok = buf_putc(out, tmp.data[k]);
+	buf_release(&tmp);
+	return ok;
+}
+
+/* ---- HTML tags ---- */
+
+struct html_scan {
+	struct links_ctx *ctx;
+	const char *p;
+	size_t len;
+	size_t copied;		/* p[0..copied) is already in out */
+	struct buf *out;
+};
+
+/* put_attr_escaped - the accept link inside an attribute value quoted with q */
+static bool put_attr_escaped(struct buf *out, const char *s, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		bool ok;
+
+		switch (s[k]) {
+		case '&': ok = buf_puts(out, "&amp;"); break;
+		case '"': ok = buf_puts(out, "&quot;"); break;
+		case '\'': ok = buf_puts(out, "&#39;"); break;
+		case '<': ok = buf_puts(out, "&lt;"); break;
+		case '>': ok = buf_puts(out, "&gt;"); break;
+		default: ok = buf_putc(out, s[k]); break;
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * href_replace - the value of one href attribute: name at [ns..), value at
+ * [vs, ve), quote char q (0 if unquoted), token ends at te. Replaces the whole
+ * value when the decoded URL is a resource link.
+ */
+static bool href_replace(struct html_scan *s, size_t ns, size_t vs, size_t ve, char q, size_t te)
+{
+	struct buf url, link;
+	const struct resource *res;
+	bool ok;
+
+	buf_init(&url, HREF_SCRATCH_MAX);
+	if (!decode_href(s->p + vs, ve - vs, &url)) {
+		buf_release(&url);
+		/* Too long to be a URL we would sign: leave it. */
+		return true;
+	}
+	res = url.len > 0 ? resource_match(s->ctx->resources, url.data, url.len) : NULL;
+	if (res == NULL) {
+		buf_release(&url);
+		return true;
+	}
+	buf_init(&link, CAP_TOKEN_BYTES + CAP_URL_BYTES);
+	ok = emit_link(s->ctx, res, url.data, url.len, &link);
+	/* Everything up to the attribute name, a line break if asked, the name and '=' as written. */
+	ok = ok && buf_append(s->out, s->p + s->copied, ns - s->copied);
+	ok = ok && (!s->ctx->break_lines || buf_puts(s->out, "\r\n"));
+	ok = ok && buf_append(s->out, s->p + ns, (q != 0 ? vs - 1 : vs) - ns);
+	if (q == 0)
+		q = '"';
+	ok = ok && buf_putc(s->out, q) && put_attr_escaped(s->out, link.data, link.len) && buf_putc(s->out, q);
+	s->copied = te;
+	buf_release(&url);
+	buf_release(&link);
+	return ok;
+}
+
+/*
+ * scan_attrs - the attributes of a tag from i (just past the tag name) to
+ * the '>' (HTML5 "before attribute name" and following states). Returns the
+ * index just past the tag, or len when the tag never closes.
+ */
+static bool scan_attrs(struct html_scan *s, size_t i, size_t *end)
+{
+	const char *p = s->p;
+	size_t len = s->len;
+
+	for (;;) {
+		size_t ns, ne, vs, ve, te;
+		char q = 0;
+
+		while (i < len && (is_html_space((unsigned char)p[i]) || p[i] == '/'))
+			i++;
+		if (i >= len || p[i] == '>')
+			break;
+		ns = i++;	/* a first '=' belongs to the name */
+		while (i < len && !is_html_space((unsigned char)p[i]) && p[i] != '/' && p[i] != '>' && p[i] != '=')
+			i++;
+		ne = i;
+		while (i < len && is_html_space((unsigned char)p[i]))
+			i++;
+		if (i >= len || p[i] != '=')
+			continue;
+		i++;
+		while (i < len && is_html_space((unsigned char)p[i]))
+			i++;
+		if (i < len && (p[i] == '"' || p[i] == '\'')) {
+			const char *close;
+
+			q = p[i++];
+			vs = i;
+			close = memchr(p + i, q, len - i);
+			ve = close ? (size_t)(close - p) : len;
+			te = close ? ve + 1 : len;
+		} else {
+			vs = i;
+			while (i < len && !is_html_space((unsigned char)p[i]) && p[i] != '>')
+				i++;
+			ve = te = i;
+		}
+		i = te;
+		if (ne - ns == 4 && strncasecmp(p + ns, "href", 4) == 0 && !href_replace(s, ns, vs, ve, q, te))
+			return false;
+	}
+	*end = i < len ? i + 1 : len;
+	return true;
+}
+
+/* find_ci - first case-insensitive occurrence of needle in p[from..len), or len */
+static size_t find_ci(const char *p, size_t len, size_t from, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (size_t i = from; i + n <= len; i++)
+		if (strncasecmp(p + i, needle, n) == 0)
+			return i;
+	return len;
+}
+
+/* raw_text_end - where the raw text of <script>/<style> ends: at "</name" + space, '/' or '>' */
+static size_t raw_text_end(const char *p, size_t len, size_t from, const char *close)
+{
+	size_t n = strlen(close);
+
+	for (;;) {
+		size_t at = find_ci(p, len, from, close);
+
+		if (at >= len)
+			return len;
+		if (at + n >= len || is_html_space((unsigned char)p[at + n]) || p[at + n] == '/' || p[at + n] == '>')
+			return at;
+		from = at + 1;
+	}
+}
+
+/* comment_end - just past a comment starting at i ("<!--"), as HTML5 closes it */
+static size_t comment_end(const char *p, size_t len, size_t i)
+{
+	size_t j = i + 4;
+
+	if (j < len && p[j] == '>')
+		return j + 1;
+	if (j + 1 < len && p[j] == '-' && p[j + 1] == '>')
+		return j + 2;
+	for (; j + 2 < len; j++) {
+		if (p[j] != '-' || p[j + 1] != '-')
+			continue;
+		if (p[j + 2] == '>')
+			return j + 3;
+		if (p[j + 2] == '!' && j + 3 < len && p[j + 3] == '>')
+			return j + 4;
+	}
+	return len;
+}
+
+/* scan_tag - a tag at i ('<' then a letter, or "</" then a letter); returns the index after it */
+static bool scan_tag(struct html_scan *s, size_t i, size_t *next)
+{
+	const char *p = s->p;
+	size_t len = s->len, ns, ne, end;
+	bool closing = p[i + 1] == '/';
+
+	ns = i + (closing ? 2 : 1);
+	ne = ns;
+	while (ne < len && !is_html_space((unsigned char)p[ne]) && p[ne] != '/' && p[ne] != '>')
+		ne++;
+	if (!scan_attrs(s, ne, &end))
+		return false;
+	if (!closing && ne - ns == 6 && strncasecmp(p + ns, "script", 6) == 0)
+		end = raw_text_end(p, len, end, "</script");
+	else if (!closing && ne - ns == 5 && strncasecmp(p + ns, "style", 5) == 0)
+		end = raw_text_end(p, len, end, "</style");
+	*next = end;
+	return true;
+}
+
+bool links_rewrite_html(struct links_ctx *ctx, const char *text, size_t len, struct buf *out)
+{
+	struct html_scan s = { .ctx = ctx, .p = text, .len = len, .copied = 0, .out = out };
+	size_t i = 0;
+
+	while (i < len) {
+		const char *lt = memchr(text + i, '<', len - i);
+		size_t j;
+
+		if (lt == NULL)
+			break;
+		i = (size_t)(lt - text);
+		if (len - i >= 4 && memcmp(text + i, "<!--", 4) == 0) {
+			i = comment_end(text, len, i);
+		} else if (i + 1 < len && is_alpha((unsigned char)text[i + 1])) {
+			if (!scan_tag(&s, i, &j))
+				return false;
+			i = j;
+		} else if (i + 2 < len && text[i + 1] == '/' && is_alpha((unsigned char)text[i + 2])) {
+			if (!scan_tag(&s, i, &j))
+				return false;
+			i = j;
+		} else if (i + 1 < len && (text[i + 1] == '!' || text[i + 1] == '?' || text[i + 1] == '/')) {
+			/* <!DOCTYPE>, <?...>, "</ x": bogus comments that end at the first '>' */
+			const char *gt = memchr(text + i, '>', len - i);
+
+			i = gt ? (size_t)(gt - text) + 1 : len;
+		} else {
+			i++;
+		}
+	}
+	return buf_append(out, text + s.copied, len - s.copied);
+}

@@ -1,0 +1,123 @@
+/*
+ * guestlink-milter - turns staff invitation mails into signed accept links.
+ *
+ *   guestlink-milter [-c FILE] [-f] [-n]
+ *     -c FILE  config (default /etc/guestlink/guestlink.conf)
+ *     -f       stay in the foreground, log to stderr
+ *     -n       check the config and the signing key, print "configuration OK"
+ *
+ * Start-up order (Postfix single_server, OpenSMTPD): config, key, socket,
+ * then drop privileges, then libmilter's threads.
+ */
+#include <errno.h>
+#include <libmilter/mfapi.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "config.h"
+#include "keys.h"
+#include "log.h"
+#include "milter.h"
+#include "privs.h"
+#include "rewrite.h"
+
+static void usage(void)
+{
+	fputs("usage: guestlink-milter [-c FILE] [-f] [-n]\n", stderr);
+	exit(2);
+}
+
+/* socket_path - the file of a unix: or local: socket spec, or NULL */
+static const char *socket_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	return NULL;
+}
+
+/* hand_socket - let the milter user own the socket; Postfix reaches it through the group */
+static void hand_socket(const struct config *cfg)
+{
+	const char *path = socket_path(cfg->socket);
+	char err[CAP_ERRMSG];
+	uid_t uid;
+	gid_t gid;
+
+	if (path == NULL)
+		return;
+	if (chmod(path, 0660) != 0)
+		log_warn_errno("event=socket_chmod path=%s", path);
+	if (geteuid() == 0 && cfg->milter_user[0] != '\0') {
+		if (!privs_lookup(cfg->milter_user, &uid, &gid, err, sizeof(err)))
+			log_fatal("event=config error=\"%s\"", err);
+		if (chown(path, uid, gid) != 0)
+			log_warn_errno("event=socket_chown path=%s", path);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *cfg_path = "/etc/guestlink/guestlink.conf";
+	bool foreground = false, check = false;
+	struct signing_key key;
+	struct config cfg;
+	char err[CAP_ERRMSG];
+	int opt, rc;
+
+	while ((opt = getopt(argc, argv, "c:fnh")) != -1) {
+		switch (opt) {
+		case 'c': cfg_path = optarg; break;
+		case 'f': foreground = true; break;
+		case 'n': check = true; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (sodium_init() < 0) {
+		fputs("guestlink-milter: libsodium failed to initialise\n", stderr);
+		return 1;
+	}
+	if (!config_load(cfg_path, &cfg, err, sizeof(err)) ||
+	    !config_require(&cfg, CONFIG_NEED_MILTER, err, sizeof(err)) ||
+	    !keys_load_signing(cfg.signing_key, &key, err, sizeof(err))) {
+		fprintf(stderr, "guestlink-milter: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		puts("configuration OK");
+		keys_free_signing(&key);
+		config_free(&cfg);
+		return 0;
+	}
+	log_open("guestlink-milter", foreground ? LOG_SINK_STDERR : LOG_SINK_SYSLOG, LOG_LEVEL_INFO);
+	rewrite_init();		/* GMime: once, before threads */
+	signal(SIGPIPE, SIG_IGN);
+	if (milter_setup(&cfg, &key) != MI_SUCCESS)
+		log_fatal("event=start error=\"cannot register with libmilter (socket %s)\"", cfg.socket);
+	umask(007);
+	if (smfi_opensocket(true) != MI_SUCCESS)
+		log_fatal("event=start error=\"cannot open socket %s\"", cfg.socket);
+	hand_socket(&cfg);
+	if (!privs_drop(cfg.milter_user, "milter", err, sizeof(err)))
+		log_fatal("event=start error=\"%s\"", err);
+	if (!foreground && !privs_daemonize())
+		log_fatal_errno("event=start error=\"cannot become a daemon\"");
+	log_info("event=start socket=%s resources=%zu trigger=%s", cfg.socket, cfg.resources.n,
+		 cfg.trigger == TRIGGER_TAG ? "tag" : "link");
+	rc = smfi_main();
+	log_info("event=stop status=%d", rc);
+	rewrite_shutdown();
+	keys_free_signing(&key);
+	config_free(&cfg);
+	return rc == MI_SUCCESS ? 0 : 1;
+}

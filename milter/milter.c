@@ -1,0 +1,356 @@
+/*
+ * milter.c - libmilter callbacks (see milter.h). Each is a few lines: collect
+ * what the SMTP session says, and at end of message hand it all to
+ * invite_process() and apply its verdict.
+ *
+ * Failure: any callback that cannot keep what it needs for an invitation
+ * (memory) answers a temporary failure for that message: never an
+ * unrewritten invitation, never a lost mail. Ordinary mail is accepted as
+ * early as it is known to be ordinary, so it costs almost nothing.
+ */
+#include "milter.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "addr.h"
+#include "caps.h"
+#include "invite.h"
+#include "log.h"
+#include "policy.h"
+
+static const struct config *g_cfg;
+static const struct signing_key *g_key;
+
+struct msg {
+	char queue_id[64];
+	char sender[ADDR_BUF];
+	char *auth;			/* {auth_authen} at MAIL FROM */
+	enum staff_reason staff;
+	char **guests;			/* normalized, distinct, outside internal_domains */
+	size_t n_guests;
+	size_t n_rcpts;
+	char *subject;			/* the first Subject value */
+	size_t header_count;
+	struct buf headers;		/* MIME-relevant top-level headers, "Name: value\r\n" */
+	struct buf body;
+	bool too_big;
+};
+
+struct conn {
+	bool trusted;			/* client address in trusted_networks */
+	bool local;			/* non-SMTP submission (sendmail) */
+	struct msg *msg;
+};
+
+static struct msg *msg_free(struct msg *m)
+{
+	if (m == NULL)
+		return NULL;
+	for (size_t i = 0; i < m->n_guests; i++)
+		free(m->guests[i]);
+	free(m->guests);
+	free(m->auth);
+	free(m->subject);
+	buf_release(&m->headers);
+	buf_release(&m->body);
+	free(m);
+	return NULL;
+}
+
+static struct conn *conn_get(SMFICTX *ctx)
+{
+	return smfi_getpriv(ctx);
+}
+
+/* queue_id - the queue id for log lines ("NOQUEUE" before Postfix assigns one) */
+static const char *queue_id(SMFICTX *ctx, struct msg *m)
+{
+	const char *id;
+
+	if (m->queue_id[0] == '\0' && (id = smfi_getsymval(ctx, "i")) != NULL)
+		snprintf(m->queue_id, sizeof(m->queue_id), "%s", id);
+	return m->queue_id[0] ? m->queue_id : "NOQUEUE";
+}
+
+static sfsistat tempfail(SMFICTX *ctx, const char *why)
+{
+	struct conn *c = conn_get(ctx);
+
+	log_error("event=tempfail queue_id=%s reason=%s", c && c->msg ? queue_id(ctx, c->msg) : "NOQUEUE", why);
+	smfi_setreply(ctx, "451", "4.7.1", "The invitation could not be processed right now; try again later.");
+	return SMFIS_TEMPFAIL;
+}
+
+static sfsistat on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return tempfail(ctx, "out_of_memory");
+	/* Postfix's cleanup presents mail from the sendmail command as a
+	 * connection from "localhost" without a socket address. */
+	c->local = hostaddr == NULL && hostname != NULL && strcmp(hostname, "localhost") == 0;
+	c->trusted = hostaddr != NULL && cidr_list_match_sa(&g_cfg->trusted_networks, hostaddr);
+	smfi_setpriv(ctx, c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = conn_get(ctx);
+	struct msg *m;
+	const char *auth;
+
+	if (c == NULL)
+		return SMFIS_ACCEPT;
+	c->msg = msg_free(c->msg);
+	auth = smfi_getsymval(ctx, "{auth_authen}");
+	if (policy_staff(auth, c->trusted, c->local) == STAFF_NO)
+		return SMFIS_ACCEPT;	/* not staff: never an invitation */
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return tempfail(ctx, "out_of_memory");
+	buf_init(&m->headers, CAP_HEADER_BYTES);
+	buf_init(&m->body, (size_t)g_cfg->max_message_size);
+	m->staff = policy_staff(auth, c->trusted, c->local);
+	if (auth != NULL && (m->auth = strdup(auth)) == NULL) {
+		msg_free(m);
+		return tempfail(ctx, "out_of_memory");
+	}
+	if (argv[0] == NULL || !addr_normalize(argv[0], strlen(argv[0]), m->sender))
+		m->sender[0] = '\0';
+	c->msg = m;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = conn_get(ctx);
+	struct msg *m = c ? c->msg : NULL;
+	char addr[ADDR_BUF];
+	char **guests;
+
+	if (m == NULL || argv[0] == NULL)
+		return SMFIS_CONTINUE;
+	m->n_rcpts++;
+	if (!addr_normalize(argv[0], strlen(argv[0]), addr) || config_is_internal(g_cfg, addr))
+		return SMFIS_CONTINUE;
+	for (size_t i = 0; i < m->n_guests; i++)
+		if (strcmp(m->guests[i], addr) == 0)
+			return SMFIS_CONTINUE;
+	if (m->n_guests >= CAP_RECIPIENTS)
+		return SMFIS_CONTINUE;	/* far over max_recipients anyway; the count says so */
+	guests = realloc(m->guests, (m->n_guests + 1) * sizeof(*guests));
+	if (guests == NULL)
+		return tempfail(ctx, "out_of_memory");
+	m->guests = guests;
+	if ((m->guests[m->n_guests] = strdup(addr)) == NULL)
+		return tempfail(ctx, "out_of_memory");
+	m->n_guests++;
+	return SMFIS_CONTINUE;
+}
+
+/* mime_header - does the rewriter need this top-level header to read the structure? */
+static bool mime_header(const char *name)
+{
+	return strcasecmp(name, "Content-Type") == 0 || strcasecmp(name, "Content-Transfer-Encoding") == 0 ||
+	       strcasecmp(name, "MIME-Version") == 0 || strcasecmp(name, "Content-Disposition") == 0;
+}
+
+static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn *c = conn_get(ctx);
+	struct msg *m = c ? c->msg : NULL;
+
+	if (m == NULL)
+		return SMFIS_CONTINUE;
+	if (++m->header_count > CAP_HEADER_COUNT) {
+		/* Too many to be ordinary: decide on what we have; never loses mail. */
+		return SMFIS_CONTINUE;
+	}
+	if (strcasecmp(name, "Subject") == 0 && m->subject == NULL && (m->subject = strdup(value)) == NULL)
+		return tempfail(ctx, "out_of_memory");
+	if (mime_header(name) &&
+	    !(buf_puts(&m->headers, name) && buf_puts(&m->headers, ": ") && buf_puts(&m->headers, value) &&
+	      buf_puts(&m->headers, "\r\n")))
+		m->too_big = true;
+	return SMFIS_CONTINUE;
+}
+
+static struct policy_msg policy_of(const struct msg *m)
+{
+	struct policy_msg pm = { .staff = m->staff, .n_guests = m->n_guests, .too_big = m->too_big };
+
+	pm.tagged = invite_tagged(g_cfg, m->subject);
+	return pm;
+}
+
+static sfsistat on_eoh(SMFICTX *ctx)
+{
+	struct conn *c = conn_get(ctx);
+	struct policy_msg pm;
+
+	if (c == NULL || c->msg == NULL)
+		return SMFIS_ACCEPT;
+	pm = policy_of(c->msg);
+	if (!policy_wants_body(g_cfg, &pm)) {
+		c->msg = msg_free(c->msg);
+		return SMFIS_ACCEPT;
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct conn *c = conn_get(ctx);
+	struct msg *m = c ? c->msg : NULL;
+
+	if (m == NULL || m->too_big)
+		return SMFIS_CONTINUE;
+	if (!buf_append(&m->body, chunk, len)) {
+		m->too_big = true;
+		buf_release(&m->body);
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* apply_changes - hand the rewritten body, subject and header to Postfix */
+static bool apply_changes(SMFICTX *ctx, const struct invite_result *res)
+{
+	if (res->body.len > INT_MAX ||
+	    smfi_replacebody(ctx, (unsigned char *)res->body.data, (int)res->body.len) != MI_SUCCESS)
+		return false;
+	if (res->subject_changed && smfi_chgheader(ctx, "Subject", 1, res->subject.data) != MI_SUCCESS)
+		return false;
+	char id[sizeof(res->id_hex)];
+
+	memcpy(id, res->id_hex, sizeof(id));
+	return smfi_addheader(ctx, "X-Guestlink-Invitation", id) == MI_SUCCESS;
+}
+
+static sfsistat answer(SMFICTX *ctx, struct msg *m, const struct invite_result *res)
+{
+	struct policy_reply r;
+	char text[CAP_ERRMSG], rcode[4], xcode[8];
+
+	switch (res->verdict) {
+	case VERDICT_PASS:
+		return SMFIS_ACCEPT;
+	case VERDICT_REWRITE:
+		if (!apply_changes(ctx, res))
+			return tempfail(ctx, "milter_change_failed");
+		log_info("event=invitation queue_id=%s invitation=%s inviter=%s staff=%s guests=%zu links=%zu "
+			 "resources=\"%s\"", queue_id(ctx, m), res->id_hex, m->sender[0] ? m->sender : "<>",
+			 policy_staff_word(m->staff), m->n_guests, res->stats.links,
+			 res->resources.data ? res->resources.data : "");
+		return SMFIS_CONTINUE;
+	default:
+		policy_reply(g_cfg, res->verdict, text, sizeof(text), &r);
+		log_info("event=refused queue_id=%s inviter=%s verdict=%s rewrite=%s guests=%zu", queue_id(ctx, m),
+			 m->sender[0] ? m->sender : "<>", policy_verdict_word(res->verdict),
+			 rewrite_result_word(res->rewrite), m->n_guests);
+		snprintf(rcode, sizeof(rcode), "%s", r.rcode);
+		snprintf(xcode, sizeof(xcode), "%s", r.xcode);
+		smfi_setreply(ctx, rcode, xcode, text);
+		return r.rcode[0] == '4' ? SMFIS_TEMPFAIL : SMFIS_REJECT;
+	}
+}
+
+static sfsistat on_eom(SMFICTX *ctx)
+{
+	struct conn *c = conn_get(ctx);
+	struct msg *m = c ? c->msg : NULL;
+	struct invite_request req;
+	struct invite_result res;
+	sfsistat rc;
+
+	if (m == NULL)
+		return SMFIS_ACCEPT;
+	memset(&req, 0, sizeof(req));
+	req.cfg = g_cfg;
+	req.key = g_key;
+	req.staff = m->staff;
+	req.sender = m->sender;
+	req.guests = (const char *const *)m->guests;
+	req.n_guests = m->n_guests;
+	req.subject = m->subject;
+	req.headers = m->headers.data ? m->headers.data : "";
+	req.headers_len = m->headers.len;
+	req.body = m->body.data ? m->body.data : "";
+	req.body_len = m->body.len;
+	req.too_big = m->too_big;
+	req.now = (uint64_t)time(NULL);
+	invite_result_init(&res);
+	invite_process(&req, &res);
+	rc = answer(ctx, m, &res);
+	invite_result_free(&res);
+	c->msg = msg_free(c->msg);
+	return rc;
+}
+
+static sfsistat on_abort(SMFICTX *ctx)
+{
+	struct conn *c = conn_get(ctx);
+
+	if (c != NULL)
+		c->msg = msg_free(c->msg);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat on_close(SMFICTX *ctx)
+{
+	struct conn *c = conn_get(ctx);
+
+	if (c != NULL) {
+		msg_free(c->msg);
+		free(c);
+		smfi_setpriv(ctx, NULL);
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+			     unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
+			     unsigned long *pf3)
+{
+	(void)ctx;
+	(void)f2;
+	(void)f3;
+	/* We change the body and headers; we need no HELO, DATA or unknown-command events. */
+	*pf0 = f0 & (SMFIF_CHGBODY | SMFIF_CHGHDRS | SMFIF_ADDHDRS);
+	*pf1 = f1 & (SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN);
+	*pf2 = 0;
+	*pf3 = 0;
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc milter_desc = {
+	.xxfi_name = "guestlink",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_CHGBODY | SMFIF_CHGHDRS | SMFIF_ADDHDRS,
+	.xxfi_connect = on_connect,
+	.xxfi_envfrom = on_envfrom,
+	.xxfi_envrcpt = on_envrcpt,
+	.xxfi_header = on_header,
+	.xxfi_eoh = on_eoh,
+	.xxfi_body = on_body,
+	.xxfi_eom = on_eom,
+	.xxfi_abort = on_abort,
+	.xxfi_close = on_close,
+	.xxfi_negotiate = on_negotiate,
+};
+
+int milter_setup(const struct config *cfg, const struct signing_key *key)
+{
+	g_cfg = cfg;
+	g_key = key;
+	if (smfi_setconn((char *)cfg->socket) != MI_SUCCESS)
+		return MI_FAILURE;
+	return smfi_register(milter_desc);
+}

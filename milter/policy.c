@@ -1,0 +1,124 @@
+/*
+ * policy.c - the invitation rules and the replies (see policy.h).
+ *
+ * No allocation, no failure modes: every function is total over its input.
+ */
+#include "policy.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum staff_reason policy_staff(const char *auth_authen, bool addr_trusted, bool local)
+{
+	if (auth_authen != NULL && auth_authen[0] != '\0')
+		return STAFF_AUTH;
+	if (local)
+		return STAFF_LOCAL;
+	if (addr_trusted)
+		return STAFF_NETWORK;
+	return STAFF_NO;
+}
+
+bool policy_wants_body(const struct config *cfg, const struct policy_msg *m)
+{
+	if (m->staff == STAFF_NO || m->n_guests == 0)
+		return false;
+	return m->tagged || cfg->trigger == TRIGGER_LINK;
+}
+
+enum verdict policy_before_rewrite(const struct config *cfg, const struct policy_msg *m)
+{
+	if (!policy_wants_body(cfg, m))
+		return VERDICT_PASS;
+	if (m->too_big)
+		/* An untagged mail in link mode may be ordinary mail: never refuse it for size. */
+		return m->tagged ? VERDICT_REJECT_TOO_BIG : VERDICT_PASS;
+	if (m->tagged && m->n_guests > (size_t)cfg->max_recipients)
+		return VERDICT_REJECT_TOO_MANY;
+	return VERDICT_REWRITE;
+}
+
+enum verdict policy_after_rewrite(const struct config *cfg, const struct policy_msg *m, enum rewrite_result r)
+{
+	if (!policy_wants_body(cfg, m))
+		return VERDICT_PASS;
+	switch (r) {
+	case REWRITE_CHANGED:
+		/* link mode: links found make it an invitation, so the guest cap holds too */
+		return m->n_guests > (size_t)cfg->max_recipients ? VERDICT_REJECT_TOO_MANY : VERDICT_REWRITE;
+	case REWRITE_UNCHANGED:
+		return m->tagged ? VERDICT_REJECT_NO_LINK : VERDICT_PASS;
+	case REWRITE_SIGNED:
+		return m->tagged ? VERDICT_REJECT_SIGNED : VERDICT_PASS;
+	case REWRITE_MALFORMED:
+	case REWRITE_ERROR:
+		/* Security: never send an invitation unrewritten; the client keeps it. */
+		return VERDICT_TEMPFAIL;
+	}
+	return VERDICT_TEMPFAIL;
+}
+
+void policy_reply(const struct config *cfg, enum verdict v, char *text, size_t textsz, struct policy_reply *out)
+{
+	const char *first = cfg->resources.n ? cfg->resources.items[0].text : "https://...";
+
+	out->rcode = NULL;
+	out->xcode = NULL;
+	out->text = text;
+	text[0] = '\0';
+	switch (v) {
+	case VERDICT_PASS:
+	case VERDICT_REWRITE:
+		return;
+	case VERDICT_REJECT_NO_LINK:
+		out->rcode = "550";
+		out->xcode = "5.7.1";
+		snprintf(text, textsz,
+			 "This mail is marked as an invitation (%s in the subject) but has no link to a shared "
+			 "resource. Add the link of what you share (it starts with %s%s), or remove %s from the subject.",
+			 cfg->subject_tag, first, cfg->resources.n > 1 ? " or another configured address" : "",
+			 cfg->subject_tag);
+		return;
+	case VERDICT_REJECT_SIGNED:
+		out->rcode = "550";
+		out->xcode = "5.7.1";
+		snprintf(text, textsz,
+			 "Invitations cannot be signed or encrypted, because the links in them must be changed. "
+			 "Send it again unsigned and unencrypted.");
+		return;
+	case VERDICT_REJECT_TOO_MANY:
+		out->rcode = "550";
+		out->xcode = "5.5.3";
+		snprintf(text, textsz,
+			 "Too many guests in one invitation (at most %lld outside the organisation). "
+			 "Send it in smaller groups.", cfg->max_recipients);
+		return;
+	case VERDICT_REJECT_TOO_BIG:
+		out->rcode = "552";
+		out->xcode = "5.3.4";
+		snprintf(text, textsz,
+			 "This invitation is too large to process (at most %lld bytes). Share attachments as a link instead.",
+			 cfg->max_message_size);
+		return;
+	case VERDICT_TEMPFAIL:
+		out->rcode = "451";
+		out->xcode = "4.7.1";
+		snprintf(text, textsz, "The invitation could not be processed right now; it was not sent. Try again later.");
+		return;
+	}
+}
+
+const char *policy_verdict_word(enum verdict v)
+{
+	static const char *const words[] = { "pass", "rewrite", "reject_no_link", "reject_signed",
+					     "reject_too_many", "reject_too_big", "tempfail" };
+
+	return (unsigned)v < sizeof(words) / sizeof(words[0]) ? words[v] : "unknown";
+}
+
+const char *policy_staff_word(enum staff_reason s)
+{
+	static const char *const words[] = { "no", "auth", "network", "local" };
+
+	return (unsigned)s < sizeof(words) / sizeof(words[0]) ? words[s] : "unknown";
+}

@@ -1,0 +1,68 @@
+/*
+ * policy.h - when is a mail an invitation, and what do we answer.
+ *
+ * Pure decisions over what the milter collected (no libmilter, no MIME), so
+ * every rule of DESIGN.md "When is a mail an invitation?" is a table test.
+ * The replies (SMTP code, enhanced code, text) live here too, in one table,
+ * so staff see the same words whatever path refused them.
+ */
+#ifndef GUESTLINK_POLICY_H
+#define GUESTLINK_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "rewrite.h"
+
+enum staff_reason {
+	STAFF_NO,		/* not staff: never an invitation */
+	STAFF_AUTH,		/* SMTP AUTH ({auth_authen}) */
+	STAFF_NETWORK,		/* client in trusted_networks */
+	STAFF_LOCAL,		/* local sendmail (non_smtpd_milters) */
+};
+
+enum verdict {
+	VERDICT_PASS,			/* not an invitation: deliver unchanged */
+	VERDICT_REWRITE,		/* an invitation: deliver rewritten */
+	VERDICT_REJECT_NO_LINK,		/* tagged, but no resource link */
+	VERDICT_REJECT_SIGNED,		/* tagged, but signed or encrypted */
+	VERDICT_REJECT_TOO_MANY,	/* more guests than max_recipients */
+	VERDICT_REJECT_TOO_BIG,		/* larger than max_message_size */
+	VERDICT_TEMPFAIL,		/* we failed; the client keeps the mail and retries */
+};
+
+struct policy_msg {
+	enum staff_reason staff;
+	size_t n_guests;	/* distinct envelope recipients outside internal_domains */
+	bool tagged;		/* subject carries the tag */
+	bool too_big;		/* body passed max_message_size */
+};
+
+struct policy_reply {
+	const char *rcode;	/* "550" */
+	const char *xcode;	/* "5.7.1" */
+	const char *text;	/* for a person */
+};
+
+/* policy_staff - is the sender staff, and why? addr_trusted: client address in trusted_networks */
+enum staff_reason policy_staff(const char *auth_authen, bool addr_trusted, bool local);
+
+/* policy_wants_body - after the headers: could this still be an invitation? */
+bool policy_wants_body(const struct config *cfg, const struct policy_msg *m) __attribute__((nonnull));
+
+/* policy_before_rewrite - a verdict that needs no body look (too many, too big), or VERDICT_REWRITE to go on */
+enum verdict policy_before_rewrite(const struct config *cfg, const struct policy_msg *m) __attribute__((nonnull));
+
+/* policy_after_rewrite - the verdict once the rewriter has looked at the body */
+enum verdict policy_after_rewrite(const struct config *cfg, const struct policy_msg *m, enum rewrite_result r)
+	__attribute__((nonnull));
+
+/* policy_reply - the SMTP reply for a refusing verdict (rcode NULL for PASS/REWRITE) */
+void policy_reply(const struct config *cfg, enum verdict v, char *text, size_t textsz, struct policy_reply *out)
+	__attribute__((nonnull));
+
+const char *policy_verdict_word(enum verdict v);
+const char *policy_staff_word(enum staff_reason s);
+
+#endif

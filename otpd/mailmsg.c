@@ -1,0 +1,225 @@
+/*
+ * mailmsg.c - compose the code mail (see mailmsg.h).
+ *
+ * Lines end in CRLF; the bodies are quoted-printable so the code stays a
+ * plain line of eight digits in the raw message, easy to copy and to find.
+ */
+#include "mailmsg.h"
+
+#include <sodium.h>
+#include <string.h>
+#include <time.h>
+
+#include "caps.h"
+#include "text.h"
+
+struct mail_text {
+	const char *subject;	/* %s: org name */
+	const char *intro;	/* %s: inviter */
+	const char *after;	/* %u: minutes */
+	const char *ignore;
+	const char *other;	/* the short note in the other language; %s inviter, %u minutes */
+};
+
+static const struct mail_text texts[LANG_N] = {
+	[LANG_EN] = {
+		"Your code for %s",
+		"Your code to accept the invitation from %s is:",
+		"Type it on the page where you asked for it. It is valid for %u minutes and works once.",
+		"If you did not ask for a code, you can ignore this mail.",
+		"(English) Your code to accept the invitation from %s is the 8-digit number above. "
+		"It is valid for %u minutes.",
+	},
+	[LANG_NL] = {
+		"Je code voor %s",
+		"Je code om de uitnodiging van %s te accepteren is:",
+		"Typ hem in op de pagina waar je hem hebt aangevraagd. Hij is %u minuten geldig en werkt \xc3\xa9\xc3\xa9n keer.",
+		"Heb je geen code aangevraagd? Dan kun je deze mail negeren.",
+		"(Nederlands) Je code om de uitnodiging van %s te accepteren is het getal van 8 cijfers hierboven. "
+		"Hij is %u minuten geldig.",
+	},
+};
+
+/* fill - append a template with its "%s" and "%u" replaced (templates are ours, never input) */
+static bool fill(struct buf *b, const char *tmpl, const char *s, unsigned u)
+{
+	for (const char *p = tmpl; *p != '\0'; p++) {
+		bool ok;
+
+		if (p[0] == '%' && p[1] == 's') {
+			ok = buf_puts(b, s);
+			p++;
+		} else if (p[0] == '%' && p[1] == 'u') {
+			ok = buf_printf(b, "%u", u);
+			p++;
+		} else {
+			ok = buf_putc(b, *p);
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+bool mailmsg_parse_from(const char *text, struct mail_from *out)
+{
+	const char *lt = strrchr(text, '<'), *gt;
+	size_t nlen;
+
+	memset(out, 0, sizeof(*out));
+	if (!text_safe_line(text))
+		return false;
+	if (lt == NULL)
+		return addr_normalize(text, strlen(text), out->addr);
+	gt = strchr(lt, '>');
+	if (gt == NULL || gt[1] != '\0' || !addr_normalize(lt + 1, (size_t)(gt - lt - 1), out->addr))
+		return false;
+	nlen = (size_t)(lt - text);
+	while (nlen > 0 && text[nlen - 1] == ' ')
+		nlen--;
+	while (nlen > 0 && *text == ' ')
+		text++, nlen--;
+	if (nlen >= 2 && text[0] == '"' && text[nlen - 1] == '"')
+		text++, nlen -= 2;
+	if (nlen >= sizeof(out->name) || memchr(text, '"', nlen) != NULL || memchr(text, '\\', nlen) != NULL)
+		return false;
+	memcpy(out->name, text, nlen);
+	out->name[nlen] = '\0';
+	return true;
+}
+
+/* name_needs_quotes - a display name with RFC 5322 specials goes in quotes */
+static bool name_needs_quotes(const char *s)
+{
+	return strpbrk(s, "()<>[]:;@,.\\") != NULL;
+}
+
+static bool put_from(struct buf *b, const struct mail_from *f)
+{
+	bool ascii = true;
+
+	if (f->name[0] == '\0')
+		return buf_printf(b, "From: <%s>\r\n", f->addr);
+	for (const char *p = f->name; *p; p++)
+		if ((unsigned char)*p > '~')
+			ascii = false;
+	if (!buf_puts(b, "From: "))
+		return false;
+	if (ascii && name_needs_quotes(f->name)) {
+		if (!buf_printf(b, "\"%s\"", f->name))
+			return false;
+	} else if (!text_header_word(b, f->name)) {
+		return false;
+	}
+	return buf_printf(b, " <%s>\r\n", f->addr);
+}
+
+static bool put_date(struct buf *b, uint64_t now)
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t t = (time_t)now;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL)
+		return false;
+	return buf_printf(b, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n", days[tm.tm_wday], tm.tm_mday,
+			  months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static bool put_headers(struct buf *b, const struct mailmsg_params *p, const char *boundary)
+{
+	const struct mail_text *tx = &texts[p->lang];
+	struct buf subj;
+	uint8_t rnd[16];
+	char id[33];
+	bool ok;
+
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(id, sizeof(id), rnd, sizeof(rnd));
+	buf_init(&subj, 512);
+	ok = fill(&subj, tx->subject, p->org_name[0] ? p->org_name : p->from->addr, 0) &&
+	     put_from(b, p->from) && buf_printf(b, "To: <%s>\r\n", p->to) && buf_puts(b, "Subject: ") &&
+	     text_header_word(b, subj.data) && buf_puts(b, "\r\n") && put_date(b, p->now) &&
+	     buf_printf(b, "Message-ID: <%s@%s>\r\n", id, addr_domain(p->from->addr)) &&
+	     buf_puts(b, "MIME-Version: 1.0\r\n"
+			 "Auto-Submitted: auto-generated\r\n"
+			 "X-Auto-Response-Suppress: All\r\n") &&
+	     buf_printf(b, "Content-Language: %s\r\n", lang_code(p->lang)) &&
+	     buf_printf(b, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n", boundary);
+	buf_release(&subj);
+	return ok;
+}
+
+static bool text_body(struct buf *t, const struct mailmsg_params *p)
+{
+	const struct mail_text *tx = &texts[p->lang], *ot = &texts[p->lang == LANG_NL ? LANG_EN : LANG_NL];
+
+	return buf_puts(t, p->lang == LANG_NL ? "Hallo,\r\n\r\n" : "Hello,\r\n\r\n") &&
+	       fill(t, tx->intro, p->inviter, 0) && buf_printf(t, "\r\n\r\n%s\r\n\r\n", p->code) &&
+	       fill(t, tx->after, "", p->ttl_minutes) && buf_printf(t, "\r\n%s\r\n\r\n", tx->ignore) &&
+	       buf_printf(t, "%s\r\n\r\n-- \r\n", p->org_name) && fill(t, ot->other, p->inviter, p->ttl_minutes) &&
+	       buf_puts(t, "\r\n");
+}
+
+static bool html_printf_escaped(struct buf *h, const char *fmt, const char *arg)
+{
+	const char *s = strstr(fmt, "%s");
+
+	if (s == NULL)
+		return text_html(h, fmt);
+	return buf_append(h, fmt, (size_t)(s - fmt)) && text_html(h, arg) && text_html(h, s + 2);
+}
+
+static bool html_body(struct buf *h, const struct mailmsg_params *p)
+{
+	const struct mail_text *tx = &texts[p->lang], *ot = &texts[p->lang == LANG_NL ? LANG_EN : LANG_NL];
+	struct buf tmp;
+	bool ok;
+
+	buf_init(&tmp, 2048);
+	ok = buf_printf(h, "<!DOCTYPE html>\r\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+			   "<meta name=\"viewport\" content=\"width=device-width\"></head>\r\n"
+			   "<body style=\"font-family:sans-serif;font-size:16px;line-height:1.5;color:#222\">\r\n<p>",
+			lang_code(p->lang)) &&
+	     buf_puts(h, p->lang == LANG_NL ? "Hallo," : "Hello,") && buf_puts(h, "</p>\r\n<p>") &&
+	     html_printf_escaped(h, tx->intro, p->inviter) &&
+	     buf_puts(h, "</p>\r\n<p style=\"font-family:monospace;font-size:32px;letter-spacing:6px;"
+			 "font-weight:bold\">\r\n") &&
+	     buf_printf(h, "%s\r\n</p>\r\n<p>", p->code) && fill(&tmp, tx->after, "", p->ttl_minutes) &&
+	     text_html(h, tmp.data) && buf_puts(h, "<br>\r\n") && text_html(h, tx->ignore) &&
+	     buf_puts(h, "</p>\r\n<p>") && text_html(h, p->org_name) &&
+	     buf_puts(h, "</p>\r\n<hr>\r\n<p style=\"color:#555\">");
+	buf_reset(&tmp);
+	ok = ok && fill(&tmp, ot->other, p->inviter, p->ttl_minutes) && text_html(h, tmp.data) &&
+	     buf_puts(h, "</p>\r\n</body></html>\r\n");
+	buf_release(&tmp);
+	return ok;
+}
+
+bool mailmsg_compose(const struct mailmsg_params *p, struct buf *out)
+{
+	struct buf part;
+	uint8_t rnd[12];
+	char hex[25], boundary[40];
+	bool ok;
+
+	if (!text_safe_line(p->to) || !text_safe_line(p->inviter) || !text_safe_line(p->org_name))
+		return false;
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+	memcpy(boundary, "=_gl_", 5);
+	memcpy(boundary + 5, hex, sizeof(hex));
+	buf_init(&part, CAP_MAIL_BYTES);
+	ok = put_headers(out, p, boundary) &&
+	     buf_printf(out, "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+			     "Content-Transfer-Encoding: quoted-printable\r\n\r\n", boundary) &&
+	     text_body(&part, p) && text_qp(out, part.data, part.len);
+	buf_reset(&part);
+	ok = ok && buf_printf(out, "\r\n--%s\r\nContent-Type: text/html; charset=utf-8\r\n"
+				   "Content-Transfer-Encoding: quoted-printable\r\n\r\n", boundary) &&
+	     html_body(&part, p) && text_qp(out, part.data, part.len) && buf_printf(out, "\r\n--%s--\r\n", boundary);
+	buf_release(&part);
+	return ok;
+}

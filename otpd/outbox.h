@@ -1,0 +1,60 @@
+/*
+ * outbox.h - the durable queue of code mails, and the thread that sends them.
+ *
+ * outbox_put() adds a mail inside the caller's write transaction, so the
+ * code and its mail are committed together: once the guest has the answer,
+ * neither a restart nor a relay outage loses the mail. The sender thread
+ * delivers with libcurl (SMTP), retrying with backoff until the mail's
+ * expiry (the code's); a mail for the same invitation and address replaces
+ * an undelivered older one (its code is dead anyway).
+ * Security: a queued mail holds a live code, so it is stored encrypted
+ * (crypto_secretbox, key from [keys] secret).
+ * Delivery is at least once: a crash between sending and deleting sends
+ * the same mail again.
+ */
+#ifndef OTPD_OUTBOX_H
+#define OTPD_OUTBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "secrets.h"
+#include "store.h"
+#include "token.h"
+
+struct outbox;
+
+/* outbox_put - queue msg for rcpt until expires_at; slot identifies (invitation, address) */
+enum store_status outbox_put(struct store_txn *txn, const struct secrets *keys, const uint8_t slot[TOKEN_ID_LEN],
+			     const char *rcpt, const char *msg, size_t len, uint64_t now, uint64_t expires_at)
+	__attribute__((warn_unused_result, nonnull));
+
+/* A sender: true when the relay took the mail. */
+typedef bool (*outbox_send_fn)(void *arg, const char *rcpt, const char *msg, size_t len);
+
+/* outbox_deliver_due - one pass: send what is due, delete what was sent, reschedule the rest */
+size_t outbox_deliver_due(struct store *st, const struct secrets *keys, uint64_t now, outbox_send_fn send,
+			  void *arg) __attribute__((nonnull(1, 2, 4)));
+
+/* outbox_next_due - seconds from now until the next attempt is due (capped at max) */
+uint64_t outbox_next_due(struct store *st, uint64_t now, uint64_t max) __attribute__((nonnull));
+
+struct outbox_smtp {
+	const char *url;	/* smtp:// or smtps:// */
+	const char *from;	/* envelope sender, normalized */
+	long timeout;		/* seconds */
+};
+
+/* outbox_smtp_send - an outbox_send_fn over libcurl; arg is a struct outbox_smtp */
+bool outbox_smtp_send(void *arg, const char *rcpt, const char *msg, size_t len);
+
+/* outbox_start - the sender thread; NULL if it cannot start */
+struct outbox *outbox_start(struct store *st, const struct secrets *keys, const struct outbox_smtp *smtp)
+	__attribute__((warn_unused_result, nonnull));
+/* outbox_kick - wake the sender: a mail was queued */
+void outbox_kick(struct outbox *ob);
+struct outbox *outbox_stop(struct outbox *ob);
+
+#endif

@@ -1,0 +1,395 @@
+/*
+ * store.c - the LMDB side of store.h.
+ *
+ * Record layout: 8-byte big-endian expiry (seconds since the epoch), then
+ * the payload. Growing the map (mdb_env_set_mapsize) is only allowed while
+ * this process has no transaction open, so every transaction holds a read
+ * lock on st->resize and growth takes it for writing.
+ */
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "log.h"
+
+#define STORE_INITIAL_MAP (16ull * 1024 * 1024)
+#define STORE_WRITE_TRIES 8
+#define STORE_SWEEP_BATCH 1000
+
+static const char *const db_names[STORE_NDB] = {
+	"codes", "limits", "guests", "sessions", "invitations", "outbox", "audit",
+};
+
+struct store {
+	MDB_env *env;
+	MDB_dbi dbi[STORE_NDB];
+	uint64_t max_size;
+	pthread_rwlock_t resize;
+};
+
+struct store_txn {
+	struct store *st;
+	MDB_txn *txn;
+	int mdb_err;	/* first LMDB error inside the callback */
+};
+
+static bool fail(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool fail(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+const char *store_status_word(enum store_status s)
+{
+	switch (s) {
+	case STORE_OK:
+		return "ok";
+	case STORE_NOTFOUND:
+		return "not_found";
+	case STORE_FULL:
+		return "full";
+	case STORE_ABORT:
+		return "abort";
+	case STORE_ERROR:
+		break;
+	}
+	return "error";
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+struct store *store_open(const char *dir, uint64_t max_size, char *err, size_t errsz)
+{
+	struct store *st = calloc(1, sizeof(*st));
+	pthread_rwlockattr_t attr;
+	MDB_txn *txn = NULL;
+	int rc, dead = 0;
+
+	if (st == NULL) {
+		fail(err, errsz, "out of memory");
+		return NULL;
+	}
+	st->max_size = max_size;
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&st->resize, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		fail(err, errsz, "%s: cannot create: %s", dir, strerror(errno));
+		goto bad;
+	}
+	if ((rc = mdb_env_create(&st->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(st->env, STORE_NDB)) != 0 ||
+	    (rc = mdb_env_set_mapsize(st->env, STORE_INITIAL_MAP < max_size ? STORE_INITIAL_MAP : max_size)) != 0 ||
+	    (rc = mdb_env_open(st->env, dir, MDB_NOTLS, 0600)) != 0) {
+		fail(err, errsz, "%s: cannot open the database: %s", dir, mdb_strerror(rc));
+		goto bad;
+	}
+	mdb_reader_check(st->env, &dead);
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0) {
+		fail(err, errsz, "%s: %s", dir, mdb_strerror(rc));
+		goto bad;
+	}
+	for (int i = 0; i < STORE_NDB; i++) {
+		if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &st->dbi[i])) != 0) {
+			mdb_txn_abort(txn);
+			fail(err, errsz, "%s: database %s: %s", dir, db_names[i], mdb_strerror(rc));
+			goto bad;
+		}
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		fail(err, errsz, "%s: %s", dir, mdb_strerror(rc));
+		goto bad;
+	}
+	if (dead > 0)
+		log_warn("event=store_stale_readers cleared=%d", dead);
+	return st;
+bad:
+	return store_close(st);
+}
+
+struct store *store_close(struct store *st)
+{
+	if (st == NULL)
+		return NULL;
+	if (st->env != NULL)
+		mdb_env_close(st->env);
+	pthread_rwlock_destroy(&st->resize);
+	free(st);
+	return NULL;
+}
+
+bool store_chown(const char *dir, uid_t uid, gid_t gid)
+{
+	static const char *const files[] = { "data.mdb", "lock.mdb" };
+	char path[4096];
+
+	if (chown(dir, uid, gid) != 0)
+		return false;
+	for (size_t i = 0; i < 2; i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, files[i]) >= sizeof(path))
+			return false;
+		if (chown(path, uid, gid) != 0 && errno != ENOENT)
+			return false;
+	}
+	return true;
+}
+
+/* grow - double the map (up to max_size); false when already at the maximum */
+static bool grow(struct store *st)
+{
+	MDB_envinfo info;
+	uint64_t size;
+	bool ok = false;
+
+	pthread_rwlock_wrlock(&st->resize);
+	if (mdb_env_info(st->env, &info) == 0 && info.me_mapsize < st->max_size) {
+		size = (uint64_t)info.me_mapsize * 2;
+		if (size > st->max_size)
+			size = st->max_size;
+		ok = mdb_env_set_mapsize(st->env, (size_t)size) == 0;
+		if (ok)
+			log_info("event=store_grow map_size=%llu", (unsigned long long)size);
+	}
+	pthread_rwlock_unlock(&st->resize);
+	return ok;
+}
+
+/* adopt_size - another process (otpctl) grew the map: take its size */
+static void adopt_size(struct store *st)
+{
+	pthread_rwlock_wrlock(&st->resize);
+	mdb_env_set_mapsize(st->env, 0);
+	pthread_rwlock_unlock(&st->resize);
+}
+
+static enum store_status map_err(int rc)
+{
+	if (rc == 0)
+		return STORE_OK;
+	if (rc == MDB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL)
+		return STORE_FULL;
+	return STORE_ERROR;
+}
+
+/* run - one attempt: begin, callback, commit or abort */
+static enum store_status run(struct store *st, bool write, store_fn fn, void *arg, int *mdb_rc)
+{
+	struct store_txn t = { .st = st };
+	enum store_status s;
+	int rc;
+
+	pthread_rwlock_rdlock(&st->resize);
+	rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t.txn);
+	if (rc != 0) {
+		pthread_rwlock_unlock(&st->resize);
+		*mdb_rc = rc;
+		return map_err(rc) == STORE_FULL ? STORE_FULL : STORE_ERROR;
+	}
+	s = fn(&t, arg);
+	if (s == STORE_OK && t.mdb_err != 0)
+		s = map_err(t.mdb_err);
+	if (s == STORE_OK && write) {
+		rc = mdb_txn_commit(t.txn);
+		s = map_err(rc);
+		*mdb_rc = rc;
+	} else {
+		mdb_txn_abort(t.txn);
+		*mdb_rc = t.mdb_err;
+	}
+	pthread_rwlock_unlock(&st->resize);
+	return s;
+}
+
+static enum store_status run_retrying(struct store *st, bool write, store_fn fn, void *arg)
+{
+	enum store_status s = STORE_ERROR;
+	int rc = 0;
+
+	for (int i = 0; i < STORE_WRITE_TRIES; i++) {
+		s = run(st, write, fn, arg, &rc);
+		if (rc == MDB_MAP_RESIZED) {
+			adopt_size(st);
+			continue;
+		}
+		if (s != STORE_FULL)
+			break;
+		if (!grow(st)) {
+			log_error("event=store_full max_size=%llu", (unsigned long long)st->max_size);
+			return STORE_FULL;
+		}
+	}
+	if (s == STORE_ERROR)
+		log_error("event=store_error reason=\"%s\"", mdb_strerror(rc));
+	return s;
+}
+
+enum store_status store_write(struct store *st, store_fn fn, void *arg)
+{
+	return run_retrying(st, true, fn, arg);
+}
+
+enum store_status store_read(struct store *st, store_fn fn, void *arg)
+{
+	return run_retrying(st, false, fn, arg);
+}
+
+static enum store_status note(struct store_txn *txn, int rc)
+{
+	if (rc != 0 && rc != MDB_NOTFOUND && txn->mdb_err == 0)
+		txn->mdb_err = rc;
+	return map_err(rc);
+}
+
+static bool decode(const MDB_val *v, uint64_t now, struct store_val *out)
+{
+	if (v->mv_size < 8)
+		return false;
+	out->expires_at = get_be64(v->mv_data);
+	out->data = (const uint8_t *)v->mv_data + 8;
+	out->len = v->mv_size - 8;
+	return out->expires_at > now;
+}
+
+enum store_status store_get(struct store_txn *txn, enum store_db db, const void *key, size_t klen, uint64_t now,
+			    struct store_val *out)
+{
+	MDB_val k = { klen, (void *)(uintptr_t)key }, v;
+	int rc = mdb_get(txn->txn, txn->st->dbi[db], &k, &v);
+
+	if (rc != 0)
+		return note(txn, rc);
+	return decode(&v, now, out) ? STORE_OK : STORE_NOTFOUND;
+}
+
+enum store_status store_put(struct store_txn *txn, enum store_db db, const void *key, size_t klen, const void *val,
+			    size_t vlen, uint64_t expires_at)
+{
+	MDB_val k = { klen, (void *)(uintptr_t)key }, v = { vlen + 8, NULL };
+	int rc;
+
+	if (vlen > CAP_RECORD_BYTES)
+		return STORE_ERROR;
+	rc = mdb_put(txn->txn, txn->st->dbi[db], &k, &v, MDB_RESERVE);
+	if (rc != 0)
+		return note(txn, rc);
+	put_be64(v.mv_data, expires_at);
+	if (vlen > 0)
+		memcpy((uint8_t *)v.mv_data + 8, val, vlen);
+	return STORE_OK;
+}
+
+enum store_status store_del(struct store_txn *txn, enum store_db db, const void *key, size_t klen)
+{
+	MDB_val k = { klen, (void *)(uintptr_t)key };
+
+	return note(txn, mdb_del(txn->txn, txn->st->dbi[db], &k, NULL));
+}
+
+enum store_status store_each(struct store_txn *txn, enum store_db db, uint64_t now, store_each_fn fn, void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	struct store_val sv;
+	int rc = mdb_cursor_open(txn->txn, txn->st->dbi[db], &cur);
+
+	if (rc != 0)
+		return note(txn, rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (decode(&v, now, &sv) && !fn(k.mv_data, k.mv_size, &sv, arg))
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == 0 || rc == MDB_NOTFOUND ? STORE_OK : note(txn, rc);
+}
+
+struct sweep {
+	uint64_t now;
+	size_t deleted;
+	bool more;
+};
+
+static enum store_status sweep_some(struct store_txn *txn, void *arg)
+{
+	struct sweep *sw = arg;
+	size_t n = 0;
+
+	sw->more = false;
+	for (int db = 0; db < STORE_NDB; db++) {
+		MDB_cursor *cur;
+		MDB_val k, v;
+		int rc = mdb_cursor_open(txn->txn, txn->st->dbi[db], &cur);
+
+		if (rc != 0)
+			return note(txn, rc);
+		for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			if (v.mv_size >= 8 && get_be64(v.mv_data) > sw->now)
+				continue;
+			if ((rc = mdb_cursor_del(cur, 0)) != 0)
+				break;
+			if (++n >= STORE_SWEEP_BATCH) {
+				sw->more = true;
+				break;
+			}
+		}
+		mdb_cursor_close(cur);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return note(txn, rc);
+		if (sw->more)
+			break;
+	}
+	sw->deleted += n;
+	return STORE_OK;
+}
+
+size_t store_sweep(struct store *st, uint64_t now)
+{
+	struct sweep sw = { .now = now };
+	size_t before;
+
+	do {
+		before = sw.deleted;
+		if (store_write(st, sweep_some, &sw) != STORE_OK)
+			break;
+	} while (sw.more && sw.deleted > before);
+	return sw.deleted;
+}
+
+void store_check_readers(struct store *st)
+{
+	int dead = 0;
+
+	if (mdb_reader_check(st->env, &dead) == 0 && dead > 0)
+		log_warn("event=store_stale_readers cleared=%d", dead);
+}

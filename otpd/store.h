@@ -1,0 +1,92 @@
+/*
+ * store.h - otpd's narrow storage interface (LMDB now; a shared backend later).
+ *
+ * One environment, named databases, and every record carries its expiry:
+ * reads treat an expired record as absent, store_sweep() deletes them.
+ * Work happens inside store_read()/store_write(), which run a callback in a
+ * transaction: store_write() commits (durably: fsync) before it returns, so
+ * a reply sent after it never promises something a crash could lose.
+ *
+ * Failure: when the map is full, store_write() aborts, grows the map up to
+ * the configured maximum and runs the callback again (callbacks must not
+ * have side effects outside the transaction); past the maximum it returns
+ * STORE_FULL and the caller answers 503. Stale reader slots are cleared at
+ * open and by store_check_readers().
+ *
+ * Ownership: values handed to callbacks point into the database and are
+ * valid only inside the callback's transaction.
+ */
+#ifndef OTPD_STORE_H
+#define OTPD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum store_db {
+	STORE_CODES,
+	STORE_LIMITS,
+	STORE_GUESTS,
+	STORE_SESSIONS,
+	STORE_INVITATIONS,
+	STORE_OUTBOX,
+	STORE_AUDIT,
+	STORE_NDB
+};
+
+enum store_status {
+	STORE_OK,
+	STORE_NOTFOUND,
+	STORE_FULL,	/* map full and at its maximum: answer 503 */
+	STORE_ERROR,
+	STORE_ABORT,	/* a callback's own "roll back, nothing wrong" */
+};
+
+struct store;
+struct store_txn;
+
+struct store_val {
+	const void *data;
+	size_t len;
+	uint64_t expires_at;
+};
+
+#define STORE_WUR __attribute__((warn_unused_result))
+
+/* store_open - open (creating) the environment in dir; NULL with a reason */
+struct store *store_open(const char *dir, uint64_t max_size, char *err, size_t errsz) STORE_WUR
+	__attribute__((nonnull));
+struct store *store_close(struct store *st);
+
+/* store_chown - give the environment's files to the user otpd will run as */
+bool store_chown(const char *dir, uid_t uid, gid_t gid) STORE_WUR __attribute__((nonnull));
+
+typedef enum store_status (*store_fn)(struct store_txn *txn, void *arg);
+
+/* store_write - run fn in a write transaction; commit if it returns STORE_OK */
+enum store_status store_write(struct store *st, store_fn fn, void *arg) STORE_WUR __attribute__((nonnull(1, 2)));
+/* store_read - run fn in a read-only transaction */
+enum store_status store_read(struct store *st, store_fn fn, void *arg) STORE_WUR __attribute__((nonnull(1, 2)));
+
+enum store_status store_get(struct store_txn *txn, enum store_db db, const void *key, size_t klen, uint64_t now,
+			    struct store_val *out) STORE_WUR __attribute__((nonnull));
+enum store_status store_put(struct store_txn *txn, enum store_db db, const void *key, size_t klen, const void *val,
+			    size_t vlen, uint64_t expires_at) STORE_WUR __attribute__((nonnull(1, 3)));
+enum store_status store_del(struct store_txn *txn, enum store_db db, const void *key, size_t klen)
+	__attribute__((nonnull));
+
+/* store_each - call fn for every live record (key order); fn returns false to stop */
+typedef bool (*store_each_fn)(const void *key, size_t klen, const struct store_val *v, void *arg);
+enum store_status store_each(struct store_txn *txn, enum store_db db, uint64_t now, store_each_fn fn, void *arg)
+	__attribute__((nonnull(1, 4)));
+
+/* store_sweep - delete expired records; returns how many */
+size_t store_sweep(struct store *st, uint64_t now) __attribute__((nonnull));
+
+/* store_check_readers - clear reader slots of dead processes */
+void store_check_readers(struct store *st) __attribute__((nonnull));
+
+const char *store_status_word(enum store_status s);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * caps.h - every hard limit on input and growable buffers, in one place.
+ *
+ * Security: each of these bounds what an untrusted peer (an SMTP client
+ * through Postfix, a browser, a config file) can make us allocate or walk.
+ * Changing one changes the documented behaviour: see docs/admin.md.
+ */
+#ifndef GUESTLINK_CAPS_H
+#define GUESTLINK_CAPS_H
+
+/* Mail, as the milter sees it. */
+#define CAP_MESSAGE_BYTES	(64u * 1024 * 1024)	/* headers + body kept for a rewrite */
+#define CAP_HEADER_COUNT	1000u			/* header fields in one message */
+#define CAP_HEADER_BYTES	(256u * 1024)		/* all header fields together */
+#define CAP_MIME_DEPTH		32u			/* nested multiparts / attached messages */
+#define CAP_MIME_PARTS		1000u			/* leaf parts looked at */
+#define CAP_RECIPIENTS		1000u			/* envelope recipients remembered */
+#define CAP_LINKS		200u			/* resource links rewritten in one mail */
+
+/* Addresses, URLs, tokens. */
+#define CAP_ADDR_BYTES		254u			/* RFC 5321 path limit */
+#define CAP_URL_BYTES		2048u			/* a resource URL in a token */
+#define CAP_GUESTS		255u			/* guests in one token (1-byte count) */
+#define CAP_TOKEN_BYTES		16384u			/* a token, base64url text */
+
+/* Config. */
+#define CAP_CONFIG_LINE		4096u			/* one line of the INI file */
+#define CAP_LIST_ITEMS		256u			/* items in a space-separated list */
+#define CAP_KEY_FILES		64u			/* public keys in verify_keys */
+
+/* otpd HTTP. */
+#define CAP_HTTP_FORM_BYTES	(8u * 1024)		/* an urlencoded form body */
+#define CAP_HTTP_JSON_BYTES	(8u * 1024)		/* a JSON API request body */
+#define CAP_HTTP_REPORT_BYTES	(64u * 1024)		/* an invitation report from the milter */
+#define CAP_HTTP_HEADER_COUNT	64u			/* request header fields */
+#define CAP_HTTP_FORM_FIELDS	16u			/* fields in one form */
+#define CAP_HTTP_COOKIES	32u			/* cookies in one Cookie header */
+#define CAP_JSON_DEPTH		8u			/* nesting of a JSON request body */
+#define CAP_PAGE_BYTES		(64u * 1024)		/* a rendered HTML page */
+#define CAP_MAIL_BYTES		(64u * 1024)		/* a composed code mail */
+#define CAP_RECORD_BYTES	(64u * 1024)		/* one LMDB value */
+
+/* Generic. */
+#define CAP_ERRMSG		512u			/* an error message for a person */
+
+#endif

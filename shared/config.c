@@ -1,0 +1,656 @@
+/*
+ * config.c - table-driven INI parsing with libinih (see config.h).
+ *
+ * Failure: the first bad line stops parsing; the message names file:line
+ * and what was expected. Defaults go through the same parsers as the file,
+ * so a default can never be a value the file could not hold.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "caps.h"
+
+enum cfg_type {
+	CFG_STRING,	/* free text */
+	CFG_PATH,	/* a file or directory name */
+	CFG_BASE_URL,	/* http(s) URL, trailing '/' dropped */
+	CFG_DOMAINS,	/* space-separated domain names */
+	CFG_CIDRS,	/* space-separated networks */
+	CFG_RESOURCES,	/* space-separated URL prefixes */
+	CFG_DURATION,	/* seconds with s/m/h/d */
+	CFG_SIZE,	/* bytes with k/m/g */
+	CFG_INT,
+	CFG_BOOL,
+	CFG_TRIGGER,	/* tag | link */
+	CFG_SOCKET,	/* unix:/path | inet:port@host | inet6:port@host */
+	CFG_LISTEN,	/* host:port | [v6]:port | unix:/path */
+};
+
+struct cfg_def {
+	const char *section;
+	const char *name;
+	enum cfg_type type;
+	const char *dflt;	/* NULL: no default */
+	size_t offset;
+	long long min, max;	/* for DURATION, SIZE, INT */
+	unsigned need;		/* config_need bits that require it */
+	const char *doc;
+};
+
+#define OFF(f) offsetof(struct config, f)
+#define DAY (24LL * 3600)
+
+static const struct cfg_def cfg_defs[] = {
+	{ "guestlink", "public_url", CFG_BASE_URL, NULL, OFF(public_url), 0, 0,
+	  CONFIG_NEED_MILTER | CONFIG_NEED_OTPD,
+	  "Where guests reach otpd (through nginx); accept links are `<public_url>/accept/<token>`." },
+	{ "guestlink", "org_name", CFG_STRING, "", OFF(org_name), 0, 0, 0,
+	  "The organisation's name as guests see it in the footer, pages and code mails." },
+	{ "guestlink", "internal_domains", CFG_DOMAINS, NULL, OFF(internal_domains), 0, 0,
+	  CONFIG_NEED_MILTER,
+	  "Space-separated mail domains of the organisation; subdomains included. Recipients outside them are guests." },
+	{ "keys", "signing_key", CFG_PATH, NULL, OFF(signing_key), 0, 0, CONFIG_NEED_MILTER,
+	  "Ed25519 secret key file (milter only), mode 0600, from `otpctl keygen`." },
+	{ "keys", "verify_keys", CFG_PATH, NULL, OFF(verify_keys), 0, 0,
+	  CONFIG_NEED_OTPD | CONFIG_NEED_VERIFY,
+	  "Directory of public keys, one `<kid>.pub` file per key id (otpd, otpctl)." },
+	{ "keys", "secret", CFG_PATH, NULL, OFF(secret), 0, 0, CONFIG_NEED_OTPD,
+	  "32 random bytes for keyed hashes and cookies (otpd), mode 0600." },
+	{ "milter", "socket", CFG_SOCKET, "unix:/run/guestlink/milter.sock", OFF(socket), 0, 0, 0,
+	  "Where the milter listens: `unix:/path` (recommended) or `inet:PORT@HOST`." },
+	{ "milter", "user", CFG_STRING, "", OFF(milter_user), 0, 0, 0,
+	  "User to switch to after opening the socket and key when started as root (required then)." },
+	{ "milter", "trusted_networks", CFG_CIDRS, "127.0.0.1/32 ::1/128", OFF(trusted_networks), 0, 0, 0,
+	  "Client networks whose mail counts as staff mail besides SMTP-authenticated senders." },
+	{ "milter", "subject_tag", CFG_STRING, "[invite]", OFF(subject_tag), 0, 0, 0,
+	  "Subject tag that marks an invitation (case-insensitive); removed from the subject." },
+	{ "milter", "trigger", CFG_TRIGGER, "tag", OFF(trigger), 0, 0, 0,
+	  "`tag`: only tagged mail is an invitation; `link`: any staff mail to a guest with a resource link." },
+	{ "milter", "resources", CFG_RESOURCES, NULL, OFF(resources), 0, 0, CONFIG_NEED_MILTER,
+	  "Space-separated URL prefixes of resources guests may be invited to." },
+	{ "milter", "link_ttl", CFG_DURATION, "7d", OFF(link_ttl), 60, 366 * DAY, 0,
+	  "How long an accept link stays valid." },
+	{ "milter", "max_recipients", CFG_INT, "50", OFF(max_recipients), 1, CAP_GUESTS, 0,
+	  "Most guests in one invitation; more is refused with a 5xx that says so." },
+	{ "milter", "max_message_size", CFG_SIZE, "32m", OFF(max_message_size), 64 * 1024, CAP_MESSAGE_BYTES, 0,
+	  "Largest invitation the milter rewrites; a larger one is refused with 552 5.3.4." },
+	{ "milter", "otpd_url", CFG_STRING, "", OFF(otpd_url), 0, 0, 0,
+	  "Where the milter reports each invitation (otpd's base URL, e.g. `http://127.0.0.1:8080`); empty: no reports. Best effort, 2 s timeout." },
+	{ "otpd", "listen", CFG_LISTEN, "127.0.0.1:8080", OFF(listen), 0, 0, 0,
+	  "Where otpd listens: `HOST:PORT`, `[V6]:PORT` or `unix:/path`." },
+	{ "otpd", "user", CFG_STRING, "", OFF(otpd_user), 0, 0, 0,
+	  "User to switch to after opening sockets, database and keys when started as root (required then)." },
+	{ "otpd", "database", CFG_PATH, "/var/lib/guestlink", OFF(database), 0, 0, 0,
+	  "LMDB environment directory." },
+	{ "otpd", "smtp_url", CFG_STRING, "smtp://127.0.0.1:25", OFF(smtp_url), 0, 0, 0,
+	  "Where code mails are sent (libcurl URL: smtp:// or smtps://)." },
+	{ "otpd", "mail_from", CFG_STRING, "", OFF(mail_from), 0, 0, CONFIG_NEED_OTPD,
+	  "From: of code mails, e.g. `Example University <no-reply@example.org>`." },
+	{ "otpd", "code_ttl", CFG_DURATION, "10m", OFF(code_ttl), 60, DAY, 0,
+	  "How long an emailed code is valid." },
+	{ "otpd", "cookie_secure", CFG_BOOL, "yes", OFF(cookie_secure), 0, 0, 0,
+	  "Mark cookies Secure; `no` only for plain-http tests." },
+	{ "otpd", "trusted_proxies", CFG_CIDRS, "127.0.0.1/32 ::1/128", OFF(trusted_proxies), 0, 0, 0,
+	  "Peers whose X-Forwarded-For is believed." },
+	{ "otpd", "mail_interval", CFG_DURATION, "60s", OFF(mail_interval), 0, DAY, 0,
+	  "Least time between two code mails for one invitation and address." },
+	{ "otpd", "mails_per_hour", CFG_INT, "5", OFF(mails_per_hour), 1, 1000, 0,
+	  "Most code mails an hour for one invitation and address." },
+	{ "otpd", "code_tries", CFG_INT, "5", OFF(code_tries), 1, 100, 0,
+	  "Wrong tries after which a code is burned (a new one must be asked for)." },
+	{ "otpd", "max_failed_tries", CFG_INT, "100", OFF(max_failed_tries), 1, 1000000, 0,
+	  "Wrong tries for one address (all invitations) after which it must be invited again." },
+	{ "otpd", "ip_mails_per_hour", CFG_INT, "30", OFF(ip_mails_per_hour), 1, 1000000, 0,
+	  "Most code mails an hour asked for from one client IP (IPv6 by /64)." },
+	{ "otpd", "ip_tries_per_hour", CFG_INT, "100", OFF(ip_tries_per_hour), 1, 1000000, 0,
+	  "Most code tries an hour from one client IP (IPv6 by /64); more get 429." },
+	{ "otpd", "session_ttl", CFG_DURATION, "8h", OFF(session_ttl), 60, 30 * DAY, 0,
+	  "How long a sign-in session lasts." },
+	{ "otpd", "threads", CFG_INT, "4", OFF(threads), 1, 256, 0,
+	  "HTTP worker threads." },
+	{ "otpd", "connection_limit", CFG_INT, "1000", OFF(connection_limit), 1, 100000, 0,
+	  "Most open HTTP connections." },
+	{ "otpd", "per_ip_connection_limit", CFG_INT, "500", OFF(per_ip_connection_limit), 0, 100000, 0,
+	  "Most open HTTP connections from one peer address; 0: no limit. Behind nginx every connection comes from the proxy, so keep it near connection_limit." },
+	{ "otpd", "connection_timeout", CFG_DURATION, "30s", OFF(connection_timeout), 1, 3600, 0,
+	  "Idle HTTP connections are closed after this long." },
+	{ "otpd", "connection_memory", CFG_SIZE, "64k", OFF(connection_memory), 16 * 1024, 16 * 1024 * 1024, 0,
+	  "Memory libmicrohttpd may use per connection (headers and buffers)." },
+	{ "otpd", "database_max_size", CFG_SIZE, "1g", OFF(database_max_size), 1024 * 1024, 1LL << 40, 0,
+	  "Largest the LMDB map may grow to; beyond it writes answer 503." },
+	{ "otpd", "smtp_timeout", CFG_DURATION, "30s", OFF(smtp_timeout), 1, 600, 0,
+	  "Time limit of one code mail delivery attempt." },
+};
+
+#define N_DEFS (sizeof(cfg_defs) / sizeof(cfg_defs[0]))
+
+struct parse_state {
+	struct config *cfg;
+	bool seen[N_DEFS];
+	char err[CAP_ERRMSG];	/* first error, without file:line */
+};
+
+static int lower_ascii(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+static void *field(struct config *cfg, const struct cfg_def *d)
+{
+	return (char *)cfg + d->offset;
+}
+
+static bool fail(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool fail(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* parse_number - decimal digits then an optional unit letter from units with multipliers */
+static bool parse_number(const char *s, const char *units, const long long *mult, long long *out)
+{
+	long long v = 0, m = 1;
+	const char *p = s;
+
+	while (*p == ' ')
+		p++;
+	if (*p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (LLONG_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (*p - '0');
+	}
+	if (*p != '\0') {
+		const char *u = strchr(units, lower_ascii(*p));
+
+		if (u == NULL || p[1] != '\0')
+			return false;
+		m = mult[u - units];
+	}
+	if (v > LLONG_MAX / m)
+		return false;
+	*out = v * m;
+	return true;
+}
+
+bool config_parse_duration(const char *text, long long *out)
+{
+	static const long long mult[] = { 1, 60, 3600, DAY };
+
+	return parse_number(text, "smhd", mult, out);
+}
+
+static bool parse_size(const char *text, long long *out)
+{
+	static const long long mult[] = { 1024, 1024 * 1024, 1024LL * 1024 * 1024 };
+
+	return parse_number(text, "kmg", mult, out);
+}
+
+static void strlist_clear(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->items[i]);
+	free(l->items);
+	l->items = NULL;
+	l->n = 0;
+}
+
+static bool strlist_add(struct strlist *l, const char *s, size_t len)
+{
+	char **items, *copy;
+
+	if (l->n >= CAP_LIST_ITEMS)
+		return false;
+	copy = strndup(s, len);
+	items = realloc(l->items, (l->n + 1) * sizeof(*items));
+	if (copy == NULL || items == NULL) {
+		free(copy);
+		if (items != NULL)
+			l->items = items;
+		return false;
+	}
+	l->items = items;
+	l->items[l->n++] = copy;
+	return true;
+}
+
+static bool valid_domain(const char *s, size_t len)
+{
+	if (len == 0 || len > 253 || s[0] == '.' || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+/* next_word - the next space-separated word of *p (advanced past it); false at the end */
+static bool next_word(const char **p, const char **w, size_t *len)
+{
+	const char *s = *p;
+
+	while (*s == ' ' || *s == '\t' || *s == ',')
+		s++;
+	if (*s == '\0')
+		return false;
+	*w = s;
+	while (*s != '\0' && *s != ' ' && *s != '\t' && *s != ',')
+		s++;
+	*len = (size_t)(s - *w);
+	*p = s;
+	return true;
+}
+
+static bool parse_list(const struct cfg_def *d, struct config *cfg, const char *value, char *err, size_t errsz)
+{
+	const char *p = value, *w;
+	char word[CAP_URL_BYTES];
+	size_t len;
+
+	while (next_word(&p, &w, &len)) {
+		if (len >= sizeof(word))
+			return fail(err, errsz, "%s: item too long", d->name);
+		for (size_t i = 0; i < len; i++)
+			word[i] = d->type == CFG_DOMAINS ? (char)lower_ascii(w[i]) : w[i];
+		word[len] = '\0';
+		if (d->type == CFG_DOMAINS) {
+			struct strlist *l = field(cfg, d);
+
+			if (!valid_domain(word, len))
+				return fail(err, errsz, "%s: '%s' is not a domain name", d->name, word);
+			if (!strlist_add(l, word, len))
+				return fail(err, errsz, "%s: too many items (at most %u)", d->name, CAP_LIST_ITEMS);
+		} else if (d->type == CFG_CIDRS) {
+			struct cidr_list *l = field(cfg, d);
+
+			if (l->n >= CAP_LIST_ITEMS)
+				return fail(err, errsz, "%s: too many items (at most %u)", d->name, CAP_LIST_ITEMS);
+			if (!cidr_parse(word, &l->items[l->n]))
+				return fail(err, errsz, "%s: '%s' is not an address or network (like 192.0.2.0/24 or 2001:db8::/32)",
+					    d->name, word);
+			l->n++;
+		} else {
+			struct resource_list *l = field(cfg, d);
+			const char *why = "";
+
+			if (l->n >= CAP_LIST_ITEMS)
+				return fail(err, errsz, "%s: too many items (at most %u)", d->name, CAP_LIST_ITEMS);
+			if (!resource_list_add(l, word, &why))
+				return fail(err, errsz, "%s: '%s' %s", d->name, word, why);
+		}
+	}
+	return true;
+}
+
+static void clear_list(const struct cfg_def *d, struct config *cfg)
+{
+	if (d->type == CFG_DOMAINS)
+		strlist_clear(field(cfg, d));
+	else if (d->type == CFG_CIDRS)
+		((struct cidr_list *)field(cfg, d))->n = 0;
+	else
+		resource_list_free(field(cfg, d));
+}
+
+static bool valid_socket(const char *v)
+{
+	const char *at;
+
+	if (strncmp(v, "unix:", 5) == 0 || strncmp(v, "local:", 6) == 0)
+		return strchr(v, '/') != NULL;
+	if (strncmp(v, "inet:", 5) == 0 || strncmp(v, "inet6:", 6) == 0) {
+		long long port;
+
+		at = strchr(v, '@');
+		char num[8];
+		const char *start = strchr(v, ':') + 1;
+		size_t n = (size_t)((at ? at : v + strlen(v)) - start);
+
+		if (n == 0 || n >= sizeof(num))
+			return false;
+		memcpy(num, start, n);
+		num[n] = '\0';
+		return parse_number(num, "", NULL, &port) && port > 0 && port <= 65535;
+	}
+	return false;
+}
+
+static bool valid_listen(const char *v)
+{
+	const char *colon;
+	long long port;
+
+	if (strncmp(v, "unix:", 5) == 0)
+		return v[5] == '/';
+	colon = strrchr(v, ':');
+	if (colon == NULL || colon == v)
+		return false;
+	if (v[0] == '[' && colon[-1] != ']')
+		return false;
+	return parse_number(colon + 1, "", NULL, &port) && port > 0 && port <= 65535;
+}
+
+static bool parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return (*out = true), true;
+		if (strcasecmp(v, no[i]) == 0)
+			return (*out = false), true;
+	}
+	return false;
+}
+
+static bool set_string(char **slot, const char *value, char *err, size_t errsz)
+{
+	char *copy = strdup(value);
+
+	if (copy == NULL)
+		return fail(err, errsz, "out of memory");
+	free(*slot);
+	*slot = copy;
+	return true;
+}
+
+static bool check_range(const struct cfg_def *d, long long v, const char *value, char *err, size_t errsz)
+{
+	if (v < d->min || v > d->max)
+		return fail(err, errsz, "%s = %s is out of range (%lld to %lld%s)", d->name, value,
+			    d->min, d->max, d->type == CFG_DURATION ? " seconds" : d->type == CFG_SIZE ? " bytes" : "");
+	return true;
+}
+
+/* set_value - parse one value into its field; false with a reason */
+static bool set_value(const struct cfg_def *d, struct config *cfg, const char *value, char *err, size_t errsz)
+{
+	long long v;
+
+	switch (d->type) {
+	case CFG_STRING:
+		return set_string(field(cfg, d), value, err, errsz);
+	case CFG_PATH:
+		if (value[0] == '\0')
+			return fail(err, errsz, "%s: empty path", d->name);
+		return set_string(field(cfg, d), value, err, errsz);
+	case CFG_BASE_URL: {
+		struct url u;
+		size_t len = strlen(value);
+
+		while (len > 0 && value[len - 1] == '/')
+			len--;
+		if (!url_parse(value, len, &u) || u.path_len != 0)
+			return fail(err, errsz, "%s: '%s' is not an http(s) URL of a host (like https://guest.example.org)",
+				    d->name, value);
+		if (!set_string(field(cfg, d), value, err, errsz))
+			return false;
+		(*(char **)field(cfg, d))[len] = '\0';
+		return true;
+	}
+	case CFG_DOMAINS:
+	case CFG_CIDRS:
+	case CFG_RESOURCES:
+		return parse_list(d, cfg, value, err, errsz);
+	case CFG_DURATION:
+		if (!config_parse_duration(value, &v))
+			return fail(err, errsz, "%s: '%s' is not a duration (a number with s, m, h or d)", d->name, value);
+		if (!check_range(d, v, value, err, errsz))
+			return false;
+		*(long long *)field(cfg, d) = v;
+		return true;
+	case CFG_SIZE:
+		if (!parse_size(value, &v))
+			return fail(err, errsz, "%s: '%s' is not a size (a number with k, m or g)", d->name, value);
+		if (!check_range(d, v, value, err, errsz))
+			return false;
+		*(long long *)field(cfg, d) = v;
+		return true;
+	case CFG_INT:
+		if (!parse_number(value, "", NULL, &v))
+			return fail(err, errsz, "%s: '%s' is not a whole number", d->name, value);
+		if (!check_range(d, v, value, err, errsz))
+			return false;
+		*(long long *)field(cfg, d) = v;
+		return true;
+	case CFG_BOOL:
+		if (!parse_bool(value, field(cfg, d)))
+			return fail(err, errsz, "%s: '%s' is not yes or no", d->name, value);
+		return true;
+	case CFG_TRIGGER:
+		if (strcmp(value, "tag") == 0)
+			cfg->trigger = TRIGGER_TAG;
+		else if (strcmp(value, "link") == 0)
+			cfg->trigger = TRIGGER_LINK;
+		else
+			return fail(err, errsz, "%s: '%s' is neither tag nor link", d->name, value);
+		return true;
+	case CFG_SOCKET:
+		if (!valid_socket(value))
+			return fail(err, errsz, "%s: '%s' is not unix:/path or inet:PORT@HOST", d->name, value);
+		return set_string(field(cfg, d), value, err, errsz);
+	case CFG_LISTEN:
+		if (!valid_listen(value))
+			return fail(err, errsz, "%s: '%s' is not HOST:PORT, [V6]:PORT or unix:/path", d->name, value);
+		return set_string(field(cfg, d), value, err, errsz);
+	}
+	return fail(err, errsz, "%s: unknown type", d->name);
+}
+
+static bool is_list(const struct cfg_def *d)
+{
+	return d->type == CFG_DOMAINS || d->type == CFG_CIDRS || d->type == CFG_RESOURCES;
+}
+
+static bool section_known(const char *section)
+{
+	for (size_t i = 0; i < N_DEFS; i++)
+		if (strcmp(cfg_defs[i].section, section) == 0)
+			return true;
+	return false;
+}
+
+/* on_pair - inih handler: 1 to go on, 0 to stop at this line */
+static int on_pair(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *st = user;
+
+	if (!section_known(section)) {
+		fail(st->err, sizeof(st->err), section[0] ? "unknown section [%s]" : "key '%s' outside a section",
+		     section[0] ? section : name);
+		return 0;
+	}
+	for (size_t i = 0; i < N_DEFS; i++) {
+		const struct cfg_def *d = &cfg_defs[i];
+
+		if (strcmp(d->section, section) != 0 || strcmp(d->name, name) != 0)
+			continue;
+		if (st->seen[i] && !is_list(d)) {
+			fail(st->err, sizeof(st->err), "[%s] %s is given twice", section, name);
+			return 0;
+		}
+		/* The first occurrence of a list replaces its default; later lines (an
+		 * indented continuation or the key repeated) add to it. */
+		if (!st->seen[i] && is_list(d))
+			clear_list(d, st->cfg);
+		st->seen[i] = true;
+		return set_value(d, st->cfg, value, st->err, sizeof(st->err)) ? 1 : 0;
+	}
+	fail(st->err, sizeof(st->err), "unknown key '%s' in [%s]", name, section);
+	return 0;
+}
+
+static bool config_defaults(struct config *cfg, char *err, size_t errsz)
+{
+	for (size_t i = 0; i < N_DEFS; i++)
+		if (cfg_defs[i].dflt != NULL && !set_value(&cfg_defs[i], cfg, cfg_defs[i].dflt, err, errsz))
+			return false;
+	return true;
+}
+
+static void ini_settings(void)
+{
+	ini_use_stack = false;
+	ini_allow_realloc = false;
+	ini_max_line = (int)CAP_CONFIG_LINE;
+	ini_stop_on_first_error = true;
+	ini_allow_multiline = true;
+	ini_allow_inline_comments = true;
+}
+
+/* config_finish - turn inih's result into our message */
+static bool config_finish(int rc, const char *name, struct parse_state *st, char *err, size_t errsz)
+{
+	if (rc == 0)
+		return true;
+	if (rc == -1)
+		return fail(err, errsz, "%s: cannot open: %s", name, strerror(errno));
+	if (rc == -2)
+		return fail(err, errsz, "%s: out of memory", name);
+	if (st->err[0] == '\0')
+		return fail(err, errsz, "%s:%d: syntax error (expected [section], key = value, or a comment)", name, rc);
+	return fail(err, errsz, "%s:%d: %s", name, rc, st->err);
+}
+
+static bool config_start(const char *name, struct config *cfg, struct parse_state *st, char *err, size_t errsz)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	memset(st, 0, sizeof(*st));
+	st->cfg = cfg;
+	ini_settings();
+	cfg->path = strdup(name);
+	if (cfg->path == NULL)
+		return fail(err, errsz, "out of memory");
+	return config_defaults(cfg, err, errsz);
+}
+
+bool config_load(const char *path, struct config *cfg, char *err, size_t errsz)
+{
+	struct parse_state st;
+
+	if (!config_start(path, cfg, &st, err, errsz))
+		return false;
+	errno = 0;
+	return config_finish(ini_parse(path, on_pair, &st), path, &st, err, errsz);
+}
+
+bool config_load_string(const char *name, const char *text, struct config *cfg, char *err, size_t errsz)
+{
+	struct parse_state st;
+
+	if (!config_start(name, cfg, &st, err, errsz))
+		return false;
+	return config_finish(ini_parse_string(text, on_pair, &st), name, &st, err, errsz);
+}
+
+static bool is_set(const struct config *cfg, const struct cfg_def *d)
+{
+	const void *f = (const char *)cfg + d->offset;
+
+	switch (d->type) {
+	case CFG_DOMAINS:
+		return ((const struct strlist *)f)->n > 0;
+	case CFG_RESOURCES:
+		return ((const struct resource_list *)f)->n > 0;
+	case CFG_CIDRS:
+		return true;
+	case CFG_STRING:
+	case CFG_PATH:
+	case CFG_BASE_URL:
+	case CFG_SOCKET:
+	case CFG_LISTEN: {
+		const char *s = *(char *const *)f;
+
+		return s != NULL && s[0] != '\0';
+	}
+	default:
+		return true;
+	}
+}
+
+bool config_require(const struct config *cfg, unsigned need, char *err, size_t errsz)
+{
+	for (size_t i = 0; i < N_DEFS; i++) {
+		const struct cfg_def *d = &cfg_defs[i];
+
+		if ((d->need & need) != 0 && !is_set(cfg, d))
+			return fail(err, errsz, "%s: [%s] %s must be set (%s)", cfg->path, d->section, d->name, d->doc);
+	}
+	return true;
+}
+
+void config_free(struct config *cfg)
+{
+	for (size_t i = 0; i < N_DEFS; i++) {
+		const struct cfg_def *d = &cfg_defs[i];
+
+		if (is_list(d))
+			clear_list(d, cfg);
+		else if (d->type == CFG_STRING || d->type == CFG_PATH || d->type == CFG_BASE_URL ||
+			 d->type == CFG_SOCKET || d->type == CFG_LISTEN) {
+			char **slot = field(cfg, d);
+
+			free(*slot);
+			*slot = NULL;
+		}
+	}
+	free(cfg->path);
+	cfg->path = NULL;
+}
+
+void config_print_reference(FILE *out)
+{
+	const char *section = "";
+
+	for (size_t i = 0; i < N_DEFS; i++) {
+		const struct cfg_def *d = &cfg_defs[i];
+
+		if (strcmp(section, d->section) != 0) {
+			section = d->section;
+			fprintf(out, "%s### [%s]\n\n| key | default | meaning |\n|---|---|---|\n",
+				i ? "\n" : "", section);
+		}
+		fprintf(out, "| `%s` | %s%s%s | %s |\n", d->name, d->dflt && d->dflt[0] ? "`" : "",
+			d->dflt == NULL ? "(required)" : d->dflt[0] ? d->dflt : "(empty)",
+			d->dflt && d->dflt[0] ? "`" : "", d->doc);
+	}
+}
+
+bool config_is_internal(const struct config *cfg, const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	const char *dom = at ? at + 1 : addr;
+	size_t dlen = strlen(dom);
+
+	while (dlen > 0 && (dom[dlen - 1] == '>' || dom[dlen - 1] == '.'))
+		dlen--;
+	for (size_t i = 0; i < cfg->internal_domains.n; i++) {
+		const char *d = cfg->internal_domains.items[i];
+		size_t len = strlen(d);
+
+		if (dlen < len || strncasecmp(dom + dlen - len, d, len) != 0)
+			continue;
+		if (dlen == len || dom[dlen - len - 1] == '.')
+			return true;
+	}
+	return false;
+}

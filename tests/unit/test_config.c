@@ -1,0 +1,198 @@
+/*
+ * test_config - the INI file: defaults, every error names file:line, lists,
+ * durations, internal domains; plus address normalisation and CIDR lists.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+#include "cidr.h"
+#include "config.h"
+
+static const char good[] =
+	"[guestlink]\n"
+	"public_url = https://guest.example.org/   ; trailing slash dropped\n"
+	"org_name = Example University\n"
+	"internal_domains = example.org Example.NET\n"
+	"[keys]\n"
+	"signing_key = /k/link.key\n"
+	"verify_keys = /k/\n"
+	"secret = /k/otpd.secret\n"
+	"[milter]\n"
+	"resources = https://teams.example.org/\n"
+	"  https://wiki.example.org/space/\n"
+	"link_ttl = 2d\n"
+	"trigger = link\n";
+
+static void test_good(void **state)
+{
+	struct config cfg;
+	char err[512];
+
+	(void)state;
+	if (!config_load_string("t.conf", good, &cfg, err, sizeof(err)))
+		fail_msg("config_load_string: got error %s, want success", err);
+	assert_true(config_require(&cfg, CONFIG_NEED_MILTER, err, sizeof(err)));
+	assert_string_equal(cfg.public_url, "https://guest.example.org");
+	assert_int_equal(cfg.internal_domains.n, 2);
+	assert_string_equal(cfg.internal_domains.items[1], "example.net");
+	assert_int_equal(cfg.resources.n, 2);
+	assert_int_equal(cfg.link_ttl, 2 * 86400);
+	assert_int_equal(cfg.trigger, TRIGGER_LINK);
+	assert_int_equal(cfg.max_recipients, 50);
+	assert_string_equal(cfg.subject_tag, "[invite]");
+	assert_int_equal(cfg.code_ttl, 600);
+	assert_true(cfg.cookie_secure);
+	assert_int_equal(cfg.trusted_networks.n, 2);
+	assert_true(config_is_internal(&cfg, "a@example.org"));
+	assert_true(config_is_internal(&cfg, "a@mail.Example.org"));
+	assert_false(config_is_internal(&cfg, "a@notexample.org"));
+	assert_false(config_is_internal(&cfg, "a@example.org.evil.net"));
+	config_free(&cfg);
+}
+
+static const struct {
+	const char *text;
+	const char *want;	/* the error must contain this */
+} bad[] = {
+	{ "[guestlink]\nnope = 1\n", "t.conf:2: unknown key 'nope' in [guestlink]" },
+	{ "[nosuch]\nx = 1\n", "t.conf:2: unknown section [nosuch]" },
+	{ "x = 1\n", "t.conf:1: key 'x' outside a section" },
+	{ "[milter]\n\nlink_ttl = 7w\n", "t.conf:3: link_ttl: '7w' is not a duration" },
+	{ "[milter]\nlink_ttl = 5\n", "t.conf:2: link_ttl = 5 is out of range" },
+	{ "[milter]\nmax_recipients = 0\n", "t.conf:2: max_recipients = 0 is out of range" },
+	{ "[milter]\ntrigger = maybe\n", "t.conf:2: trigger: 'maybe' is neither tag nor link" },
+	{ "[milter]\ntrusted_networks = 10.0.0.0/33\n", "t.conf:2: trusted_networks: '10.0.0.0/33'" },
+	{ "[milter]\nresources = https://x.org/ teams.example.org\n", "t.conf:2: resources: 'teams.example.org'" },
+	{ "[milter]\nsocket = /tmp/sock\n", "t.conf:2: socket:" },
+	{ "[guestlink]\npublic_url = guest.example.org\n", "t.conf:2: public_url:" },
+	{ "[guestlink]\npublic_url = https://a.org/x\n", "t.conf:2: public_url:" },
+	{ "[guestlink]\norg_name = a\norg_name = b\n", "t.conf:3: [guestlink] org_name is given twice" },
+	{ "[guestlink]\ninternal_domains = exa mple.org bad_domain\n", "t.conf:2: internal_domains: 'bad_domain'" },
+	{ "[otpd]\ncookie_secure = perhaps\n", "t.conf:2: cookie_secure: 'perhaps' is not yes or no" },
+	{ "[otpd]\nlisten = 8080\n", "t.conf:2: listen:" },
+	{ "[guestlink\n", "t.conf:1: syntax error" },
+};
+
+static void test_bad(void **state)
+{
+	struct config cfg;
+	char err[512];
+	int failures = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (config_load_string("t.conf", bad[i].text, &cfg, err, sizeof(err))) {
+			printf("case %zu: got success, want error containing \"%s\"\n", i, bad[i].want);
+			failures++;
+		} else if (strstr(err, bad[i].want) == NULL) {
+			printf("case %zu: got \"%s\", want it to contain \"%s\"\n", i, err, bad[i].want);
+			failures++;
+		}
+		config_free(&cfg);
+	}
+	assert_int_equal(failures, 0);
+}
+
+static void test_require(void **state)
+{
+	struct config cfg;
+	char err[512];
+
+	(void)state;
+	assert_true(config_load_string("t.conf", "[guestlink]\norg_name = x\n", &cfg, err, sizeof(err)));
+	assert_false(config_require(&cfg, CONFIG_NEED_MILTER, err, sizeof(err)));
+	assert_non_null(strstr(err, "t.conf: [guestlink] public_url must be set"));
+	config_free(&cfg);
+}
+
+static void test_missing_file(void **state)
+{
+	struct config cfg;
+	char err[512];
+
+	(void)state;
+	assert_false(config_load("/nonexistent/guestlink.conf", &cfg, err, sizeof(err)));
+	assert_non_null(strstr(err, "/nonexistent/guestlink.conf: cannot open"));
+	config_free(&cfg);
+}
+
+static void test_durations(void **state)
+{
+	static const struct { const char *in; long long want; bool ok; } d[] = {
+		{ "90", 90, true }, { "90s", 90, true }, { "10m", 600, true }, { "2h", 7200, true },
+		{ "7d", 604800, true }, { "7D", 604800, true }, { "", 0, false }, { "m", 0, false },
+		{ "1.5h", 0, false }, { "-1", 0, false }, { "10mm", 0, false },
+		{ "99999999999999999999", 0, false },
+	};
+	long long v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+		bool ok = config_parse_duration(d[i].in, &v);
+
+		if (ok != d[i].ok || (ok && v != d[i].want))
+			fail_msg("duration %s: got %d/%lld, want %d/%lld", d[i].in, ok, ok ? v : 0, d[i].ok, d[i].want);
+	}
+}
+
+static void test_addr(void **state)
+{
+	static const struct { const char *in; const char *want; } a[] = {
+		{ "<Guest@Gmail.COM>", "guest@gmail.com" }, { " a.b+c@example.org ", "a.b+c@example.org" },
+		{ "a@b", NULL }, { "a@@b.org", NULL }, { "a b@c.org", NULL }, { "a@c.org\r\nBcc: x@y.z", NULL },
+		{ "\"a\"@c.org", NULL }, { "a@.c.org", NULL }, { "a@c.org.", NULL }, { "@c.org", NULL },
+		{ "a@c..org", NULL }, { "<>", NULL }, { "a,b@c.org", NULL },
+	};
+	char out[ADDR_BUF];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++) {
+		bool ok = addr_normalize(a[i].in, strlen(a[i].in), out);
+
+		if (ok != (a[i].want != NULL) || (ok && strcmp(out, a[i].want) != 0))
+			fail_msg("addr_normalize(%s): got %s, want %s", a[i].in, ok ? out : "(refused)",
+				 a[i].want ? a[i].want : "(refused)");
+	}
+}
+
+static void test_cidr(void **state)
+{
+	struct cidr_list l = { 0 };
+
+	(void)state;
+	assert_true(cidr_parse("192.0.2.0/24", &l.items[l.n++]));
+	assert_true(cidr_parse("2001:db8::/32", &l.items[l.n++]));
+	assert_true(cidr_parse("127.0.0.1", &l.items[l.n++]));
+	assert_true(cidr_list_match(&l, "192.0.2.77"));
+	assert_true(cidr_list_match(&l, "::ffff:192.0.2.1"));
+	assert_true(cidr_list_match(&l, "[2001:db8:1::5]"));
+	assert_true(cidr_list_match(&l, "IPv6:2001:db8::1"));
+	assert_true(cidr_list_match(&l, "127.0.0.1"));
+	assert_false(cidr_list_match(&l, "127.0.0.2"));
+	assert_false(cidr_list_match(&l, "192.0.3.1"));
+	assert_false(cidr_list_match(&l, "2001:db9::1"));
+	assert_false(cidr_list_match(&l, "not an address"));
+	assert_false(cidr_parse("1.2.3.4/", &l.items[0]));
+	assert_false(cidr_parse("::1/129", &l.items[0]));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_require),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_addr),
+		cmocka_unit_test(test_cidr),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
