@@ -70,8 +70,9 @@ check-asan:
 
 asan: check-deps check-asan
 
-style:
+style: all
 	@tests/style.sh
+	@OTPCTL=$(OTPCTL_BIN) scripts/gen-admin-doc.sh --check
 
 demo:
 	@scripts/deps.sh demo
