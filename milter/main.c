@@ -9,6 +9,7 @@
  * Start-up order (Postfix single_server, OpenSMTPD): config, key, socket,
  * then drop privileges, then libmilter's threads.
  */
+#include <curl/curl.h>
 #include <errno.h>
 #include <libmilter/mfapi.h>
 #include <pwd.h>
@@ -26,6 +27,7 @@
 #include "log.h"
 #include "milter.h"
 #include "privs.h"
+#include "report.h"
 #include "rewrite.h"
 
 static void usage(void)
@@ -101,6 +103,8 @@ int main(int argc, char **argv)
 	}
 	log_open("guestlink-milter", foreground ? LOG_SINK_STDERR : LOG_SINK_SYSLOG, LOG_LEVEL_INFO);
 	rewrite_init();		/* GMime: once, before threads */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		log_fatal("event=start error=\"libcurl failed to initialise\"");
 	signal(SIGPIPE, SIG_IGN);
 	if (milter_setup(&cfg, &key) != MI_SUCCESS)
 		log_fatal("event=start error=\"cannot register with libmilter (socket %s)\"", cfg.socket);
@@ -112,10 +116,14 @@ int main(int argc, char **argv)
 		log_fatal("event=start error=\"%s\"", err);
 	if (!foreground && !privs_daemonize())
 		log_fatal_errno("event=start error=\"cannot become a daemon\"");
+	if (!report_start(&cfg, &key))
+		log_fatal("event=start error=\"cannot start the otpd report thread\"");
 	log_info("event=start socket=%s resources=%zu trigger=%s", cfg.socket, cfg.resources.n,
 		 cfg.trigger == TRIGGER_TAG ? "tag" : "link");
 	rc = smfi_main();
 	log_info("event=stop status=%d", rc);
+	report_stop();
+	curl_global_cleanup();
 	rewrite_shutdown();
 	keys_free_signing(&key);
 	config_free(&cfg);

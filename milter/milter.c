@@ -23,6 +23,7 @@
 #include "invite.h"
 #include "log.h"
 #include "policy.h"
+#include "report.h"
 
 static const struct config *g_cfg;
 static const struct signing_key *g_key;
@@ -234,6 +235,22 @@ static bool apply_changes(SMFICTX *ctx, const struct invite_result *res)
 	return smfi_addheader(ctx, "X-Guestlink-Invitation", id) == MI_SUCCESS;
 }
 
+/* notify_otpd - queue the invitation record for otpd; never waits */
+static void notify_otpd(SMFICTX *ctx, struct msg *m, const struct invite_result *res)
+{
+	struct report r;
+
+	memset(&r, 0, sizeof(r));
+	memcpy(r.invitation, res->id_hex, sizeof(r.invitation));
+	snprintf(r.inviter, sizeof(r.inviter), "%s", m->sender);
+	snprintf(r.queue_id, sizeof(r.queue_id), "%s", queue_id(ctx, m));
+	r.resources = res->resources.data ? res->resources.data : "";
+	r.guests = m->n_guests;
+	r.issued_at = res->issued_at;
+	r.expires_at = res->expires_at;
+	report_submit(&r);
+}
+
 static sfsistat answer(SMFICTX *ctx, struct msg *m, const struct invite_result *res)
 {
 	struct policy_reply r;
@@ -249,6 +266,7 @@ static sfsistat answer(SMFICTX *ctx, struct msg *m, const struct invite_result *
 			 "resources=\"%s\"", queue_id(ctx, m), res->id_hex, m->sender[0] ? m->sender : "<>",
 			 policy_staff_word(m->staff), m->n_guests, res->stats.links,
 			 res->resources.data ? res->resources.data : "");
+		notify_otpd(ctx, m, res);
 		return SMFIS_CONTINUE;
 	default:
 		policy_reply(g_cfg, res->verdict, text, sizeof(text), &r);

@@ -4,9 +4,10 @@ MILTER_BIN = $(O)/milter/guestlink-milter
 MILTER_CORE_SRC = milter/policy.c milter/subject.c milter/rewrite.c milter/links.c milter/footer.c \
 		  milter/invite.c
 MILTER_CORE_OBJ = $(MILTER_CORE_SRC:%.c=$(O)/%.o)
-MILTER_SRC = milter/main.c milter/milter.c
+MILTER_SRC = milter/main.c milter/milter.c milter/report.c
 MILTER_OBJ = $(MILTER_SRC:%.c=$(O)/%.o)
-MILTER_LIBS = $(shell pkg-config --libs gmime-3.0) -lmilter -lpthread
+MILTER_LIBS = $(shell pkg-config --libs gmime-3.0 libcurl jansson) -lmilter -lpthread
+CFLAGS_milter = $(shell pkg-config --cflags jansson)
 
 all: $(MILTER_BIN)
 
