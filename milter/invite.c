@@ -13,11 +13,19 @@
 #include "footer.h"
 #include "subject.h"
 
+#define LINK_CACHE 32
+
 /* struct link_state - what the link callback needs for every accept link */
 struct link_state {
 	const struct invite_request *req;
 	struct token base;		/* id, times, inviter, guests; resource filled per link */
 	struct invite_result *res;
+	/* The same URL gives the same token (Ed25519 is deterministic): sign it once. */
+	size_t n_cached;
+	struct {
+		char *url;
+		char *link;
+	} cache[LINK_CACHE];
 };
 
 bool invite_tagged(const struct config *cfg, const char *subject)
@@ -68,22 +76,65 @@ static bool note_resource(struct invite_result *res, const char *url)
 	return true;
 }
 
+/* cache_find - the accept link made before for this URL, or NULL */
+static const char *cache_find(const struct link_state *ls, const char *url, size_t len)
+{
+	for (size_t i = 0; i < ls->n_cached; i++)
+		if (strlen(ls->cache[i].url) == len && memcmp(ls->cache[i].url, url, len) == 0)
+			return ls->cache[i].link;
+	return NULL;
+}
+
+static void cache_add(struct link_state *ls, const char *url, const char *link)
+{
+	if (ls->n_cached == LINK_CACHE)
+		return;
+	ls->cache[ls->n_cached].url = strdup(url);
+	ls->cache[ls->n_cached].link = strdup(link);
+	if (ls->cache[ls->n_cached].url == NULL || ls->cache[ls->n_cached].link == NULL) {
+		free(ls->cache[ls->n_cached].url);
+		free(ls->cache[ls->n_cached].link);
+		return;
+	}
+	ls->n_cached++;
+}
+
+static void cache_free(struct link_state *ls)
+{
+	for (size_t i = 0; i < ls->n_cached; i++) {
+		free(ls->cache[i].url);
+		free(ls->cache[i].link);
+	}
+	ls->n_cached = 0;
+}
+
 /* make_link - rewrite_link_fn: the accept link for one resource URL */
 static bool make_link(void *ctx, const struct resource *r, const char *url, size_t len, struct buf *out)
 {
 	struct link_state *ls = ctx;
-	struct token t;
+	const char *cached;
+	size_t start = out->len;
+	struct token *t;
+	bool ok;
 
 	(void)r;
 	if (len > CAP_URL_BYTES || memchr(url, '\0', len) != NULL)
 		return false;
-	memcpy(&t, &ls->base, sizeof(t));
-	memcpy(t.resource, url, len);
-	t.resource[len] = '\0';
-	if (!note_resource(ls->res, t.resource))
+	cached = cache_find(ls, url, len);
+	if (cached != NULL)
+		return buf_puts(out, cached);
+	t = malloc(sizeof(*t));
+	if (t == NULL)
 		return false;
-	return buf_puts(out, ls->req->cfg->public_url) && buf_puts(out, "/accept/") &&
-	       token_encode(&t, ls->req->key, out);
+	memcpy(t, &ls->base, sizeof(*t));
+	memcpy(t->resource, url, len);
+	t->resource[len] = '\0';
+	ok = note_resource(ls->res, t->resource) && buf_puts(out, ls->req->cfg->public_url) &&
+	     buf_puts(out, "/accept/") && token_encode(t, ls->req->key, out);
+	if (ok)
+		cache_add(ls, t->resource, out->data + start);
+	free(t);
+	return ok;
 }
 
 /* begin_token - the fields all links of this mail share */
@@ -148,12 +199,14 @@ enum verdict invite_process(const struct invite_request *req, struct invite_resu
 	ls->req = req;
 	ls->res = res;
 	if (!begin_token(req, ls) || rewrite(req, res, ls) != VERDICT_REWRITE) {
+		cache_free(ls);
 		free(ls);
 		return res->verdict = VERDICT_TEMPFAIL;
 	}
 	token_id_hex(&ls->base, res->id_hex);
 	res->issued_at = ls->base.issued_at;
 	res->expires_at = ls->base.expires_at;
+	cache_free(ls);
 	free(ls);
 	res->verdict = policy_after_rewrite(req->cfg, &m, res->rewrite);
 	if (res->verdict != VERDICT_REWRITE)

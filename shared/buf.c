@@ -77,6 +77,13 @@ static bool buf_reserve(struct buf *b, size_t n)
 
 bool buf_append(struct buf *b, const void *p, size_t n)
 {
+	/* Fast path: room already there (the common case on hot loops). */
+	if (b->len + n < b->size && n <= b->max - b->len) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return true;
+	}
 	if (!buf_reserve(b, n))
 		return false;
 	if (n > 0)
@@ -93,6 +100,11 @@ bool buf_puts(struct buf *b, const char *s)
 
 bool buf_putc(struct buf *b, char c)
 {
+	if (b->len + 1 < b->size && b->len < b->max) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return true;
+	}
 	return buf_append(b, &c, 1);
 }
 
