@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -88,15 +90,28 @@ static sfsistat tempfail(SMFICTX *ctx, const char *why)
 	return SMFIS_TEMPFAIL;
 }
 
+/*
+ * is_local_submission - mail from the sendmail command (non_smtpd_milters)?
+ * Postfix's cleanup presents it as a connection from "localhost",
+ * 127.0.0.1, port 0 (cleanup_milter.c); a real SMTP client never has
+ * source port 0.
+ */
+static bool is_local_submission(const char *hostname, const struct sockaddr *sa)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)sa;
+
+	if (hostname == NULL || strcmp(hostname, "localhost") != 0 || sa == NULL || sa->sa_family != AF_INET)
+		return false;
+	return sin->sin_port == 0 && sin->sin_addr.s_addr == htonl(INADDR_LOOPBACK);
+}
+
 static sfsistat on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
 	if (c == NULL)
 		return tempfail(ctx, "out_of_memory");
-	/* Postfix's cleanup presents mail from the sendmail command as a
-	 * connection from "localhost" without a socket address. */
-	c->local = hostaddr == NULL && hostname != NULL && strcmp(hostname, "localhost") == 0;
+	c->local = is_local_submission(hostname, hostaddr);
 	c->trusted = hostaddr != NULL && cidr_list_match_sa(&g_cfg->trusted_networks, hostaddr);
 	smfi_setpriv(ctx, c);
 	return SMFIS_CONTINUE;
