@@ -32,7 +32,7 @@ ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(HARDEN) $(WERROR) $(XFLAGS) -Ishared
 	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ALL_LDFLAGS = $(LDFLAGS) $(XLDFLAGS)
 
-.PHONY: all check demo asan fuzz install clean deps check-deps style test-unit test-milter test-e2e \
+.PHONY: bench all check demo asan fuzz install clean deps check-deps style test-unit test-milter test-e2e \
 	check-build check-asan check-fuzz
 
 all:
@@ -41,6 +41,7 @@ include shared/shared.mk
 include milter/milter.mk
 include otpd/otpd.mk
 -include tests/tests.mk
+-include bench/bench.mk
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)

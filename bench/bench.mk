@@ -1,0 +1,13 @@
+# bench/ - performance measurements (not part of make check): make bench
+# runs each and writes docs/performance.md from their output.
+REWRITE_BENCH = $(O)/bench/rewrite_bench
+
+$(REWRITE_BENCH): $(O)/bench/rewrite_bench.o $(SHARED_OBJ) $(MILTER_CORE_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs gmime-3.0) $(SHARED_LIBS)
+
+CFLAGS_bench = -Imilter
+
+bench: check-deps all $(REWRITE_BENCH)
+	@BUILD=$(O) bench/run.sh
+
+CLEAN += bench/rewrite_bench
