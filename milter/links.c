@@ -120,15 +120,13 @@ bool links_rewrite_text(struct links_ctx *ctx, const char *text, size_t len, str
 	size_t copied = 0, i = 0;
 
 	while (i < len) {
-		const char *h = memchr(text + i, 'h', len - i), *hh = memchr(text + i, 'H', len - i);
 		const struct resource *res;
 		size_t scheme, end;
 
-		if (h == NULL || (hh != NULL && hh < h))
-			h = hh;
-		if (h == NULL)
+		while (i < len && (text[i] | 0x20) != 'h')
+			i++;
+		if (i >= len)
 			break;
-		i = (size_t)(h - text);
 		scheme = text_url_start(text, len, i);
 		if (scheme == 0) {
 			i++;

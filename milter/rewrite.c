@@ -1,0 +1,997 @@
+/*
+ * rewrite.c - rewrite resource links in a mail body (see rewrite.h).
+ *
+ * How: GMime parses headers + body from one memory stream with a persistent
+ * stream, so every leaf knows the byte range of its content in our copy of
+ * the message. We walk the tree, decode each text/plain and text/html leaf
+ * ourselves (transfer encoding, then charset when it is not ASCII-compatible),
+ * let links.c replace the links, add the footer, re-encode in the part's own
+ * transfer encoding, and splice the new content into the ORIGINAL bytes.
+ * Nothing GMime would write is used: headers, boundaries, preamble, epilogue,
+ * untouched parts and even malformed lines stay exactly as received.
+ *
+ * Outcomes, checked in this order:
+ *   SIGNED     multipart/signed, multipart/encrypted, application/(x-)pkcs7-mime
+ *              anywhere in the tree, or an inline PGP block in a text/plain
+ *              leaf - whether or not there are links;
+ *   MALFORMED  GMime reported a structural problem (see bad_warning), a
+ *              Content-* header is repeated, nesting > CAP_MIME_DEPTH, more
+ *              than CAP_MIME_PARTS parts, a text leaf whose transfer encoding
+ *              or charset we cannot decode exactly, more than CAP_LINKS links.
+ *              Decided without looking for links: when the structure is in
+ *              doubt we cannot say whether a link is there (a parser
+ *              differential is exactly a link we do not see), so malformed
+ *              mail is MALFORMED with or without links.
+ *   ERROR      memory or a buffer cap, link_fn failed, a changed part cannot
+ *              be encoded back (charset round trip, or lines past 998 in a
+ *              top-level part whose headers we cannot change).
+ *   UNCHANGED  no resource link in any text leaf: out untouched.
+ *   CHANGED    out holds the new body.
+ * The caller passes ordinary mail unchanged on anything but CHANGED and
+ * rejects or tempfails an invitation.
+ *
+ * Ownership: all GMime objects and scratch buffers live for one call; out is
+ * the caller's and is written only for CHANGED (reset first). Thread-safe
+ * once rewrite_init() has run.
+ */
+#define _GNU_SOURCE	/* memmem */
+#include "rewrite.h"
+
+#include <errno.h>
+#include <gmime/gmime.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "caps.h"
+#include "links.h"
+
+#define SMTP_LINE_MAX 998u	/* RFC 5322 2.1.1, without the CRLF */
+#define QP_LINE_MAX 76u
+#define B64_LINE_IN 57u		/* input bytes per 76-character base64 line */
+
+enum leaf_kind { LEAF_PLAIN, LEAF_HTML };
+
+enum leaf_cte { CTE_IDENTITY, CTE_QP, CTE_BASE64 };
+
+/* charset_mode - how we get ASCII-compatible text out of a leaf */
+enum charset_mode { CHARSET_ASCII_COMPAT, CHARSET_CONVERT };
+
+struct leaf {
+	GMimeObject *obj;
+	enum leaf_kind kind;
+	enum leaf_cte cte;
+	bool top;		/* the message's own part: its headers are not in the body */
+	size_t start, end;	/* content in msg */
+	char iconv_name[64];	/* charset to convert through, when mode is CHARSET_CONVERT */
+	enum charset_mode mode;
+	struct buf text;	/* decoded (UTF-8 when converted) */
+};
+
+struct splice {
+	size_t start, end;	/* replaced range of msg */
+	struct buf text;
+};
+
+struct walk {
+	const char *msg;
+	size_t msg_len;
+	size_t body_start;	/* offset of the body in msg */
+	unsigned parts;
+	bool is_signed;
+	bool malformed;
+	struct leaf *leaves;
+	size_t nleaves, leaves_size;
+};
+
+struct job {
+	const struct rewrite_input *in;
+	struct walk w;
+	struct links_ctx lctx;
+	struct splice *splices;
+	size_t nsplices, splices_size;
+	size_t parts_changed;
+};
+
+/* ---- building the parse input ---- */
+
+/* build_message - headers (ending in a line break) + blank line + body, in one g_malloc'd block */
+static char *build_message(const struct rewrite_input *in, size_t *len, size_t *body_start)
+{
+	bool need_eol = in->headers_len > 0 && in->headers[in->headers_len - 1] != '\n';
+	size_t hl = in->headers_len + (need_eol ? 2 : 0), n;
+	char *m;
+
+	if (in->headers_len > CAP_MESSAGE_BYTES || in->body_len > CAP_MESSAGE_BYTES - in->headers_len - 4)
+		return NULL;
+	n = hl + 2 + in->body_len;
+	m = g_try_malloc(n + 1);
+	if (m == NULL)
+		return NULL;
+	if (in->headers_len > 0)
+		memcpy(m, in->headers, in->headers_len);
+	if (need_eol)
+		memcpy(m + in->headers_len, "\r\n", 2);
+	memcpy(m + hl, "\r\n", 2);
+	if (in->body_len > 0)
+		memcpy(m + hl + 2, in->body, in->body_len);
+	m[n] = '\0';
+	*len = n;
+	*body_start = hl + 2;
+	return m;
+}
+
+/*
+ * on_parser_warning - GMime's report of what it had to guess.
+ * Security: each guess is a place where a mail client may guess otherwise
+ * and see a part (and a link) we do not, so these make the mail MALFORMED.
+ * Cosmetic ones (8-bit or bad RFC 2047 in headers, address lists, repeated
+ * identical headers or parameters) do not change the structure.
+ */
+static void on_parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer data)
+{
+	struct walk *w = data;
+
+	(void)offset;
+	(void)item;
+	switch (code) {
+	case GMIME_WARN_DUPLICATED_HEADER:
+	case GMIME_WARN_DUPLICATED_PARAMETER:
+	case GMIME_WARN_UNENCODED_8BIT_HEADER:
+	case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE:
+	case GMIME_WARN_INVALID_ADDRESS_LIST:
+		break;
+	default:
+		w->malformed = true;
+		break;
+	}
+}
+
+/* ---- the walk ---- */
+
+static bool type_is(GMimeContentType *ct, const char *type, const char *sub)
+{
+	return ct != NULL && g_mime_content_type_is_type(ct, type, sub);
+}
+
+/* repeated_content_header - is a structural header given twice? (readers pick different ones) */
+static bool repeated_content_header(GMimeObject *obj)
+{
+	static const char *const names[] = { "Content-Type", "Content-Transfer-Encoding", "Content-Disposition" };
+	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+	int n = hl ? g_mime_header_list_get_count(hl) : 0;
+
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		int seen = 0;
+
+		for (int i = 0; i < n; i++)
+			if (g_ascii_strcasecmp(g_mime_header_get_name(g_mime_header_list_get_header_at(hl, i)),
+					       names[k]) == 0)
+				seen++;
+		if (seen > 1)
+			return true;
+	}
+	return false;
+}
+
+static bool leaf_cte_of(GMimeContentEncoding enc, enum leaf_cte *out)
+{
+	switch (enc) {
+	case GMIME_CONTENT_ENCODING_DEFAULT:
+	case GMIME_CONTENT_ENCODING_7BIT:
+	case GMIME_CONTENT_ENCODING_8BIT:
+	case GMIME_CONTENT_ENCODING_BINARY:
+		*out = CTE_IDENTITY;
+		return true;
+	case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+		*out = CTE_QP;
+		return true;
+	case GMIME_CONTENT_ENCODING_BASE64:
+		*out = CTE_BASE64;
+		return true;
+	default:
+		return false;	/* uuencode and unknown: we cannot read what the client shows */
+	}
+}
+
+/*
+ * charset_needs_convert - charsets where ASCII bytes are not ASCII text
+ * (multi-byte units, or shift states that reuse ASCII bytes for other
+ * characters): a "http" in the raw bytes may not be one, and a real one may
+ * not look like one.
+ */
+static bool charset_needs_convert(const char *cs)
+{
+	static const char *const prefixes[] = { "utf-16", "utf16", "utf-32", "utf32", "ucs-2", "ucs2", "ucs-4",
+						"ucs4", "utf-7", "utf7", "unicode", "iso-2022", "iso2022",
+						"csiso2022", "hz", "x-imap4", "ebcdic", "ibm037", "cp037",
+						"ibm500", "cp500", "ibm1047", "cp1047" };
+
+	for (size_t k = 0; k < sizeof(prefixes) / sizeof(prefixes[0]); k++)
+		if (g_ascii_strncasecmp(cs, prefixes[k], strlen(prefixes[k])) == 0)
+			return true;
+	return false;
+}
+
+static bool add_leaf(struct walk *w, const struct leaf *l)
+{
+	if (w->nleaves == w->leaves_size) {
+		size_t size = w->leaves_size ? w->leaves_size * 2 : 8;
+		struct leaf *p = realloc(w->leaves, size * sizeof(*p));
+
+		if (p == NULL)
+			return false;
+		w->leaves = p;
+		w->leaves_size = size;
+	}
+	w->leaves[w->nleaves++] = *l;
+	return true;
+}
+
+/* walk_part - a leaf: note it when it is a text body we must look at */
+static bool walk_part(struct walk *w, GMimeObject *obj, bool top)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	GMimeContentDisposition *cd = g_mime_object_get_content_disposition(obj);
+	GMimeDataWrapper *dw;
+	GMimeStream *st;
+	struct leaf l;
+	const char *cs;
+
+	if (type_is(ct, "application", "pkcs7-mime") || type_is(ct, "application", "x-pkcs7-mime")) {
+		w->is_signed = true;
+		return true;
+	}
+	if (!type_is(ct, "text", "plain") && !type_is(ct, "text", "html"))
+		return true;
+	if (cd != NULL && g_mime_content_disposition_is_attachment(cd))
+		return true;
+	memset(&l, 0, sizeof(l));
+	l.obj = obj;
+	l.top = top;
+	l.kind = type_is(ct, "text", "html") ? LEAF_HTML : LEAF_PLAIN;
+	if (!leaf_cte_of(g_mime_part_get_content_encoding(GMIME_PART(obj)), &l.cte)) {
+		w->malformed = true;
+		return true;
+	}
+	dw = g_mime_part_get_content(GMIME_PART(obj));
+	st = dw ? g_mime_data_wrapper_get_stream(dw) : NULL;
+	if (st == NULL)
+		return true;	/* no content at all: nothing to rewrite */
+	/* Security: only trust ranges inside the body we were given. */
+	if (st->bound_start < (gint64)w->body_start || st->bound_end < st->bound_start ||
+	    st->bound_end > (gint64)w->msg_len) {
+		w->malformed = true;
+		return true;
+	}
+	l.start = (size_t)st->bound_start;
+	l.end = (size_t)st->bound_end;
+	cs = g_mime_object_get_content_type_parameter(obj, "charset");
+	l.mode = CHARSET_ASCII_COMPAT;
+	if (cs != NULL && charset_needs_convert(cs)) {
+		l.mode = CHARSET_CONVERT;
+		g_strlcpy(l.iconv_name, cs, sizeof(l.iconv_name));
+	}
+	buf_init(&l.text, CAP_MESSAGE_BYTES);
+	return add_leaf(w, &l);
+}
+
+/*
+ * boundary_lines_exact - every line starting with "--" + boundary is exactly
+ * a delimiter ("--b" or "--b--", then only white space).
+ * Security: readers that match boundaries by prefix would cut parts where
+ * GMime does not (an inner boundary "abcdef" under an outer "abc"), and see
+ * another structure than ours.
+ */
+static bool boundary_lines_exact(const struct walk *w, const char *b)
+{
+	size_t bl = strlen(b), i = w->body_start;
+
+	while (i < w->msg_len) {
+		const char *nl = memchr(w->msg + i, '\n', w->msg_len - i);
+		size_t end = nl ? (size_t)(nl - w->msg) : w->msg_len, k;
+
+		if (end - i >= bl + 2 && w->msg[i] == '-' && w->msg[i + 1] == '-' &&
+		    memcmp(w->msg + i + 2, b, bl) == 0) {
+			k = i + 2 + bl;
+			if (end - k >= 2 && w->msg[k] == '-' && w->msg[k + 1] == '-')
+				k += 2;
+			while (k < end && (w->msg[k] == ' ' || w->msg[k] == '\t' || w->msg[k] == '\r'))
+				k++;
+			if (k != end)
+				return false;
+		}
+		i = end + 1;
+	}
+	return true;
+}
+
+/* walk_tree - collect text leaves, note signatures and structure we will not trust */
+static bool walk_tree(struct walk *w, GMimeObject *obj, unsigned depth, bool top)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+
+	if (depth > CAP_MIME_DEPTH || ++w->parts > CAP_MIME_PARTS) {
+		w->malformed = true;
+		return true;
+	}
+	if (repeated_content_header(obj))
+		w->malformed = true;
+	if (type_is(ct, "multipart", "signed") || type_is(ct, "multipart", "encrypted")) {
+		w->is_signed = true;
+		return true;
+	}
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int n = g_mime_multipart_get_count(mp);
+		const char *b = g_mime_multipart_get_boundary(mp);
+
+		if (n <= 0 || b == NULL || *b == '\0' || !boundary_lines_exact(w, b))
+			w->malformed = true;
+		for (int i = 0; i < n; i++)
+			if (!walk_tree(w, g_mime_multipart_get_part(mp, i), depth + 1, false))
+				return false;
+		return true;
+	}
+	if (GMIME_IS_PART(obj))
+		return walk_part(w, obj, top);
+	/* message/rfc822 and anything else: never descended into, never touched. */
+	return true;
+}
+
+/* ---- decoding ---- */
+
+/* qp_valid - every '=' starts a hex pair or a soft line break: nothing for readers to guess */
+static bool qp_valid(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+
+		if (p[i] != '=')
+			continue;
+		if (i + 2 < n && g_ascii_isxdigit(p[i + 1]) && g_ascii_isxdigit(p[i + 2])) {
+			i += 2;
+			continue;
+		}
+		for (j = i + 1; j < n && (p[j] == ' ' || p[j] == '\t'); j++)
+			;
+		if (j < n && p[j] != '\r' && p[j] != '\n')
+			return false;
+	}
+	return true;
+}
+
+/*
+ * base64_valid - only the alphabet, white space, and '=' padding at the end
+ * with whole quanta. Security: GMime skips junk and stops at the first '=',
+ * other readers do not; such a part could show a link we never decoded.
+ */
+static bool base64_valid(const char *p, size_t n)
+{
+	size_t sig = 0;
+	bool pad = false;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c == '=') {
+			pad = true;
+		} else if (pad || !(g_ascii_isalnum(c) || c == '+' || c == '/')) {
+			return false;
+		}
+		sig++;
+	}
+	return sig % 4 == 0;
+}
+
+static bool decode_cte(const struct leaf *l, const char *raw, size_t n, struct buf *out)
+{
+	GMimeEncoding st;
+	size_t max, got;
+	char *tmp;
+	bool ok;
+
+	if (l->cte == CTE_IDENTITY)
+		return buf_append(out, raw, n);
+	g_mime_encoding_init_decode(&st, l->cte == CTE_QP ? GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE
+							: GMIME_CONTENT_ENCODING_BASE64);
+	max = g_mime_encoding_outlen(&st, n);
+	if (max >= out->max)
+		return false;
+	tmp = g_try_malloc(max + 1);
+	if (tmp == NULL)
+		return false;
+	got = g_mime_encoding_flush(&st, raw, n, tmp);
+	ok = buf_append(out, tmp, got);
+	g_free(tmp);
+	return ok;
+}
+
+/* iconv_all - convert the whole input, refusing anything not exactly representable */
+static bool iconv_all(const char *to, const char *from, const char *in, size_t n, struct buf *out)
+{
+	iconv_t cd = g_mime_iconv_open(to, from);
+	char chunk[4096];
+	char *ip = (char *)(uintptr_t)in, *op;
+	size_t il = n, ol, r;
+	bool ok = true;
+
+	if (cd == (iconv_t)-1)
+		return false;
+	while (ok && il > 0) {
+		op = chunk;
+		ol = sizeof(chunk);
+		r = iconv(cd, &ip, &il, &op, &ol);
+		/* Failed, or approximated ("irreversible"): not the same text. */
+		if ((r == (size_t)-1 && errno != E2BIG) || (r != (size_t)-1 && r > 0))
+			ok = false;
+		ok = ok && buf_append(out, chunk, (size_t)(op - chunk));
+	}
+	op = chunk;
+	ol = sizeof(chunk);
+	/* The shift back to the initial state (ISO-2022-*). */
+	if (ok && iconv(cd, NULL, NULL, &op, &ol) == (size_t)-1)
+		ok = false;
+	ok = ok && buf_append(out, chunk, (size_t)(op - chunk));
+	g_mime_iconv_close(cd);
+	return ok;
+}
+
+/*
+ * wire_charset - the iconv name to use for a converted leaf. UTF-16/32
+ * without an explicit byte order follow the BOM (big-endian without one, RFC
+ * 2781), so the BOM survives as a character and the bytes round-trip.
+ */
+static const char *wire_charset(const struct leaf *l, const struct buf *raw)
+{
+	const unsigned char *b = (const unsigned char *)raw->data;
+	bool le16 = raw->len >= 2 && b[0] == 0xFF && b[1] == 0xFE;
+	bool le32 = raw->len >= 4 && le16 && b[2] == 0 && b[3] == 0;
+	const char *cs = l->iconv_name;
+
+	if (g_ascii_strcasecmp(cs, "utf-16") == 0 || g_ascii_strcasecmp(cs, "utf16") == 0)
+		return le16 ? "UTF-16LE" : "UTF-16BE";
+	if (g_ascii_strcasecmp(cs, "utf-32") == 0 || g_ascii_strcasecmp(cs, "utf32") == 0)
+		return le32 ? "UTF-32LE" : "UTF-32BE";
+	return cs;
+}
+
+/* ---- encoding ---- */
+
+/* qp_out - the encoder's output, gathered in a small block to keep buf_append off the per-byte path */
+struct qp_out {
+	struct buf *b;
+	size_t col;	/* characters on the current line */
+	size_t n;
+	char tmp[512];
+	bool ok;
+};
+
+static void qp_flush(struct qp_out *q)
+{
+	q->ok = q->ok && buf_append(q->b, q->tmp, q->n);
+	q->n = 0;
+}
+
+static void qp_raw(struct qp_out *q, const char *s, size_t n)
+{
+	if (q->n + n > sizeof(q->tmp))
+		qp_flush(q);
+	memcpy(q->tmp + q->n, s, n);
+	q->n += n;
+}
+
+static void qp_put(struct qp_out *q, const char *tok, size_t n)
+{
+	if (q->col + n > QP_LINE_MAX - 1) {
+		qp_raw(q, "=\r\n", 3);
+		q->col = 0;
+	}
+	q->col += n;
+	qp_raw(q, tok, n);
+}
+
+/* encode_qp - quoted-printable, CRLF hard breaks, lines of at most 76 */
+static bool encode_qp(const char *p, size_t n, struct buf *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct qp_out q = { .b = out, .ok = true };
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		bool eol_next = i + 1 >= n || p[i + 1] == '\n' || (p[i + 1] == '\r' && i + 2 < n && p[i + 2] == '\n');
+		char tok[3];
+
+		if (c == '\r' && i + 1 < n && p[i + 1] == '\n')
+			continue;
+		if (c == '\n') {
+			qp_raw(&q, "\r\n", 2);
+			q.col = 0;
+			continue;
+		}
+		if ((c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !eol_next)) {
+			tok[0] = (char)c;
+			qp_put(&q, tok, 1);
+			continue;
+		}
+		tok[0] = '=';
+		tok[1] = hex[c >> 4];
+		tok[2] = hex[c & 15];
+		qp_put(&q, tok, 3);
+	}
+	qp_flush(&q);
+	return q.ok;
+}
+
+/* encode_base64 - 76-character lines, each ended by CRLF */
+static bool encode_base64(const char *p, size_t n, struct buf *out)
+{
+	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	for (size_t i = 0; i < n; i += B64_LINE_IN) {
+		size_t end = i + B64_LINE_IN < n ? i + B64_LINE_IN : n;
+
+		for (size_t k = i; k < end; k += 3) {
+			unsigned v = (unsigned)(unsigned char)p[k] << 16;
+			char q[4];
+
+			if (k + 1 < end)
+				v |= (unsigned)(unsigned char)p[k + 1] << 8;
+			if (k + 2 < end)
+				v |= (unsigned char)p[k + 2];
+			q[0] = al[(v >> 18) & 63];
+			q[1] = al[(v >> 12) & 63];
+			q[2] = k + 1 < end ? al[(v >> 6) & 63] : '=';
+			q[3] = k + 2 < end ? al[v & 63] : '=';
+			if (!buf_append(out, q, 4))
+				return false;
+		}
+		if (!buf_append(out, "\r\n", 2))
+			return false;
+	}
+	return true;
+}
+
+static size_t longest_line(const char *p, size_t n)
+{
+	size_t best = 0, cur = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\n') {
+			cur -= cur > 0 && p[i - 1] == '\r';
+			best = cur > best ? cur : best;
+			cur = 0;
+		} else {
+			cur++;
+		}
+	}
+	return cur > best ? cur : best;
+}
+
+/* ---- footers ---- */
+
+/* final_eol_len - length of the line break the text ends with (0, 1 or 2) */
+static size_t final_eol_len(const struct buf *t)
+{
+	if (t->len >= 2 && t->data[t->len - 2] == '\r' && t->data[t->len - 1] == '\n')
+		return 2;
+	return t->len >= 1 && t->data[t->len - 1] == '\n' ? 1 : 0;
+}
+
+/*
+ * add_footer_text - blank line + footer, in the text's own line breaks. The
+ * text keeps its ending: with or without a final line break, so the line
+ * break before a boundary (which belongs to the boundary) stays single.
+ */
+static bool add_footer_text(struct buf *t, const char *footer)
+{
+	const char *d = t->data ? t->data : "", *nl = memchr(d, '\n', t->len);
+	const char *eol = nl != NULL && (nl == d || nl[-1] != '\r') ? "\n" : "\r\n";
+	size_t fe = final_eol_len(t), flen = strlen(footer);
+	char saved[2];
+	bool ok;
+
+	if (flen == 0 || t->data == NULL)
+		return flen == 0;
+	memcpy(saved, t->data + t->len - fe, fe);
+	t->len -= fe;
+	ok = buf_puts(t, eol) && buf_puts(t, eol);
+	if (flen > 0 && footer[flen - 1] == '\n')
+		flen--;
+	for (size_t i = 0; ok && i < flen; i++)
+		ok = footer[i] == '\n' ? buf_puts(t, eol) : buf_putc(t, footer[i]);
+	return ok && buf_append(t, saved, fe);
+}
+
+/* add_footer_html - before the last "</body" (any case), or at the end (before a final line break) */
+static bool add_footer_html(struct buf *t, const char *footer)
+{
+	size_t flen = strlen(footer), at = t->len - final_eol_len(t);
+	struct buf tail;
+	bool ok;
+
+	if (flen == 0)
+		return true;
+	for (size_t i = t->len; i >= 6; i--)
+		if (g_ascii_strncasecmp(t->data + i - 6, "</body", 6) == 0) {
+			at = i - 6;
+			break;
+		}
+	buf_init(&tail, t->max);
+	ok = buf_append(&tail, t->data + at, t->len - at);
+	t->len = at;
+	ok = ok && buf_append(t, footer, flen) && buf_append(t, tail.data ? tail.data : "", tail.len);
+	buf_release(&tail);
+	return ok;
+}
+
+/* ---- per leaf ---- */
+
+static bool add_splice(struct job *j, size_t start, size_t end, struct buf *text)
+{
+	if (j->nsplices == j->splices_size) {
+		size_t size = j->splices_size ? j->splices_size * 2 : 8;
+		struct splice *p = realloc(j->splices, size * sizeof(*p));
+
+		if (p == NULL)
+			return false;
+		j->splices = p;
+		j->splices_size = size;
+	}
+	j->splices[j->nsplices].start = start;
+	j->splices[j->nsplices].end = end;
+	j->splices[j->nsplices].text = *text;	/* takes the buffer */
+	j->nsplices++;
+	buf_init(text, text->max);
+	return true;
+}
+
+/* leaf_decode - transfer encoding and charset off; MALFORMED when we cannot do it exactly */
+static enum rewrite_result leaf_decode(struct walk *w, struct leaf *l)
+{
+	const char *raw = w->msg + l->start;
+	size_t n = l->end - l->start;
+	struct buf bytes;
+	bool ok;
+
+	if ((l->cte == CTE_QP && !qp_valid(raw, n)) || (l->cte == CTE_BASE64 && !base64_valid(raw, n)))
+		return REWRITE_MALFORMED;
+	if (l->mode == CHARSET_ASCII_COMPAT)
+		return decode_cte(l, raw, n, &l->text) ? REWRITE_UNCHANGED : REWRITE_ERROR;
+	buf_init(&bytes, CAP_MESSAGE_BYTES);
+	if (!decode_cte(l, raw, n, &bytes)) {
+		buf_release(&bytes);
+		return REWRITE_ERROR;
+	}
+	ok = iconv_all("UTF-8", wire_charset(l, &bytes), bytes.data ? bytes.data : "", bytes.len, &l->text);
+	/* Keep the wire name decided from the BOM for the way back. */
+	g_strlcpy(l->iconv_name, wire_charset(l, &bytes), sizeof(l->iconv_name));
+	buf_release(&bytes);
+	return ok ? REWRITE_UNCHANGED : REWRITE_MALFORMED;
+}
+
+static bool leaf_is_pgp(const struct leaf *l)
+{
+	const char *t = l->text.data ? l->text.data : "";
+
+	return l->kind == LEAF_PLAIN && (memmem(t, l->text.len, "-----BEGIN PGP SIGNED MESSAGE-----", 34) != NULL ||
+					 memmem(t, l->text.len, "-----BEGIN PGP MESSAGE-----", 27) != NULL);
+}
+
+/* leaf_links - rewrite links and add the footer; *changed says whether any link was replaced */
+static enum rewrite_result leaf_links(struct job *j, const struct leaf *l, bool break_lines, struct buf *out,
+				      bool *changed)
+{
+	size_t before = j->lctx.replaced;
+	const char *t = l->text.data ? l->text.data : "";
+	bool ok;
+
+	j->lctx.break_lines = break_lines;
+	ok = l->kind == LEAF_HTML ? links_rewrite_html(&j->lctx, t, l->text.len, out)
+				   : links_rewrite_text(&j->lctx, t, l->text.len, out);
+	if (!ok)
+		return j->lctx.too_many ? REWRITE_MALFORMED : REWRITE_ERROR;
+	*changed = j->lctx.replaced > before;
+	if (!*changed)
+		return REWRITE_UNCHANGED;
+	if (l->kind == LEAF_HTML)
+		ok = j->in->footer_html == NULL || add_footer_html(out, j->in->footer_html);
+	else
+		ok = j->in->footer_text == NULL || add_footer_text(out, j->in->footer_text);
+	return ok ? REWRITE_CHANGED : REWRITE_ERROR;
+}
+
+/* header_field_end - end of the header field at off (its folded lines included) */
+static size_t header_field_end(const char *m, size_t len, size_t off)
+{
+	size_t i = off;
+
+	for (;;) {
+		const char *nl = memchr(m + i, '\n', len - i);
+
+		if (nl == NULL)
+			return len;
+		i = (size_t)(nl - m) + 1;
+		if (i >= len || (m[i] != ' ' && m[i] != '\t'))
+			return i;
+	}
+}
+
+/*
+ * switch_to_qp - splice "Content-Transfer-Encoding: quoted-printable" over the
+ * part's CTE field, or before its first header when it has none.
+ */
+static enum rewrite_result switch_to_qp(struct job *j, const struct leaf *l)
+{
+	static const char field[] = "Content-Transfer-Encoding: quoted-printable\r\n";
+	GMimeHeaderList *hl = g_mime_object_get_header_list(l->obj);
+	int n = hl ? g_mime_header_list_get_count(hl) : 0;
+	size_t at = l->start, end;
+	struct buf text;
+	bool found = false;
+
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		gint64 off = g_mime_header_get_offset(h);
+
+		if (off < (gint64)j->w.body_start || off >= (gint64)l->start)
+			return REWRITE_ERROR;	/* offsets we cannot trust */
+		if (!found && g_ascii_strcasecmp(g_mime_header_get_name(h), "Content-Transfer-Encoding") == 0) {
+			at = (size_t)off;
+			found = true;
+		} else if (!found && (size_t)off < at) {
+			at = (size_t)off;
+		}
+	}
+	if (n == 0) {
+		/* No headers: the blank line just before the content starts the header block. */
+		if (at > j->w.body_start && j->w.msg[at - 1] == '\n')
+			at--;
+		if (at > j->w.body_start && j->w.msg[at - 1] == '\r')
+			at--;
+	}
+	end = found ? header_field_end(j->w.msg, l->start, at) : at;
+	buf_init(&text, sizeof(field));
+	if (!buf_puts(&text, field) || !add_splice(j, at, end, &text)) {
+		buf_release(&text);
+		return REWRITE_ERROR;
+	}
+	return REWRITE_CHANGED;
+}
+
+static bool raw_ends_eol(const struct job *j, const struct leaf *l)
+{
+	return l->end > l->start && j->w.msg[l->end - 1] == '\n';
+}
+
+/* leaf_encode - the new text back into wire form (charset, transfer encoding) */
+static enum rewrite_result leaf_encode(struct job *j, const struct leaf *l, enum leaf_cte cte, const struct buf *t,
+				       struct buf *wire)
+{
+	struct buf conv;
+	const struct buf *src = t;
+	bool ok = true;
+
+	buf_init(&conv, CAP_MESSAGE_BYTES);
+	if (l->mode == CHARSET_CONVERT) {
+		if (!iconv_all(l->iconv_name, "UTF-8", t->data ? t->data : "", t->len, &conv)) {
+			buf_release(&conv);
+			return REWRITE_ERROR;	/* cannot go back: never send the link unrewritten */
+		}
+		src = &conv;
+	}
+	if (cte == CTE_IDENTITY) {
+		ok = buf_append(wire, src->data ? src->data : "", src->len);
+	} else if (cte == CTE_QP) {
+		ok = encode_qp(src->data ? src->data : "", src->len, wire);
+		if (ok && raw_ends_eol(j, l) && final_eol_len(wire) == 0)
+			ok = buf_puts(wire, "=\r\n");
+	} else {
+		ok = encode_base64(src->data ? src->data : "", src->len, wire);
+		if (ok && !raw_ends_eol(j, l) && final_eol_len(wire) == 2)
+			wire->len -= 2;
+		else if (ok && raw_ends_eol(j, l) && final_eol_len(wire) == 0)
+			ok = buf_puts(wire, "\r\n");
+	}
+	buf_release(&conv);
+	return ok ? REWRITE_CHANGED : REWRITE_ERROR;
+}
+
+/*
+ * leaf_rewrite - one text leaf, end to end. A 7bit/8bit part whose lines
+ * would pass 998: HTML first gets line breaks inside the rewritten tags,
+ * then anything still too long becomes quoted-printable.
+ */
+static enum rewrite_result leaf_rewrite(struct job *j, const struct leaf *l)
+{
+	struct buf t, wire;
+	enum rewrite_result r;
+	enum leaf_cte cte = l->cte;
+	size_t before = j->lctx.replaced;
+	bool changed = false;
+
+	buf_init(&t, CAP_MESSAGE_BYTES);
+	buf_init(&wire, CAP_MESSAGE_BYTES);
+	r = leaf_links(j, l, false, &t, &changed);
+	if (r == REWRITE_CHANGED && cte == CTE_IDENTITY && longest_line(t.data, t.len) > SMTP_LINE_MAX &&
+	    l->kind == LEAF_HTML) {
+		buf_reset(&t);
+		j->lctx.replaced = before;
+		r = leaf_links(j, l, true, &t, &changed);
+	}
+	if (r == REWRITE_CHANGED && cte == CTE_IDENTITY && longest_line(t.data, t.len) > SMTP_LINE_MAX) {
+		/* The top part's Content-Transfer-Encoding is in the headers, not ours to change. */
+		r = l->top ? REWRITE_ERROR : switch_to_qp(j, l);
+		cte = CTE_QP;
+	}
+	if (r == REWRITE_CHANGED)
+		r = leaf_encode(j, l, cte, &t, &wire);
+	if (r == REWRITE_CHANGED && !add_splice(j, l->start, l->end, &wire))
+		r = REWRITE_ERROR;
+	if (r == REWRITE_CHANGED)
+		j->parts_changed++;
+	buf_release(&t);
+	buf_release(&wire);
+	return r;
+}
+
+/* ---- the whole message ---- */
+
+static int splice_cmp(const void *a, const void *b)
+{
+	const struct splice *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* write_body - the original body with the splices in place */
+static bool write_body(struct job *j, struct buf *out)
+{
+	size_t pos = j->w.body_start;
+
+	qsort(j->splices, j->nsplices, sizeof(*j->splices), splice_cmp);
+	buf_reset(out);
+	for (size_t k = 0; k < j->nsplices; k++) {
+		const struct splice *s = &j->splices[k];
+
+		if (s->start < pos)
+			return false;	/* overlapping: our bug, never write it */
+		if (!buf_append(out, j->w.msg + pos, s->start - pos) ||
+		    !buf_append(out, s->text.data ? s->text.data : "", s->text.len))
+			return false;
+		pos = s->end;
+	}
+	return buf_append(out, j->w.msg + pos, j->w.msg_len - pos);
+}
+
+/* rewrite_leaves - decode all text leaves (signatures first), then rewrite them */
+static enum rewrite_result rewrite_leaves(struct job *j)
+{
+	enum rewrite_result worst = REWRITE_UNCHANGED;
+
+	for (size_t k = 0; k < j->w.nleaves; k++) {
+		enum rewrite_result r = leaf_decode(&j->w, &j->w.leaves[k]);
+
+		if (r == REWRITE_UNCHANGED && leaf_is_pgp(&j->w.leaves[k]))
+			return REWRITE_SIGNED;
+		if (r != REWRITE_UNCHANGED && worst == REWRITE_UNCHANGED)
+			worst = r;
+	}
+	if (worst != REWRITE_UNCHANGED)
+		return worst;
+	for (size_t k = 0; k < j->w.nleaves; k++) {
+		enum rewrite_result r = leaf_rewrite(j, &j->w.leaves[k]);
+
+		if (r != REWRITE_CHANGED && r != REWRITE_UNCHANGED)
+			return r;
+	}
+	return j->parts_changed > 0 ? REWRITE_CHANGED : REWRITE_UNCHANGED;
+}
+
+static void job_free(struct job *j)
+{
+	for (size_t k = 0; k < j->w.nleaves; k++)
+		buf_release(&j->w.leaves[k].text);
+	free(j->w.leaves);
+	for (size_t k = 0; k < j->nsplices; k++)
+		buf_release(&j->splices[k].text);
+	free(j->splices);
+}
+
+/* parse_and_walk - GMime over our copy; the classification of the tree */
+static enum rewrite_result parse_and_walk(struct job *j, GMimeStream *stream)
+{
+	GMimeParserOptions *opts = g_mime_parser_options_new();
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	GMimeMessage *message;
+	GMimeObject *top;
+	enum rewrite_result r = REWRITE_UNCHANGED;
+
+	g_mime_parser_options_set_warning_callback(opts, on_parser_warning, &j->w);
+	g_mime_parser_set_persist_stream(parser, TRUE);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	message = g_mime_parser_construct_message(parser, opts);
+	top = message ? g_mime_message_get_mime_part(message) : NULL;
+	if (message == NULL)
+		r = REWRITE_MALFORMED;
+	else if (top != NULL && !walk_tree(&j->w, top, 0, true))
+		r = REWRITE_ERROR;
+	else if (j->w.is_signed)
+		r = REWRITE_SIGNED;
+	else if (j->w.malformed)
+		r = REWRITE_MALFORMED;
+	else
+		r = rewrite_leaves(j);
+	if (message != NULL)
+		g_object_unref(message);
+	g_object_unref(parser);
+	g_mime_parser_options_free(opts);
+	return r;
+}
+
+enum rewrite_result rewrite_body(const struct rewrite_input *in, struct buf *out, struct rewrite_stats *stats)
+{
+	struct job j;
+	GByteArray *arr;
+	GMimeStream *stream;
+	enum rewrite_result r;
+	char *msg;
+	size_t len, body_start;
+
+	if (stats != NULL)
+		memset(stats, 0, sizeof(*stats));
+	if (in->resources == NULL || in->link_fn == NULL || (in->body_len > 0 && in->body == NULL) ||
+	    (in->headers_len > 0 && in->headers == NULL))
+		return REWRITE_ERROR;
+	msg = build_message(in, &len, &body_start);
+	if (msg == NULL)
+		return REWRITE_ERROR;
+	memset(&j, 0, sizeof(j));
+	j.in = in;
+	j.w.msg = msg;
+	j.w.msg_len = len;
+	j.w.body_start = body_start;
+	j.lctx.resources = in->resources;
+	j.lctx.link_fn = in->link_fn;
+	j.lctx.link_ctx = in->link_ctx;
+	arr = g_byte_array_new_take((guint8 *)msg, len);
+	stream = g_mime_stream_mem_new_with_byte_array(arr);	/* owns arr and msg */
+	r = parse_and_walk(&j, stream);
+	if (r == REWRITE_CHANGED && !write_body(&j, out)) {
+		buf_reset(out);
+		r = REWRITE_ERROR;
+	}
+	if (r == REWRITE_CHANGED && stats != NULL) {
+		stats->links = j.lctx.replaced;
+		stats->parts = j.parts_changed;
+	}
+	job_free(&j);
+	g_object_unref(stream);
+	return r;
+}
+
+void rewrite_init(void)
+{
+	g_mime_init();
+}
+
+void rewrite_shutdown(void)
+{
+	g_mime_shutdown();
+}
+
+const char *rewrite_result_word(enum rewrite_result r)
+{
+	switch (r) {
+	case REWRITE_UNCHANGED: return "unchanged";
+	case REWRITE_CHANGED: return "changed";
+	case REWRITE_SIGNED: return "signed";
+	case REWRITE_MALFORMED: return "malformed";
+	case REWRITE_ERROR: return "error";
+	}
+	return "unknown";
+}

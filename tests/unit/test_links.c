@@ -1,0 +1,232 @@
+/*
+ * test_links.c - links_rewrite_text / links_rewrite_html on tables of
+ * got/want cases. The accept link is "L<n>", n counting calls, so each
+ * replaced link is visible and numbered in the expected text.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "caps.h"
+#include "links.h"
+
+struct calls {
+	size_t n;
+	char last[256];
+};
+
+static bool numbered_link(void *ctx, const struct resource *res, const char *url, size_t len, struct buf *out)
+{
+	struct calls *c = ctx;
+
+	(void)res;
+	snprintf(c->last, sizeof(c->last), "%.*s", (int)len, url);
+	return buf_printf(out, "L%zu", ++c->n);
+}
+
+static struct resource_list resources;
+
+static int setup(void **state)
+{
+	const char *why;
+
+	(void)state;
+	if (!resource_list_add(&resources, "https://teams.example.org/", &why) ||
+	    !resource_list_add(&resources, "https://wiki.example.org/space", &why))
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	resource_list_free(&resources);
+	return 0;
+}
+
+struct tcase {
+	const char *in;
+	const char *want;
+	size_t replaced;
+};
+
+static const struct tcase text_cases[] = {
+	{ "see https://teams.example.org/t/x now", "see L1 now", 1 },
+	{ "(see https://teams.example.org/t/x).", "(see L1).", 1 },
+	{ "https://wiki.example.org/space/A_(b)", "L1", 1 },
+	{ "https://wiki.example.org/space/x))", "L1))", 1 },
+	{ "<https://teams.example.org/t/a>", "<L1>", 1 },
+	{ "\"https://teams.example.org/t/a\"", "\"L1\"", 1 },
+	{ "[https://teams.example.org/t/a]", "[L1]", 1 },
+	{ "https://teams.example.org/t/a?,;:!'", "L1?,;:!'", 1 },
+	{ "HTTPS://TEAMS.EXAMPLE.ORG/t/a", "L1", 1 },
+	{ "http://teams.example.org/t/a", "http://teams.example.org/t/a", 0 },
+	{ "https://teams.example.org.evil.net/", "https://teams.example.org.evil.net/", 0 },
+	{ "https://teams.example.org@evil.net/", "https://teams.example.org@evil.net/", 0 },
+	{ "https://evil.net@teams.example.org/", "https://evil.net@teams.example.org/", 0 },
+	{ "https://wiki.example.org/spaces", "https://wiki.example.org/spaces", 0 },
+	{ "https://wiki.example.org/space", "L1", 1 },
+	{ "xhttps://teams.example.org/", "xhttps://teams.example.org/", 0 },
+	{ "1https://teams.example.org/ .https://teams.example.org/", "1https://teams.example.org/ .https://teams.example.org/", 0 },
+	{ "a https://teams.example.org/\xc3\xa9", "a L1\xc3\xa9", 1 },
+	{ "https://teams.example.org/a\thttps://teams.example.org/b", "L1\tL2", 1 + 1 },
+	{ "https://teams.example.org/a\\b", "https://teams.example.org/a\\b", 0 },
+	{ "https://", "https://", 0 },
+	{ "h", "h", 0 },
+	{ "", "", 0 },
+};
+
+static const struct tcase html_cases[] = {
+	{ "<a href=\"https://teams.example.org/t/a\">https://teams.example.org/t/a</a>",
+	  "<a href=\"L1\">https://teams.example.org/t/a</a>", 1 },
+	{ "<a href='https://teams.example.org/t/a'>x</a>", "<a href='L1'>x</a>", 1 },
+	{ "<a href=https://teams.example.org/t/a>x</a>", "<a href=\"L1\">x</a>", 1 },
+	{ "<a HREF = \"https://teams.example.org/\">x</a>", "<a HREF = \"L1\">x</a>", 1 },
+	{ "<a href=\"https&#58;//teams.example.org/\">", "<a href=\"L1\">", 1 },
+	{ "<a href=\"https&#x3a;//teams.example.org/\">", "<a href=\"L1\">", 1 },
+	{ "<a href=\"https&#x3A//teams.example.org/\">", "<a href=\"L1\">", 1 },
+	{ "<a href=\"https&colon;&sol;&sol;teams&period;example&period;org/\">", "<a href=\"L1\">", 1 },
+	{ "<a href=\"https://teams.example.org/?a=1&amp;b=2\">", "<a href=\"L1\">", 1 },
+	{ "<a href=\"https://teams.exa&#10;mple.org/\">", "<a href=\"L1\">", 1 },
+	{ "<a href=\" \thttps://teams.example.org/ \">", "<a href=\"L1\">", 1 },
+	{ "<a href=\"https://teams.example.org&commat;evil.net/\">", "<a href=\"https://teams.example.org&commat;evil.net/\">", 0 },
+	{ "<a href=\"https://teams.example.org.evil.net/\">", "<a href=\"https://teams.example.org.evil.net/\">", 0 },
+	{ "<a title=\"href=https://teams.example.org/\">", "<a title=\"href=https://teams.example.org/\">", 0 },
+	{ "<a data-href=\"https://teams.example.org/\">", "<a data-href=\"https://teams.example.org/\">", 0 },
+	{ "<!-- <a href=\"https://teams.example.org/\"> -->", "<!-- <a href=\"https://teams.example.org/\"> -->", 0 },
+	{ "<!--> <a href=\"https://teams.example.org/\">", "<!--> <a href=\"L1\">", 1 },
+	{ "<!-- x --!> <a href=\"https://teams.example.org/\">", "<!-- x --!> <a href=\"L1\">", 1 },
+	{ "<script>\"<a href='https://teams.example.org/'>\"</script><a href=https://teams.example.org/>",
+	  "<script>\"<a href='https://teams.example.org/'>\"</script><a href=\"L1\">", 1 },
+	{ "<STYLE>x[href=\"https://teams.example.org/\"]</STYLE >", "<STYLE>x[href=\"https://teams.example.org/\"]</STYLE >", 0 },
+	{ "<a title=\">\" href=\"https://teams.example.org/\">", "<a title=\">\" href=\"L1\">", 1 },
+	{ "<a/href=\"https://teams.example.org/\">", "<a/href=\"L1\">", 1 },
+	{ "<area href=\"https://wiki.example.org/space/x\" alt=y>", "<area href=\"L1\" alt=y>", 1 },
+	{ "<a href=\"https://teams.example.org/\"", "<a href=\"L1\"", 1 },
+	{ "<a href=\"https://teams.example.org/", "<a href=\"L1\"", 1 },
+	{ "<a href=", "<a href=", 0 },
+	{ "<", "<", 0 },
+	{ "a < b > c", "a < b > c", 0 },
+};
+
+static void run_cases(const struct tcase *cases, size_t n, bool html)
+{
+	for (size_t k = 0; k < n; k++) {
+		struct calls calls = { 0 };
+		struct links_ctx ctx = { .resources = &resources, .link_fn = numbered_link, .link_ctx = &calls };
+		struct buf out;
+		bool ok;
+
+		buf_init(&out, CAP_MESSAGE_BYTES);
+		ok = html ? links_rewrite_html(&ctx, cases[k].in, strlen(cases[k].in), &out)
+			  : links_rewrite_text(&ctx, cases[k].in, strlen(cases[k].in), &out);
+		if (!ok || strcmp(out.data ? out.data : "", cases[k].want) != 0 || ctx.replaced != cases[k].replaced)
+			fail_msg("%s case %zu: got \"%s\" (%zu links), want \"%s\" (%zu)", html ? "html" : "text", k,
+				 out.data ? out.data : "", ctx.replaced, cases[k].want, cases[k].replaced);
+		buf_release(&out);
+	}
+}
+
+static void test_text_table(void **state)
+{
+	(void)state;
+	run_cases(text_cases, sizeof(text_cases) / sizeof(text_cases[0]), false);
+}
+
+static void test_html_table(void **state)
+{
+	(void)state;
+	run_cases(html_cases, sizeof(html_cases) / sizeof(html_cases[0]), true);
+}
+
+/* link_fn sees the decoded URL, not the attribute as written. */
+static void test_html_url_decoded(void **state)
+{
+	struct calls calls = { 0 };
+	struct links_ctx ctx = { .resources = &resources, .link_fn = numbered_link, .link_ctx = &calls };
+	const char *in = "<a href=\"https://teams.example.org/p?a=1&amp;b=2&#x26;c\">";
+	struct buf out;
+
+	(void)state;
+	buf_init(&out, 4096);
+	assert_true(links_rewrite_html(&ctx, in, strlen(in), &out));
+	assert_string_equal(calls.last, "https://teams.example.org/p?a=1&b=2&c");
+	buf_release(&out);
+}
+
+static void test_html_break_lines(void **state)
+{
+	struct calls calls = { 0 };
+	struct links_ctx ctx = { .resources = &resources, .link_fn = numbered_link, .link_ctx = &calls,
+				 .break_lines = true };
+	const char *in = "<a class=x href=\"https://teams.example.org/\">y</a>";
+	struct buf out;
+
+	(void)state;
+	buf_init(&out, 4096);
+	assert_true(links_rewrite_html(&ctx, in, strlen(in), &out));
+	assert_string_equal(out.data, "<a class=x \r\nhref=\"L1\">y</a>");
+	buf_release(&out);
+}
+
+static void test_cap_links(void **state)
+{
+	struct calls calls = { 0 };
+	struct links_ctx ctx = { .resources = &resources, .link_fn = numbered_link, .link_ctx = &calls };
+	struct buf in, out;
+
+	(void)state;
+	buf_init(&in, CAP_MESSAGE_BYTES);
+	buf_init(&out, CAP_MESSAGE_BYTES);
+	for (unsigned k = 0; k <= CAP_LINKS; k++)
+		assert_true(buf_puts(&in, "https://teams.example.org/ "));
+	assert_false(links_rewrite_text(&ctx, in.data, in.len, &out));
+	assert_true(ctx.too_many);
+	assert_int_equal(ctx.replaced, CAP_LINKS);
+	buf_release(&in);
+	buf_release(&out);
+}
+
+static bool failing_link(void *ctx, const struct resource *res, const char *url, size_t len, struct buf *out)
+{
+	(void)ctx;
+	(void)res;
+	(void)url;
+	(void)len;
+	(void)out;
+	return false;
+}
+
+static void test_link_fn_fails(void **state)
+{
+	struct links_ctx ctx = { .resources = &resources, .link_fn = failing_link };
+	const char *t = "x https://teams.example.org/ y", *h = "<a href=\"https://teams.example.org/\">";
+	struct buf out;
+
+	(void)state;
+	buf_init(&out, 4096);
+	assert_false(links_rewrite_text(&ctx, t, strlen(t), &out));
+	assert_false(links_rewrite_html(&ctx, h, strlen(h), &out));
+	assert_false(ctx.too_many);
+	buf_release(&out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_text_table),
+		cmocka_unit_test(test_html_table),
+		cmocka_unit_test(test_html_url_decoded),
+		cmocka_unit_test(test_html_break_lines),
+		cmocka_unit_test(test_cap_links),
+		cmocka_unit_test(test_link_fn_fails),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
