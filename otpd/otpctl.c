@@ -4,7 +4,11 @@
  *   otpctl keygen DIR
  *   otpctl -c FILE inspect LINK_OR_TOKEN [--email ADDR]
  *   otpctl config-reference
+ *   otpctl -c FILE invitations            one JSON object a line, with "state"
+ *   otpctl -c FILE revoke ID              the link stops working at once
  *
+ * invitations and revoke open otpd's LMDB environment directly (LMDB allows
+ * several processes); otpd checks revocations on every use of a token.
  * Output for scripts is one JSON object (jansson); messages for people go to
  * stderr. Exit codes: 0 yes/ok, 1 no/invalid, 2 usage or setup error.
  */
@@ -20,6 +24,8 @@
 #include "caps.h"
 #include "config.h"
 #include "keys.h"
+#include "invite.h"
+#include "store.h"
 #include "token.h"
 
 enum exit_code { EXIT_YES = 0, EXIT_NO = 1, EXIT_USAGE = 2 };
@@ -28,7 +34,9 @@ static void usage(void)
 {
 	fputs("usage: otpctl keygen DIR\n"
 	      "       otpctl -c FILE inspect LINK_OR_TOKEN [--email ADDR]\n"
-	      "       otpctl config-reference\n", stderr);
+	      "       otpctl config-reference\n"
+	      "       otpctl -c FILE invitations\n"
+	      "       otpctl -c FILE revoke INVITATION_ID\n", stderr);
 	exit(EXIT_USAGE);
 }
 
@@ -118,6 +126,72 @@ static int cmd_inspect(const struct config *cfg, int argc, char **argv)
 	return print_json(obj);
 }
 
+struct db_work {
+	uint8_t id[TOKEN_ID_LEN];
+	uint64_t now;
+};
+
+static enum store_status list_txn(struct store_txn *txn, void *arg)
+{
+	struct db_work *w = arg;
+
+	return invite_list(txn, w->now, stdout);
+}
+
+static enum store_status revoke_txn(struct store_txn *txn, void *arg)
+{
+	struct db_work *w = arg;
+
+	return invite_revoke(txn, w->id, w->now);
+}
+
+/* cmd_db - invitations / revoke: work on otpd's database */
+static int cmd_db(const struct config *cfg, int argc, char **argv)
+{
+	struct db_work w = { .now = (uint64_t)time(NULL) };
+	bool revoke = strcmp(argv[0], "revoke") == 0;
+	char err[CAP_ERRMSG];
+	struct store *st;
+	enum store_status s;
+
+	if (argc != (revoke ? 2 : 1))
+		usage();
+	if (revoke) {
+		const char *id = argv[1];
+		size_t len;
+
+		/* Accept the id, or a whole link or token (its id is inside). */
+		if (!invite_id_parse(id, w.id)) {
+			struct token t;
+			const char *text = token_from_link(id, &len);
+
+			if (token_decode(text, len, &t) != TOKEN_OK) {
+				fprintf(stderr, "otpctl: '%s' is not an invitation id (32 hex digits) or a link\n", id);
+				return EXIT_USAGE;
+			}
+			memcpy(w.id, t.id, TOKEN_ID_LEN);
+		}
+	}
+	st = store_open(cfg->database, (uint64_t)cfg->database_max_size, err, sizeof(err));
+	if (st == NULL) {
+		fprintf(stderr, "otpctl: %s\n", err);
+		return EXIT_USAGE;
+	}
+	s = revoke ? store_write(st, revoke_txn, &w) : store_read(st, list_txn, &w);
+	st = store_close(st);
+	if (s != STORE_OK) {
+		fprintf(stderr, "otpctl: database: %s\n", store_status_word(s));
+		return EXIT_USAGE;
+	}
+	if (revoke) {
+		char hex[2 * TOKEN_ID_LEN + 1];
+
+		sodium_bin2hex(hex, sizeof(hex), w.id, TOKEN_ID_LEN);
+		fprintf(stderr, "otpctl: invitation %s revoked\n", hex);
+	}
+	return EXIT_YES;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cfg_path = NULL;
@@ -145,7 +219,9 @@ int main(int argc, char **argv)
 		config_print_reference(stdout);
 		return EXIT_YES;
 	}
-	if (strcmp(argv[0], "inspect") != 0)
+	bool db = strcmp(argv[0], "invitations") == 0 || strcmp(argv[0], "revoke") == 0;
+
+	if (strcmp(argv[0], "inspect") != 0 && !db)
 		usage();
 	if (cfg_path == NULL)
 		cfg_path = "/etc/guestlink/guestlink.conf";
@@ -154,7 +230,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "otpctl: %s\n", err);
 		return EXIT_USAGE;
 	}
-	rc = cmd_inspect(&cfg, argc, argv);
+	rc = db ? cmd_db(&cfg, argc, argv) : cmd_inspect(&cfg, argc, argv);
 	config_free(&cfg);
 	return rc;
 }

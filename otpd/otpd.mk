@@ -1,13 +1,38 @@
-# otpd/ - otpctl (admin CLI) and, later, the otpd daemon.
+# otpd/ - the otpd daemon and otpctl (admin CLI).
+#
+# OTPD_CORE_SRC: every otpd module but the two mains; unit tests and fuzz
+# targets link them (tests/tests.mk).
+OTPD_BIN = $(O)/otpd/otpd
 OTPCTL_BIN = $(O)/otpd/otpctl
+OTPD_CORE_SRC = otpd/store.c otpd/gcra.c otpd/codes.c otpd/secrets.c otpd/lang.c otpd/text.c \
+		otpd/mailmsg.c otpd/outbox.c otpd/form.c otpd/invite.c otpd/session.c otpd/flow.c \
+		otpd/pages.c otpd/http.c
+OTPD_CORE_OBJ = $(OTPD_CORE_SRC:%.c=$(O)/%.o)
+OTPD_CORE_LIBS = $(shell pkg-config --libs libmicrohttpd lmdb libcurl jansson) -lpthread
+OTPD_OBJ = $(O)/otpd/main.o
 OTPCTL_SRC = otpd/otpctl.c
 OTPCTL_OBJ = $(OTPCTL_SRC:%.c=$(O)/%.o)
-OTPCTL_LIBS = $(shell pkg-config --libs jansson)
-CFLAGS_otpd = $(shell pkg-config --cflags jansson)
+OTPCTL_LIBS = $(OTPD_CORE_LIBS)
+CFLAGS_otpd = $(shell pkg-config --cflags jansson libmicrohttpd libcurl)
 
-all: $(OTPCTL_BIN)
+# Test helper: prints a signed token (tests need no milter).
+MKTOKEN_BIN = $(O)/tests/otpd/mktoken
 
-$(OTPCTL_BIN): $(OTPCTL_OBJ) $(SHARED_OBJ)
+all: $(OTPD_BIN) $(OTPCTL_BIN)
+test-bins: $(MKTOKEN_BIN)
+
+$(OTPD_BIN): $(OTPD_OBJ) $(OTPD_CORE_OBJ) $(SHARED_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OTPD_CORE_LIBS) $(SHARED_LIBS)
+
+$(OTPCTL_BIN): $(OTPCTL_OBJ) $(OTPD_CORE_OBJ) $(SHARED_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OTPCTL_LIBS) $(SHARED_LIBS)
 
-CLEAN += otpd/otpctl
+$(MKTOKEN_BIN): $(O)/tests/otpd/mktoken.o $(SHARED_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SHARED_LIBS)
+
+# Integration: a real otpd, real LMDB, smtp-sink catching the code mails.
+test-otpd: all $(MKTOKEN_BIN)
+	@BUILD=$(O) tests/otpd/run.sh
+
+.PHONY: test-otpd
+CLEAN += otpd/otpctl otpd/otpd tests/otpd/mktoken

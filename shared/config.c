@@ -94,7 +94,7 @@ static const struct cfg_def cfg_defs[] = {
 	  "Where code mails are sent (libcurl URL: smtp:// or smtps://)." },
 	{ "otpd", "mail_from", CFG_STRING, "", OFF(mail_from), 0, 0, CONFIG_NEED_OTPD,
 	  "From: of code mails, e.g. `Example University <no-reply@example.org>`." },
-	{ "otpd", "code_ttl", CFG_DURATION, "10m", OFF(code_ttl), 60, DAY, 0,
+	{ "otpd", "code_ttl", CFG_DURATION, "10m", OFF(code_ttl), 1, DAY, 0,
 	  "How long an emailed code is valid." },
 	{ "otpd", "cookie_secure", CFG_BOOL, "yes", OFF(cookie_secure), 0, 0, 0,
 	  "Mark cookies Secure; `no` only for plain-http tests." },

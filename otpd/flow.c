@@ -1,0 +1,392 @@
+/*
+ * flow.c - the accept flow (see flow.h).
+ *
+ * Limit keys in the limits database (one prefix byte, then):
+ *   'i' client   code mails asked for from a client
+ *   't' client   code tries from a client
+ *   'g' slot     mail_interval between code mails (invitation and address)
+ *   'h' slot     mails_per_hour (invitation and address)
+ *   'f' addr     failed tries of an address: count (4) and last failure (8);
+ *                at max_failed_tries only an invitation issued later works.
+ * slot/addr = keyed BLAKE2b-128 (limit key), so no address is a key.
+ */
+#include "flow.h"
+
+#include <arpa/inet.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "codes.h"
+#include "gcra.h"
+#include "invite.h"
+#include "log.h"
+
+#define FAIL_KEEP (400ull * 24 * 3600)	/* longer than any link: "invite again" stays true */
+#define LIMIT_KEY_LEN 17
+
+void flow_client_from_text(const char *ip, struct flow_client *out)
+{
+	uint8_t a[16];
+
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, ip, a) == 1) {
+		out->key[0] = 4;
+		memcpy(out->key + 1, a, 4);
+		out->len = 5;
+	} else if (inet_pton(AF_INET6, ip, a) == 1) {
+		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+		if (memcmp(a, mapped, 12) == 0) {
+			out->key[0] = 4;
+			memcpy(out->key + 1, a + 12, 4);
+			out->len = 5;
+		} else {
+			out->key[0] = 6;
+			memcpy(out->key + 1, a, 8);	/* the /64 */
+			out->len = 9;
+		}
+	} else {
+		out->key[0] = 0;	/* no usable address: one shared bucket */
+		out->len = 1;
+	}
+}
+
+struct link_check {
+	const uint8_t *id;
+	uint64_t now;
+	bool revoked;
+};
+
+static enum store_status check_revoked(struct store_txn *txn, void *arg)
+{
+	struct link_check *c = arg;
+
+	c->revoked = invite_is_revoked(txn, c->id, c->now);
+	return STORE_OK;
+}
+
+enum link_status flow_link(const struct flow_ctx *fx, const char *text, size_t len, uint64_t now, struct token *t)
+{
+	struct link_check c;
+	enum token_status ts;
+
+	if (len > CAP_TOKEN_BYTES)
+		return LINK_INVALID;
+	ts = token_verify(text, len, fx->ring, now, t);
+	if (ts == TOKEN_EXPIRED)
+		return LINK_EXPIRED;
+	if (ts != TOKEN_OK)
+		return LINK_INVALID;
+	c.id = t->id;
+	c.now = now;
+	c.revoked = false;
+	if (store_read(fx->st, check_revoked, &c) != STORE_OK)
+		return LINK_UNAVAILABLE;
+	return c.revoked ? LINK_REVOKED : LINK_OK;
+}
+
+/* limit_key - prefix byte, then a keyed hash of the parts */
+static void limit_key(const struct secrets *keys, char prefix, const uint8_t *inv, const char *addr,
+		      uint8_t out[LIMIT_KEY_LEN])
+{
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, keys->limit, sizeof(keys->limit), LIMIT_KEY_LEN - 1);
+	if (inv != NULL)
+		crypto_generichash_update(&st, inv, TOKEN_ID_LEN);
+	crypto_generichash_update(&st, (const uint8_t *)addr, strlen(addr));
+	crypto_generichash_final(&st, out + 1, LIMIT_KEY_LEN - 1);
+	out[0] = (uint8_t)prefix;
+}
+
+static void client_key(char prefix, const struct flow_client *c, uint8_t out[10], size_t *len)
+{
+	out[0] = (uint8_t)prefix;
+	memcpy(out + 1, c->key, c->len);
+	*len = c->len + 1;
+}
+
+static uint64_t be_get(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void be_put(uint8_t *p, uint64_t v, size_t n)
+{
+	for (size_t i = n; i-- > 0; v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/* locked_out - has addr used up its failed tries for invitations issued before the last failure? */
+static bool locked_out(struct store_txn *txn, const struct flow_ctx *fx, const struct token *t, const char *addr,
+		       uint64_t now)
+{
+	uint8_t key[LIMIT_KEY_LEN];
+	struct store_val v;
+
+	limit_key(fx->keys, 'f', NULL, addr, key);
+	if (store_get(txn, STORE_LIMITS, key, sizeof(key), now, &v) != STORE_OK || v.len != 12)
+		return false;
+	return be_get(v.data, 4) >= (uint64_t)fx->cfg->max_failed_tries && t->issued_at <= be_get((const uint8_t *)v.data + 4, 8);
+}
+
+static enum store_status count_failure(struct store_txn *txn, const struct flow_ctx *fx, const struct token *t,
+				       const char *addr, uint64_t now)
+{
+	uint8_t key[LIMIT_KEY_LEN], rec[12];
+	struct store_val v;
+	uint64_t count = 0;
+
+	limit_key(fx->keys, 'f', NULL, addr, key);
+	if (store_get(txn, STORE_LIMITS, key, sizeof(key), now, &v) == STORE_OK && v.len == 12) {
+		count = be_get(v.data, 4);
+		/* An invitation issued after the lockout starts the count again. */
+		if (count >= (uint64_t)fx->cfg->max_failed_tries && t->issued_at > be_get((const uint8_t *)v.data + 4, 8))
+			count = 0;
+	}
+	if (count < 0xffffffffu)
+		count++;
+	be_put(rec, count, 4);
+	be_put(rec + 4, now, 8);
+	if (count == (uint64_t)fx->cfg->max_failed_tries)
+		log_warn("event=address_locked max_failed_tries=%lld", fx->cfg->max_failed_tries);
+	return store_put(txn, STORE_LIMITS, key, sizeof(key), rec, sizeof(rec), now + FAIL_KEEP);
+}
+
+static enum store_status audit(struct store_txn *txn, uint64_t now, const char *event, const struct token *t, const char *addr)
+{
+	uint8_t key[12];
+	char id[2 * TOKEN_ID_LEN + 1], line[512];
+	int n;
+
+	be_put(key, now, 8);
+	randombytes_buf(key + 8, 4);
+	token_id_hex(t, id);
+	n = snprintf(line, sizeof(line), "event=%s invitation=%s guest=%s", event, id, addr);
+	if (n <= 0 || (size_t)n >= sizeof(line))
+		return STORE_OK;
+	return store_put(txn, STORE_AUDIT, key, sizeof(key), line, (size_t)n, now + 90ull * 24 * 3600);
+}
+
+struct email_work {
+	const struct flow_ctx *fx;
+	const struct token *t;
+	const char *addr;	/* normalized, or NULL when not an address */
+	bool invited;
+	const struct flow_client *client;
+	enum lang lang;
+	uint64_t now;
+	const char *outcome;	/* for the log line */
+	bool queued;
+};
+
+static bool mail_limits(struct store_txn *txn, struct email_work *w)
+{
+	const struct config *cfg = w->fx->cfg;
+	uint8_t gk[LIMIT_KEY_LEN], hk[LIMIT_KEY_LEN];
+	struct gcra_limit gap = { (uint64_t)cfg->mail_interval * 1000, 1 };
+	struct gcra_limit hour = { 3600000u / (uint64_t)cfg->mails_per_hour, (uint64_t)cfg->mails_per_hour };
+	uint64_t now_ms = w->now * 1000, g_tat, h_tat, g_new, h_new, wait;
+
+	limit_key(w->fx->keys, 'g', w->t->id, w->addr, gk);
+	limit_key(w->fx->keys, 'h', w->t->id, w->addr, hk);
+	g_tat = gcra_load(txn, gk, sizeof(gk), now_ms);
+	h_tat = gcra_load(txn, hk, sizeof(hk), now_ms);
+	if (!gcra_check(&gap, g_tat, now_ms, &g_new, &wait) || !gcra_check(&hour, h_tat, now_ms, &h_new, &wait))
+		return false;
+	return gcra_save(txn, gk, sizeof(gk), &gap, g_new) == STORE_OK &&
+	       gcra_save(txn, hk, sizeof(hk), &hour, h_new) == STORE_OK;
+}
+
+static enum store_status queue_code(struct store_txn *txn, struct email_work *w)
+{
+	const struct flow_ctx *fx = w->fx;
+	uint64_t ttl = (uint64_t)fx->cfg->code_ttl;
+	char code[CODE_BUF];
+	uint8_t slot[LIMIT_KEY_LEN];
+	struct buf msg;
+	enum store_status s;
+	struct mailmsg_params mp = {
+		.from = fx->from, .to = w->addr, .org_name = fx->cfg->org_name, .inviter = w->t->inviter,
+		.resource = w->t->resource, .code = code, .ttl_minutes = (unsigned)((ttl + 59) / 60),
+		.lang = w->lang, .now = w->now,
+	};
+
+	s = codes_issue(txn, fx->keys, w->t->id, w->addr, w->now, ttl, code);
+	if (s != STORE_OK)
+		return s;
+	buf_init(&msg, CAP_MAIL_BYTES);
+	if (!mailmsg_compose(&mp, &msg)) {
+		buf_release(&msg);
+		sodium_memzero(code, sizeof(code));
+		return STORE_ERROR;
+	}
+	limit_key(fx->keys, 'o', w->t->id, w->addr, slot);
+	s = outbox_put(txn, fx->keys, slot + 1, w->addr, msg.data, msg.len, w->now, w->now + ttl);
+	sodium_memzero(msg.data, msg.len);
+	buf_release(&msg);
+	sodium_memzero(code, sizeof(code));
+	if (s == STORE_OK)
+		s = audit(txn, w->now, "code_queued", w->t, w->addr);
+	return s;
+}
+
+static enum store_status email_txn(struct store_txn *txn, void *arg)
+{
+	struct email_work *w = arg;
+	const struct config *cfg = w->fx->cfg;
+	struct gcra_limit ip = { 3600000u / (uint64_t)cfg->ip_mails_per_hour, (uint64_t)cfg->ip_mails_per_hour };
+	uint8_t ck[10];
+	size_t cklen;
+	uint64_t wait;
+	enum store_status s;
+
+	w->queued = false;
+	/* Every request writes this record, invited or not: the same work, the same timing. */
+	client_key('i', w->client, ck, &cklen);
+	if (!gcra_take(txn, ck, cklen, &ip, w->now * 1000, &wait)) {
+		w->outcome = "client_limit";
+		return STORE_OK;
+	}
+	if (!w->invited) {
+		w->outcome = "not_invited";
+		return STORE_OK;
+	}
+	if (locked_out(txn, w->fx, w->t, w->addr, w->now)) {
+		w->outcome = "address_locked";
+		return STORE_OK;
+	}
+	if (!mail_limits(txn, w)) {
+		w->outcome = "resend_limit";
+		return STORE_OK;
+	}
+	s = queue_code(txn, w);
+	if (s == STORE_OK) {
+		w->outcome = "code_queued";
+		w->queued = true;
+	}
+	return s;
+}
+
+enum flow_result flow_email(const struct flow_ctx *fx, const struct token *t, const char *email,
+			    const struct flow_client *client, enum lang lang, uint64_t now)
+{
+	char addr[ADDR_BUF] = "";
+	char id[2 * TOKEN_ID_LEN + 1];
+	struct email_work w = { fx, t, addr, false, client, lang, now, "", false };
+	enum store_status s;
+
+	/* Security: token_has_guest runs for every address, well-formed or not. */
+	if (addr_normalize(email, strlen(email), addr))
+		w.invited = token_has_guest(t, addr);
+	else
+		addr[0] = '\0';
+	s = store_write(fx->st, email_txn, &w);
+	token_id_hex(t, id);
+	if (s != STORE_OK) {
+		log_error("event=code_request invitation=%s outcome=store_%s", id, store_status_word(s));
+		return FLOW_UNAVAILABLE;
+	}
+	log_info("event=code_request invitation=%s outcome=%s", id, w.outcome);
+	if (w.queued)
+		outbox_kick(fx->ob);
+	return FLOW_ACCEPTED;
+}
+
+struct code_work {
+	const struct flow_ctx *fx;
+	const struct token *t;
+	const char *addr;
+	bool invited;
+	const char *code;	/* well-formed digits, or NULL */
+	const struct flow_client *client;
+	uint64_t now;
+	enum flow_result result;
+	uint64_t retry_after;
+	char *session;
+	const char *outcome;
+};
+
+static enum store_status code_txn(struct store_txn *txn, void *arg)
+{
+	struct code_work *w = arg;
+	const struct config *cfg = w->fx->cfg;
+	struct gcra_limit ip = { 3600000u / (uint64_t)cfg->ip_tries_per_hour, (uint64_t)cfg->ip_tries_per_hour };
+	uint8_t ck[10];
+	size_t cklen;
+	uint64_t wait;
+	enum code_result cr = CODE_ABSENT;
+	enum store_status s;
+
+	client_key('t', w->client, ck, &cklen);
+	if (!gcra_take(txn, ck, cklen, &ip, w->now * 1000, &wait)) {
+		w->result = FLOW_LIMITED;
+		w->retry_after = (wait + 999) / 1000;
+		w->outcome = "client_limit";
+		return STORE_OK;
+	}
+	if (!w->invited) {
+		w->result = FLOW_WRONG_CODE;
+		w->outcome = "not_invited";
+		return STORE_OK;
+	}
+	if (locked_out(txn, w->fx, w->t, w->addr, w->now)) {
+		w->result = FLOW_LIMITED;
+		w->retry_after = 3600;
+		w->outcome = "address_locked";
+		return STORE_OK;
+	}
+	if (w->code != NULL)
+		cr = codes_check(txn, w->fx->keys, w->t->id, w->addr, w->code, w->now, (unsigned)cfg->code_tries);
+	if (cr == CODE_STORE_ERROR)
+		return STORE_ERROR;
+	if (cr != CODE_OK) {
+		w->result = FLOW_WRONG_CODE;
+		w->outcome = cr == CODE_WRONG ? "wrong_code" : cr == CODE_BURNED ? "code_burned" : "no_live_code";
+		return count_failure(txn, w->fx, w->t, w->addr, w->now);
+	}
+	s = session_create(txn, w->fx->keys, w->addr, w->t, w->now, (uint64_t)cfg->session_ttl, w->session);
+	if (s == STORE_OK) {
+		uint8_t last[8];
+
+		be_put(last, w->now, 8);
+		s = store_put(txn, STORE_GUESTS, w->addr, strlen(w->addr), last, sizeof(last), w->now + 366ull * 24 * 3600);
+	}
+	if (s == STORE_OK)
+		s = invite_redeemed(txn, w->t, w->addr, w->now);
+	if (s == STORE_OK)
+		s = audit(txn, w->now, "signed_in", w->t, w->addr);
+	w->result = FLOW_SIGNED_IN;
+	w->outcome = "signed_in";
+	return s;
+}
+
+enum flow_result flow_code(const struct flow_ctx *fx, const struct token *t, const char *email, const char *code,
+			   const struct flow_client *client, uint64_t now, char session[SESSION_TEXT],
+			   uint64_t *retry_after)
+{
+	char addr[ADDR_BUF] = "", digits[CODE_BUF], id[2 * TOKEN_ID_LEN + 1];
+	struct code_work w = { fx, t, addr, false, NULL, client, now, FLOW_WRONG_CODE, 0, session, "" };
+	enum store_status s;
+
+	if (addr_normalize(email, strlen(email), addr))
+		w.invited = token_has_guest(t, addr);
+	if (codes_well_formed(code, digits))
+		w.code = digits;
+	session[0] = '\0';
+	s = store_write(fx->st, code_txn, &w);
+	sodium_memzero(digits, sizeof(digits));
+	token_id_hex(t, id);
+	if (s != STORE_OK) {
+		session[0] = '\0';
+		log_error("event=code_try invitation=%s outcome=store_%s", id, store_status_word(s));
+		return FLOW_UNAVAILABLE;
+	}
+	log_info("event=code_try invitation=%s outcome=%s", id, w.outcome);
+	*retry_after = w.retry_after;
+	return w.result;
+}

@@ -1,0 +1,766 @@
+/*
+ * http.c - libmicrohttpd glue and routes (see http.h).
+ *
+ *   GET  /healthz, /static/style.css
+ *   GET  /accept/<token>                   the invitation, asks for the address
+ *   POST /accept/<token>/email             (email, csrf, lang)
+ *   POST /accept/<token>/code              (email, code, csrf, lang)
+ *   POST /api/v1/accept/<token>/email      {"email":...}
+ *   POST /api/v1/accept/<token>/code       {"email":...,"code":...}
+ *   POST /api/v1/invitations               the milter's signed report
+ */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "form.h"
+#include "invite.h"
+#include "log.h"
+#include "pages.h"
+#include "text.h"
+
+#define CSP "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; " \
+	    "frame-ancestors 'none'; base-uri 'none'"
+
+struct http_server {
+	struct MHD_Daemon *mhd;
+	const struct flow_ctx *fx;
+	int fd;
+};
+
+enum route {
+	ROUTE_NONE,
+	ROUTE_HEALTHZ,
+	ROUTE_STYLE,
+	ROUTE_ACCEPT,		/* GET page */
+	ROUTE_EMAIL,
+	ROUTE_CODE,
+	ROUTE_API_EMAIL,
+	ROUTE_API_CODE,
+	ROUTE_API_INVITATIONS,
+};
+
+struct req {
+	struct buf body;
+	bool too_big;
+};
+
+/* A response being built: status, content, extra headers. */
+struct answer {
+	unsigned status;
+	const char *ctype;
+	struct buf body;
+	const char *cookies[2];
+	char retry_after[24];
+	const char *location;
+	bool cacheable;
+};
+
+static void answer_init(struct answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	buf_init(&a->body, CAP_PAGE_BYTES);
+}
+
+static enum MHD_Result send_answer(struct MHD_Connection *c, struct answer *a)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(a->body.len, a->body.data, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	buf_release(&a->body);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", a->ctype ? a->ctype : "text/plain; charset=utf-8");
+	MHD_add_response_header(r, "Content-Security-Policy", CSP);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Cache-Control", a->cacheable ? "public, max-age=86400" : "no-store");
+	for (size_t i = 0; i < 2; i++)
+		if (a->cookies[i] != NULL)
+			MHD_add_response_header(r, "Set-Cookie", a->cookies[i]);
+	if (a->retry_after[0] != '\0')
+		MHD_add_response_header(r, "Retry-After", a->retry_after);
+	if (a->location != NULL)
+		MHD_add_response_header(r, "Location", a->location);
+	ret = MHD_queue_response(c, a->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, const char *key, const char *value,
+				 uint64_t retry_after)
+{
+	struct answer a;
+
+	answer_init(&a);
+	a.status = status;
+	a.ctype = "application/json";
+	if (!buf_printf(&a.body, "{\"%s\":\"%s\"}\n", key, value))
+		buf_reset(&a.body);
+	if (retry_after > 0)
+		snprintf(a.retry_after, sizeof(a.retry_after), "%llu", (unsigned long long)retry_after);
+	return send_answer(c, &a);
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *text)
+{
+	struct answer a;
+
+	answer_init(&a);
+	a.status = status;
+	if (!buf_puts(&a.body, text))
+		buf_reset(&a.body);
+	return send_answer(c, &a);
+}
+
+static bool b64url_char(char ch)
+{
+	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+	       ch == '_';
+}
+
+/* parse_route - which route, and where the token is in url */
+static enum route parse_route(const char *url, const char **tok, size_t *tok_len)
+{
+	bool api = false;
+	const char *p, *end;
+
+	*tok = NULL;
+	*tok_len = 0;
+	if (strcmp(url, "/healthz") == 0)
+		return ROUTE_HEALTHZ;
+	if (strcmp(url, "/static/style.css") == 0)
+		return ROUTE_STYLE;
+	if (strcmp(url, "/api/v1/invitations") == 0)
+		return ROUTE_API_INVITATIONS;
+	if (strncmp(url, "/api/v1/accept/", 15) == 0) {
+		api = true;
+		p = url + 15;
+	} else if (strncmp(url, "/accept/", 8) == 0) {
+		p = url + 8;
+	} else {
+		return ROUTE_NONE;
+	}
+	for (end = p; *end != '\0' && b64url_char(*end); end++)
+		;
+	*tok = p;
+	*tok_len = (size_t)(end - p);
+	if (*end == '\0' || strcmp(end, "/") == 0)
+		return api ? ROUTE_NONE : ROUTE_ACCEPT;
+	if (strcmp(end, "/email") == 0)
+		return api ? ROUTE_API_EMAIL : ROUTE_EMAIL;
+	if (strcmp(end, "/code") == 0)
+		return api ? ROUTE_API_CODE : ROUTE_CODE;
+	return ROUTE_NONE;
+}
+
+static bool is_post_route(enum route r)
+{
+	return r == ROUTE_EMAIL || r == ROUTE_CODE || r == ROUTE_API_EMAIL || r == ROUTE_API_CODE ||
+	       r == ROUTE_API_INVITATIONS;
+}
+
+static size_t body_cap(enum route r)
+{
+	if (r == ROUTE_API_INVITATIONS)
+		return CAP_HTTP_REPORT_BYTES;
+	if (r == ROUTE_API_EMAIL || r == ROUTE_API_CODE)
+		return CAP_HTTP_JSON_BYTES;
+	return CAP_HTTP_FORM_BYTES;
+}
+
+static bool content_type_is(struct MHD_Connection *c, const char *want)
+{
+	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	size_t n = strlen(want);
+
+	return ct != NULL && strncasecmp(ct, want, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* client_address - the guest's address: the peer, or from X-Forwarded-For when the peer is a trusted proxy */
+static void client_address(struct MHD_Connection *c, const struct config *cfg, struct flow_client *out)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	char peer[INET6_ADDRSTRLEN] = "", item[INET6_ADDRSTRLEN];
+	const char *xff, *end;
+	bool trusted;
+
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, peer, sizeof(peer));
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, peer, sizeof(peer));
+	trusted = sa == NULL || sa->sa_family == AF_UNIX || cidr_list_match_sa(&cfg->trusted_proxies, sa);
+	xff = trusted ? MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For") : NULL;
+	/* Security: walk from the right (what our proxies appended) to the first address no proxy of ours holds. */
+	if (xff != NULL) {
+		for (end = xff + strlen(xff); end > xff;) {
+			const char *start = end;
+			size_t len;
+
+			while (start > xff && start[-1] != ',')
+				start--;
+			while (start < end && *start == ' ')
+				start++;
+			len = (size_t)(end - start);
+			while (len > 0 && start[len - 1] == ' ')
+				len--;
+			if (len > 0 && len < sizeof(item)) {
+				memcpy(item, start, len);
+				item[len] = '\0';
+				memcpy(peer, item, len + 1);
+				if (!cidr_list_match(&cfg->trusted_proxies, item))
+					break;
+			}
+			end = start > xff ? start - 1 : xff;
+		}
+	}
+	flow_client_from_text(peer, out);
+}
+
+static void make_cookie(char *out, size_t outsz, const struct config *cfg, const char *name, const char *value,
+			long long max_age)
+{
+	snprintf(out, outsz, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s", name, value, max_age,
+		 cfg->cookie_secure ? "; Secure" : "");
+}
+
+static enum lang request_lang(struct MHD_Connection *c, const struct form *f)
+{
+	enum lang l = lang_from_header(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language"));
+	const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+
+	l = lang_from_code(q, l);
+	return f ? lang_from_code(form_get(f, "lang"), l) : l;
+}
+
+static enum MHD_Result send_page(struct MHD_Connection *c, unsigned status, struct page *pg, const char *cookie0,
+				 const char *cookie1)
+{
+	struct answer a;
+
+	answer_init(&a);
+	a.status = status;
+	a.ctype = "text/html; charset=utf-8";
+	a.cookies[0] = cookie0;
+	a.cookies[1] = cookie1;
+	if (!pages_render(pg, &a.body)) {
+		buf_reset(&a.body);
+		a.status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	}
+	return send_answer(c, &a);
+}
+
+static unsigned link_http_status(enum link_status ls)
+{
+	switch (ls) {
+	case LINK_OK:
+		return MHD_HTTP_OK;
+	case LINK_INVALID:
+		return MHD_HTTP_NOT_FOUND;
+	case LINK_EXPIRED:
+	case LINK_REVOKED:
+		return MHD_HTTP_GONE;
+	case LINK_UNAVAILABLE:
+		break;
+	}
+	return MHD_HTTP_SERVICE_UNAVAILABLE;
+}
+
+static const char *link_error_word(enum link_status ls)
+{
+	switch (ls) {
+	case LINK_INVALID:
+		return "invalid_link";
+	case LINK_EXPIRED:
+		return "expired_link";
+	case LINK_REVOKED:
+		return "revoked";
+	default:
+		return "unavailable";
+	}
+}
+
+static enum page_view link_view(enum link_status ls)
+{
+	switch (ls) {
+	case LINK_INVALID:
+		return VIEW_BAD_LINK;
+	case LINK_EXPIRED:
+		return VIEW_EXPIRED_LINK;
+	case LINK_REVOKED:
+		return VIEW_REVOKED_LINK;
+	default:
+		return VIEW_UNAVAILABLE;
+	}
+}
+
+/* A page request's common state. */
+struct page_req {
+	const struct flow_ctx *fx;
+	struct token t;
+	char token[CAP_TOKEN_BYTES + 1];
+	char csrf_cookie[CSRF_TEXT];
+	char csrf[CSRF_TEXT];
+	char set_csrf[160];
+	struct page pg;
+};
+
+static void page_req_init(struct page_req *pr, struct MHD_Connection *c, const struct flow_ctx *fx, const char *tok,
+			  size_t tok_len, const struct form *f)
+{
+	memset(&pr->pg, 0, sizeof(pr->pg));
+	pr->fx = fx;
+	memcpy(pr->token, tok, tok_len);
+	pr->token[tok_len] = '\0';
+	pr->set_csrf[0] = '\0';
+	pr->csrf[0] = '\0';
+	pr->pg.lang = request_lang(c, f);
+	pr->pg.org_name = fx->cfg->org_name;
+	pr->pg.inviter = "";
+	pr->pg.resource = "";
+	pr->pg.token = pr->token;
+	pr->pg.csrf = pr->csrf;
+	pr->pg.email = "";
+	if (!cookie_get(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"), CSRF_COOKIE, pr->csrf_cookie,
+			sizeof(pr->csrf_cookie)))
+		pr->csrf_cookie[0] = '\0';
+}
+
+static enum MHD_Result route_accept_page(struct MHD_Connection *c, const struct flow_ctx *fx, const char *tok,
+					 size_t tok_len)
+{
+	struct page_req *pr = malloc(sizeof(*pr));
+	enum link_status ls;
+	enum MHD_Result ret;
+
+	if (pr == NULL)
+		return MHD_NO;
+	page_req_init(pr, c, fx, tok, tok_len, NULL);
+	ls = flow_link(fx, tok, tok_len, (uint64_t)time(NULL), &pr->t);
+	if (ls != LINK_OK) {
+		pr->pg.view = link_view(ls);
+		pr->pg.token = "";
+		ret = send_page(c, link_http_status(ls), &pr->pg, NULL, NULL);
+		free(pr);
+		return ret;
+	}
+	if (pr->csrf_cookie[0] == '\0') {
+		csrf_new_cookie(pr->csrf_cookie);
+		make_cookie(pr->set_csrf, sizeof(pr->set_csrf), fx->cfg, CSRF_COOKIE, pr->csrf_cookie, 86400);
+	}
+	csrf_token(fx->keys, pr->csrf_cookie, pr->t.id, pr->csrf);
+	pr->pg.view = VIEW_ASK_EMAIL;
+	pr->pg.inviter = pr->t.inviter;
+	pr->pg.resource = pr->t.resource;
+	ret = send_page(c, MHD_HTTP_OK, &pr->pg, pr->set_csrf[0] ? pr->set_csrf : NULL, NULL);
+	free(pr);
+	return ret;
+}
+
+static enum MHD_Result route_form_post(struct MHD_Connection *c, const struct flow_ctx *fx, enum route rt,
+				       const char *tok, size_t tok_len, const struct req *rq)
+{
+	struct page_req *pr = malloc(sizeof(*pr));
+	struct form *f = malloc(sizeof(*f));
+	char session[SESSION_TEXT], cookie[160];
+	struct flow_client client;
+	enum link_status ls;
+	enum flow_result fr;
+	enum MHD_Result ret;
+	uint64_t retry = 0, now = (uint64_t)time(NULL);
+	unsigned status = MHD_HTTP_OK;
+	const char *email, *code;
+
+	if (pr == NULL || f == NULL) {
+		free(pr);
+		free(f);
+		return MHD_NO;
+	}
+	if (!content_type_is(c, "application/x-www-form-urlencoded") || !form_parse(rq->body.data, rq->body.len, f))
+		f->n = 0;
+	page_req_init(pr, c, fx, tok, tok_len, f);
+	ls = flow_link(fx, tok, tok_len, now, &pr->t);
+	email = form_get(f, "email");
+	code = form_get(f, "code");
+	if (ls != LINK_OK) {
+		pr->pg.view = link_view(ls);
+		pr->pg.token = "";
+		status = link_http_status(ls);
+		goto out;
+	}
+	pr->pg.inviter = pr->t.inviter;
+	pr->pg.resource = pr->t.resource;
+	if (!csrf_check(fx->keys, pr->csrf_cookie, pr->t.id, form_get(f, "csrf")) || email == NULL ||
+	    (rt == ROUTE_CODE && code == NULL)) {
+		pr->pg.view = VIEW_BAD_REQUEST;
+		status = MHD_HTTP_BAD_REQUEST;
+		goto out;
+	}
+	csrf_token(fx->keys, pr->csrf_cookie, pr->t.id, pr->csrf);
+	pr->pg.email = email;
+	client_address(c, fx->cfg, &client);
+	if (rt == ROUTE_EMAIL) {
+		fr = flow_email(fx, &pr->t, email, &client, pr->pg.lang, now);
+		pr->pg.view = fr == FLOW_ACCEPTED ? VIEW_ASK_CODE : VIEW_UNAVAILABLE;
+		status = fr == FLOW_ACCEPTED ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
+		goto out;
+	}
+	fr = flow_code(fx, &pr->t, email, code, &client, now, session, &retry);
+	switch (fr) {
+	case FLOW_SIGNED_IN:
+		make_cookie(cookie, sizeof(cookie), fx->cfg, SESSION_COOKIE, session, fx->cfg->session_ttl);
+		sodium_memzero(session, sizeof(session));
+		pr->pg.view = VIEW_SIGNED_IN;
+		ret = send_page(c, MHD_HTTP_OK, &pr->pg, cookie, NULL);
+		sodium_memzero(cookie, sizeof(cookie));
+		free(pr);
+		free(f);
+		return ret;
+	case FLOW_LIMITED:
+		pr->pg.view = VIEW_LIMITED;
+		status = MHD_HTTP_TOO_MANY_REQUESTS;
+		break;
+	case FLOW_UNAVAILABLE:
+		pr->pg.view = VIEW_UNAVAILABLE;
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		break;
+	default:
+		pr->pg.view = VIEW_WRONG_CODE;
+		status = MHD_HTTP_UNAUTHORIZED;
+		break;
+	}
+out:
+	ret = send_page(c, status, &pr->pg, NULL, NULL);
+	free(pr);
+	free(f);
+	return ret;
+}
+
+static enum MHD_Result route_api(struct MHD_Connection *c, const struct flow_ctx *fx, enum route rt, const char *tok,
+				 size_t tok_len, const struct req *rq)
+{
+	struct api_body body;
+	struct token *t;
+	struct flow_client client;
+	enum link_status ls;
+	enum flow_result fr;
+	uint64_t retry = 0, now = (uint64_t)time(NULL);
+	char session[SESSION_TEXT], cookie[160];
+	struct answer a;
+	enum MHD_Result ret;
+
+	if (!content_type_is(c, "application/json"))
+		return send_json(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "error", "content_type_must_be_json", 0);
+	t = malloc(sizeof(*t));
+	if (t == NULL)
+		return MHD_NO;
+	ls = flow_link(fx, tok, tok_len, now, t);
+	if (ls != LINK_OK) {
+		free(t);
+		return send_json(c, link_http_status(ls), "error", link_error_word(ls), 0);
+	}
+	if (!api_body_parse(rq->body.data, rq->body.len, &body) || !body.has_email ||
+	    (rt == ROUTE_API_CODE && !body.has_code)) {
+		free(t);
+		return send_json(c, MHD_HTTP_BAD_REQUEST, "error", "bad_request", 0);
+	}
+	client_address(c, fx->cfg, &client);
+	if (rt == ROUTE_API_EMAIL) {
+		fr = flow_email(fx, t, body.email, &client, request_lang(c, NULL), now);
+		free(t);
+		if (fr != FLOW_ACCEPTED)
+			return send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, "error", "unavailable", 0);
+		return send_json(c, MHD_HTTP_ACCEPTED, "status", "accepted", 0);
+	}
+	fr = flow_code(fx, t, body.email, body.code, &client, now, session, &retry);
+	if (fr != FLOW_SIGNED_IN) {
+		free(t);
+		if (fr == FLOW_LIMITED)
+			return send_json(c, MHD_HTTP_TOO_MANY_REQUESTS, "error", "too_many_attempts", retry ? retry : 1);
+		if (fr == FLOW_UNAVAILABLE)
+			return send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, "error", "unavailable", 0);
+		return send_json(c, MHD_HTTP_UNAUTHORIZED, "error", "wrong_or_expired_code", 0);
+	}
+	answer_init(&a);
+	a.status = MHD_HTTP_OK;
+	a.ctype = "application/json";
+	make_cookie(cookie, sizeof(cookie), fx->cfg, SESSION_COOKIE, session, fx->cfg->session_ttl);
+	sodium_memzero(session, sizeof(session));
+	a.cookies[0] = cookie;
+	{
+		json_t *o = json_pack("{s:s,s:s}", "status", "ok", "next", t->resource);
+		char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+		if (text == NULL || !buf_puts(&a.body, text) || !buf_putc(&a.body, '\n'))
+			a.status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		free(text);
+		json_decref(o);
+	}
+	free(t);
+	ret = send_answer(c, &a);
+	sodium_memzero(cookie, sizeof(cookie));
+	return ret;
+}
+
+struct report_work {
+	const struct invite_report *rep;
+	uint64_t now;
+};
+
+static enum store_status report_txn(struct store_txn *txn, void *arg)
+{
+	struct report_work *w = arg;
+
+	return invite_store(txn, w->rep, w->now);
+}
+
+static enum MHD_Result route_invitations(struct MHD_Connection *c, const struct flow_ctx *fx, const struct req *rq)
+{
+	struct invite_report rep;
+	struct report_work w = { &rep, (uint64_t)time(NULL) };
+	enum invite_status is;
+	enum store_status ss;
+	char id[2 * TOKEN_ID_LEN + 1];
+
+	if (!content_type_is(c, "application/json"))
+		return send_json(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "error", "content_type_must_be_json", 0);
+	is = invite_report_check(rq->body.data ? rq->body.data : "", rq->body.len,
+				 MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Guestlink-Signature"), fx->ring, w.now,
+				 &rep);
+	if (is == INVITE_BAD_SIGNATURE) {
+		log_warn("event=invitation_report outcome=bad_signature");
+		return send_json(c, MHD_HTTP_UNAUTHORIZED, "error", "bad_signature", 0);
+	}
+	if (is != INVITE_OK)
+		return send_json(c, MHD_HTTP_BAD_REQUEST, "error", "bad_request", 0);
+	ss = store_write(fx->st, report_txn, &w);
+	free(rep.json);
+	if (ss != STORE_OK)
+		return send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, "error", "unavailable", 0);
+	sodium_bin2hex(id, sizeof(id), rep.id, TOKEN_ID_LEN);
+	log_info("event=invitation_report invitation=%s outcome=stored", id);
+	return send_json(c, MHD_HTTP_CREATED, "status", "stored", 0);
+}
+
+static enum store_status noop_txn(struct store_txn *txn, void *arg)
+{
+	(void)txn;
+	(void)arg;
+	return STORE_OK;
+}
+
+static enum MHD_Result dispatch(struct http_server *h, struct MHD_Connection *c, const char *url, const char *method,
+				struct req *rq)
+{
+	const char *tok;
+	size_t tok_len;
+	enum route rt = parse_route(url, &tok, &tok_len);
+	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	bool post = strcmp(method, "POST") == 0;
+	struct answer a;
+
+	if (MHD_get_connection_values(c, MHD_HEADER_KIND, NULL, NULL) > (int)CAP_HTTP_HEADER_COUNT)
+		return send_text(c, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "too many header fields\n");
+	if (rt == ROUTE_NONE) {
+		struct page pg = { .view = VIEW_NOT_FOUND, .lang = request_lang(c, NULL), .org_name = h->fx->cfg->org_name,
+				   .inviter = "", .resource = "", .token = "", .csrf = "", .email = "" };
+
+		return send_page(c, MHD_HTTP_NOT_FOUND, &pg, NULL, NULL);
+	}
+	if (is_post_route(rt) ? !post : !get)
+		return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+	if (rq->too_big)
+		return send_json(c, MHD_HTTP_CONTENT_TOO_LARGE, "error", "too_large", 0);
+	switch (rt) {
+	case ROUTE_HEALTHZ:
+		if (store_read(h->fx->st, noop_txn, NULL) != STORE_OK)
+			return send_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "store unavailable\n");
+		return send_text(c, MHD_HTTP_OK, "ok\n");
+	case ROUTE_STYLE:
+		answer_init(&a);
+		a.status = MHD_HTTP_OK;
+		a.ctype = "text/css; charset=utf-8";
+		a.cacheable = true;
+		if (!buf_puts(&a.body, pages_stylesheet()))
+			buf_reset(&a.body);
+		return send_answer(c, &a);
+	case ROUTE_ACCEPT:
+		return route_accept_page(c, h->fx, tok, tok_len);
+	case ROUTE_EMAIL:
+	case ROUTE_CODE:
+		return route_form_post(c, h->fx, rt, tok, tok_len, rq);
+	case ROUTE_API_EMAIL:
+	case ROUTE_API_CODE:
+		return route_api(c, h->fx, rt, tok, tok_len, rq);
+	case ROUTE_API_INVITATIONS:
+		return route_invitations(c, h->fx, rq);
+	case ROUTE_NONE:
+		break;
+	}
+	return MHD_NO;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct http_server *h = cls;
+	struct req *rq = *con_cls;
+	const char *tok;
+	size_t tok_len;
+
+	(void)version;
+	if (rq == NULL) {
+		/* First call: headers only. Never answer here (LIBRARY-NOTES: MHD would close the connection). */
+		rq = calloc(1, sizeof(*rq));
+		if (rq == NULL)
+			return MHD_NO;
+		buf_init(&rq->body, body_cap(parse_route(url, &tok, &tok_len)));
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (!rq->too_big && !buf_append(&rq->body, upload_data, *upload_data_size))
+			rq->too_big = true;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	return dispatch(h, c, url, method, rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct req *rq = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (rq != NULL) {
+		if (rq->body.data != NULL)
+			sodium_memzero(rq->body.data, rq->body.len);
+		buf_release(&rq->body);
+		free(rq);
+		*con_cls = NULL;
+	}
+}
+
+struct http_server *http_start(int listen_fd, const struct flow_ctx *fx)
+{
+	struct http_server *h = calloc(1, sizeof(*h));
+	const struct config *cfg = fx->cfg;
+
+	if (h == NULL)
+		return NULL;
+	h->fx = fx;
+	h->fd = listen_fd;
+	h->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, on_request, h,
+				  MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
+				  MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->connection_limit,
+				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->per_ip_connection_limit,
+				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory,
+				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+				  MHD_OPTION_END);
+	if (h->mhd == NULL) {
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+struct http_server *http_stop(struct http_server *h)
+{
+	if (h == NULL)
+		return NULL;
+	MHD_stop_daemon(h->mhd);
+	close(h->fd);
+	free(h);
+	return NULL;
+}
+
+static int listen_unix(const char *path, char *err, size_t errsz)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errsz, "listen: unix socket path too long: %s", path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errsz, "listen: socket: %s", strerror(errno));
+		return -1;
+	}
+	(void)unlink(path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 || chmod(path, 0660) != 0 || listen(fd, 128) != 0) {
+		snprintf(err, errsz, "listen: %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int http_listen(const char *spec, char *err, size_t errsz)
+{
+	char host[256];
+	const char *colon = strrchr(spec, ':'), *h = spec;
+	size_t hlen;
+	struct addrinfo hints, *res = NULL;
+	int fd = -1, one = 1, rc;
+
+	if (strncmp(spec, "unix:", 5) == 0)
+		return listen_unix(spec + 5, err, errsz);
+	if (colon == NULL) {
+		snprintf(err, errsz, "listen: '%s' is not HOST:PORT", spec);
+		return -1;
+	}
+	hlen = (size_t)(colon - spec);
+	if (spec[0] == '[' && hlen >= 2) {
+		h = spec + 1;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(host)) {
+		snprintf(err, errsz, "listen: host too long");
+		return -1;
+	}
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(hlen ? host : NULL, colon + 1, &hints, &res)) != 0) {
+		snprintf(err, errsz, "listen: %s: %s", spec, gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+		snprintf(err, errsz, "listen: %s: %s", spec, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}

@@ -1,0 +1,215 @@
+/*
+ * otpd - guest sign-in with emailed one-time codes.
+ *
+ *   otpd -c FILE [-f] [-n]
+ *
+ * Start-up order (Postfix single_server, OpenSMTPD): read the config, open
+ * the listening socket, the LMDB environment and the keys, drop privileges
+ * to [otpd] user, then start threads (HTTP workers, the outbox sender).
+ * The main thread then only waits for signals and runs the sweeper and the
+ * stale-reader check every minute.
+ */
+#define _GNU_SOURCE
+#include <curl/curl.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "flow.h"
+#include "http.h"
+#include "keys.h"
+#include "log.h"
+#include "mailmsg.h"
+#include "outbox.h"
+#include "secrets.h"
+#include "store.h"
+
+#define MAINT_INTERVAL 60
+
+static void usage(void)
+{
+	fputs("usage: otpd -c FILE [-f] [-n]\n", stderr);
+	exit(2);
+}
+
+/* check_config - everything -n promises: the file, the keys otpd needs, mail_from */
+static bool check_config(const char *path, struct config *cfg, struct mail_from *from, char *err, size_t errsz)
+{
+	if (!config_load(path, cfg, err, errsz))
+		return false;
+	if (!config_require(cfg, CONFIG_NEED_OTPD, err, errsz))
+		return false;
+	if (!mailmsg_parse_from(cfg->mail_from, from)) {
+		snprintf(err, errsz, "%s: [otpd] mail_from = %s is not an address or Name <address> fit for a header",
+			 path, cfg->mail_from);
+		return false;
+	}
+	return true;
+}
+
+static void drop_privileges(const struct passwd *pw)
+{
+	uid_t r, e, s;
+
+	if (setgroups(1, &pw->pw_gid) != 0)
+		log_fatal_errno("event=drop_privileges step=setgroups");
+	if (setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0)
+		log_fatal_errno("event=drop_privileges step=setresgid");
+	if (setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0)
+		log_fatal_errno("event=drop_privileges step=setresuid");
+	if (getresuid(&r, &e, &s) != 0 || r != pw->pw_uid || e != pw->pw_uid || s != pw->pw_uid || setuid(0) == 0)
+		log_fatal("event=drop_privileges step=verify");
+}
+
+static void daemonize(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		log_fatal_errno("event=fork");
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		log_fatal_errno("event=setsid");
+	if (freopen("/dev/null", "r", stdin) == NULL || freopen("/dev/null", "w", stdout) == NULL ||
+	    freopen("/dev/null", "w", stderr) == NULL)
+		log_fatal_errno("event=daemonize");
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = NULL;
+	bool foreground = false, check_only = false;
+	struct config cfg;
+	struct mail_from from;
+	struct keyring *ring;
+	struct passwd *pw = NULL;
+	uint8_t *master = NULL;
+	struct secrets *keys;
+	struct store *st;
+	struct outbox *ob;
+	struct http_server *http;
+	struct outbox_smtp smtp;
+	struct flow_ctx fx;
+	char err[CAP_ERRMSG];
+	sigset_t sigs;
+	int opt, fd, sig;
+
+	while ((opt = getopt(argc, argv, "c:fnh")) != -1) {
+		if (opt == 'c')
+			path = optarg;
+		else if (opt == 'f')
+			foreground = true;
+		else if (opt == 'n')
+			check_only = true;
+		else
+			usage();
+	}
+	if (path == NULL || optind != argc)
+		usage();
+	if (sodium_init() < 0) {
+		fputs("otpd: libsodium failed to initialise\n", stderr);
+		return 1;
+	}
+	if (!check_config(path, &cfg, &from, err, sizeof(err))) {
+		fprintf(stderr, "otpd: %s\n", err);
+		return 1;
+	}
+	if (check_only) {
+		puts("configuration OK");
+		config_free(&cfg);
+		return 0;
+	}
+	if (geteuid() == 0) {
+		if (cfg.otpd_user[0] == '\0') {
+			fprintf(stderr, "otpd: %s: refusing to run as root: set [otpd] user to the account otpd should "
+					"run as (it needs the database directory, nothing else)\n", path);
+			return 1;
+		}
+		if ((pw = getpwnam(cfg.otpd_user)) == NULL) {
+			fprintf(stderr, "otpd: %s: [otpd] user %s: no such user\n", path, cfg.otpd_user);
+			return 1;
+		}
+	}
+	log_open("otpd", foreground ? LOG_SINK_STDERR : LOG_SINK_SYSLOG, LOG_LEVEL_INFO);
+	if (!foreground)
+		daemonize();
+
+	/* Everything privileged first: socket, database, keys. */
+	ring = calloc(1, sizeof(*ring));
+	if (ring == NULL)
+		log_fatal("event=start reason=out_of_memory");
+	if ((fd = http_listen(cfg.listen, err, sizeof(err))) < 0)
+		log_fatal("event=start reason=\"%s\"", err);
+	if (pw != NULL && strncmp(cfg.listen, "unix:", 5) == 0 && chown(cfg.listen + 5, pw->pw_uid, pw->pw_gid) != 0)
+		log_fatal_errno("event=start reason=\"cannot chown %s\"", cfg.listen + 5);
+	if ((st = store_open(cfg.database, (uint64_t)cfg.database_max_size, err, sizeof(err))) == NULL)
+		log_fatal("event=start reason=\"%s\"", err);
+	if (pw != NULL && !store_chown(cfg.database, pw->pw_uid, pw->pw_gid))
+		log_fatal_errno("event=start reason=\"cannot chown %s\"", cfg.database);
+	if (!keys_load_verify(cfg.verify_keys, ring, err, sizeof(err)) ||
+	    !keys_load_secret(cfg.secret, &master, err, sizeof(err)))
+		log_fatal("event=start reason=\"%s\"", err);
+	keys = secrets_derive(master);
+	master = keys_free_secret(master);
+	if (keys == NULL)
+		log_fatal("event=start reason=out_of_memory");
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		log_fatal("event=start reason=curl_global_init");
+	if (pw != NULL)
+		drop_privileges(pw);
+
+	/* Threads inherit this mask: only the main thread takes signals. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	smtp.url = cfg.smtp_url;
+	smtp.from = from.addr;
+	smtp.timeout = (long)cfg.smtp_timeout;
+	if ((ob = outbox_start(st, keys, &smtp)) == NULL)
+		log_fatal_errno("event=start reason=\"cannot start the outbox sender\"");
+	fx = (struct flow_ctx){ &cfg, st, keys, ring, &from, ob };
+	if ((http = http_start(fd, &fx)) == NULL)
+		log_fatal("event=start reason=\"cannot start the HTTP server\"");
+	log_info("event=started listen=%s database=%s user=%s", cfg.listen, cfg.database,
+		 pw ? pw->pw_name : "(unchanged)");
+
+	for (;;) {
+		struct timespec wait = { MAINT_INTERVAL, 0 };
+
+		sig = sigtimedwait(&sigs, NULL, &wait);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (sig < 0 && errno != EAGAIN && errno != EINTR)
+			log_error_errno("event=sigtimedwait");
+		if (sig < 0 && errno == EAGAIN) {
+			size_t n = store_sweep(st, (uint64_t)time(NULL));
+
+			if (n > 0)
+				log_info("event=sweep deleted=%zu", n);
+			store_check_readers(st);
+		}
+	}
+	log_info("event=stopping signal=%d", sig);
+	http = http_stop(http);
+	ob = outbox_stop(ob);
+	st = store_close(st);
+	keys = secrets_free(keys);
+	free(ring);
+	curl_global_cleanup();
+	config_free(&cfg);
+	return 0;
+}
