@@ -96,6 +96,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
+		uid_t uid;
+		gid_t gid;
+
+		if (cfg.milter_user[0] != '\0' && !privs_lookup(cfg.milter_user, &uid, &gid, err, sizeof(err))) {
+			fprintf(stderr, "guestlink-milter: %s: [milter] user: %s\n", cfg.path, err);
+			return 1;
+		}
 		puts("configuration OK");
 		keys_free_signing(&key);
 		config_free(&cfg);

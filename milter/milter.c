@@ -43,6 +43,8 @@ struct msg {
 	struct buf headers;		/* MIME-relevant top-level headers, "Name: value\r\n" */
 	struct buf body;
 	bool too_big;
+	bool has_cte;			/* a top-level Content-Transfer-Encoding header */
+	bool has_mime_version;
 };
 
 struct conn {
@@ -192,6 +194,10 @@ static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
 	}
 	if (strcasecmp(name, "Subject") == 0 && m->subject == NULL && (m->subject = strdup(value)) == NULL)
 		return tempfail(ctx, "out_of_memory");
+	if (strcasecmp(name, "Content-Transfer-Encoding") == 0)
+		m->has_cte = true;
+	if (strcasecmp(name, "MIME-Version") == 0)
+		m->has_mime_version = true;
 	if (mime_header(name) &&
 	    !(buf_puts(&m->headers, name) && buf_puts(&m->headers, ": ") && buf_puts(&m->headers, value) &&
 	      buf_puts(&m->headers, "\r\n")))
@@ -236,13 +242,30 @@ static sfsistat on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	return SMFIS_CONTINUE;
 }
 
+/*
+ * set_top_qp - the message itself became quoted-printable (a single-part
+ * mail whose lines would pass 998 with the accept links): say so in its
+ * headers, with MIME-Version when the mail had none (legacy non-MIME mail).
+ */
+static bool set_top_qp(SMFICTX *ctx, const struct msg *m)
+{
+	char qp[] = "quoted-printable", v1[] = "1.0";
+
+	if (m->has_cte ? smfi_chgheader(ctx, "Content-Transfer-Encoding", 1, qp) != MI_SUCCESS
+		       : smfi_addheader(ctx, "Content-Transfer-Encoding", qp) != MI_SUCCESS)
+		return false;
+	return m->has_mime_version || smfi_addheader(ctx, "MIME-Version", v1) == MI_SUCCESS;
+}
+
 /* apply_changes - hand the rewritten body, subject and header to Postfix */
-static bool apply_changes(SMFICTX *ctx, const struct invite_result *res)
+static bool apply_changes(SMFICTX *ctx, const struct msg *m, const struct invite_result *res)
 {
 	if (res->body.len > INT_MAX ||
 	    smfi_replacebody(ctx, (unsigned char *)res->body.data, (int)res->body.len) != MI_SUCCESS)
 		return false;
 	if (res->subject_changed && smfi_chgheader(ctx, "Subject", 1, res->subject.data) != MI_SUCCESS)
+		return false;
+	if (res->stats.top_qp && !set_top_qp(ctx, m))
 		return false;
 	char id[sizeof(res->id_hex)];
 
@@ -275,7 +298,7 @@ static sfsistat answer(SMFICTX *ctx, struct msg *m, const struct invite_result *
 	case VERDICT_PASS:
 		return SMFIS_ACCEPT;
 	case VERDICT_REWRITE:
-		if (!apply_changes(ctx, res))
+		if (!apply_changes(ctx, m, res))
 			return tempfail(ctx, "milter_change_failed");
 		log_info("event=invitation queue_id=%s invitation=%s inviter=%s staff=%s guests=%zu links=%zu "
 			 "resources=\"%s\"", queue_id(ctx, m), res->id_hex, m->sender[0] ? m->sender : "<>",

@@ -23,8 +23,10 @@
  *              differential is exactly a link we do not see), so malformed
  *              mail is MALFORMED with or without links.
  *   ERROR      memory or a buffer cap, link_fn failed, a changed part cannot
- *              be encoded back (charset round trip, or lines past 998 in a
- *              top-level part whose headers we cannot change).
+ *              be encoded back (charset round trip).
+ * A top-level 7bit/8bit part whose lines would pass 998 is encoded
+ * quoted-printable and stats->top_qp tells the caller to change the
+ * message's Content-Transfer-Encoding header.
  *   UNCHANGED  no resource link in any text leaf: out untouched.
  *   CHANGED    out holds the new body.
  * The caller passes ordinary mail unchanged on anything but CHANGED and
@@ -93,6 +95,7 @@ struct job {
 	struct splice *splices;
 	size_t nsplices, splices_size;
 	size_t parts_changed;
+	bool top_qp;		/* the top-level part became quoted-printable */
 };
 
 /* ---- building the parse input ---- */
@@ -824,8 +827,12 @@ static enum rewrite_result leaf_rewrite(struct job *j, const struct leaf *l)
 		r = leaf_links(j, l, true, &t, &changed);
 	}
 	if (r == REWRITE_CHANGED && cte == CTE_IDENTITY && longest_line(t.data, t.len) > SMTP_LINE_MAX) {
-		/* The top part's Content-Transfer-Encoding is in the headers, not ours to change. */
-		r = l->top ? REWRITE_ERROR : switch_to_qp(j, l);
+		/* The top part's Content-Transfer-Encoding is in the message headers:
+		 * the caller changes it (stats->top_qp). */
+		if (l->top)
+			j->top_qp = true;
+		else
+			r = switch_to_qp(j, l);
 		cte = CTE_QP;
 	}
 	if (r == REWRITE_CHANGED)
@@ -968,6 +975,7 @@ enum rewrite_result rewrite_body(const struct rewrite_input *in, struct buf *out
 	if (r == REWRITE_CHANGED && stats != NULL) {
 		stats->links = j.lctx.replaced;
 		stats->parts = j.parts_changed;
+		stats->top_qp = j.top_qp;
 	}
 	job_free(&j);
 	g_object_unref(stream);

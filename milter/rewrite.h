@@ -59,6 +59,8 @@ struct rewrite_input {
 struct rewrite_stats {
 	size_t links;			/* links replaced */
 	size_t parts;			/* parts changed */
+	bool top_qp;			/* the message itself became quoted-printable: the caller must set
+					 * its Content-Transfer-Encoding header (and MIME-Version if absent) */
 };
 
 /* rewrite_init - once in main(), before threads: initialises GMime */

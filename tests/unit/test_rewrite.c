@@ -235,6 +235,10 @@ static bool check_case(const char *name)
 		} else if (!no_bare_lf(&out) || !lines_fit(&out) || st.links == 0 || st.parts == 0) {
 			fprintf(stderr, "%s: bare LF, line over 998, or empty stats\n", name);
 			ok = false;
+		} else if (st.top_qp != (strncmp(name, "top_qp_", 7) == 0)) {
+			/* cases named top_qp_* are the ones whose message itself must become QP */
+			fprintf(stderr, "%s: got top_qp %d, want %d\n", name, st.top_qp, !st.top_qp);
+			ok = false;
 		}
 	} else if (word != NULL) {
 		while (word_len > 0 && (word[word_len - 1] == '\n' || word[word_len - 1] == '\r'))
