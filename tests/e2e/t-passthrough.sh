@@ -80,8 +80,11 @@ check_unchanged "internal only" "$T_DIR/p2.eml" "$id"
 # 3. No tag, through sendmail.
 id=$(unique_id)
 make_plain "$T_DIR/p3.eml" "Lab news" "guest@gmail.com" "$id"
-pf_sendmail "$PF_DIR" -i -f staff@example.org -- guest@gmail.com <"$T_DIR/p3.eml" &&
-	ok "sendmail no tag: accepted" || fail "sendmail no tag: sendmail failed"
+if pf_sendmail "$PF_DIR" -i -f staff@example.org -- guest@gmail.com <"$T_DIR/p3.eml"; then
+	ok "sendmail no tag: accepted"
+else
+	fail "sendmail no tag: sendmail failed"
+fi
 check_unchanged "sendmail no tag" "$T_DIR/p3.eml" "$id"
 
 # 4. Tagged, to a guest, from a client that is not trusted and did not

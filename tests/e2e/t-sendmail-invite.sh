@@ -19,6 +19,8 @@ send_and_check() {
 		ok "$what: delivered to the sink"
 		check_invitation "$f" 1 guest@gmail.com someone@gmail.com
 		expect_eq "$(header_value "$(sink_headers "$f")" X-Test-Marker)" "keep me exactly" "$what: other headers stay"
+		expect_match "$(milter_logs | grep "invitation=$(header_value "$(sink_headers "$f")" X-Guestlink-Invitation)")" \
+			'staff=local' "$what: the milter saw a local submission (staff=local)"
 	else
 		fail "$what: nothing with Message-ID <$id> reached the sink"
 		tail -20 "$(pf_log "$PF_DIR")" | sed 's/^/#   /'

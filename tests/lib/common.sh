@@ -13,6 +13,7 @@
 # Cleanup (trap on EXIT) kills only the PIDs that bg_start remembered, runs the
 # stop hooks that others registered (the private Postfix) and removes T_DIR
 # unless a check failed or KEEP=1 is set; then T_DIR is kept and printed.
+# With T_PERSIST=1 and T_DIR set (scripts/demo.sh) there is no cleanup at all.
 #
 # Nothing here starts anything by itself; nothing here kills by name.
 
@@ -28,12 +29,18 @@ BUILD=${BUILD:-.}
 T_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 case "$BUILD" in
 /*) ;;
-*) BUILD="$T_SRC/$BUILD" ;;
+*) BUILD=$(cd "$T_SRC/$BUILD" 2>/dev/null && pwd || echo "$T_SRC/$BUILD") ;;
 esac
 MILTER_BIN="$BUILD/milter/guestlink-milter"
 OTPCTL_BIN="$BUILD/otpd/otpctl"
 
-T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/guestlink-$T_NAME.XXXXXX")
+# T_PERSIST=1 (the demo): T_DIR is given, and nothing is stopped at exit.
+if [ "${T_PERSIST:-0}" = 1 ]; then
+	: "${T_DIR:?T_PERSIST=1 needs T_DIR}"
+	mkdir -p "$T_DIR"
+else
+	T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/guestlink-$T_NAME.XXXXXX")
+fi
 chmod 0755 "$T_DIR"
 
 # --- messages --------------------------------------------------------------
@@ -171,11 +178,11 @@ wait_for_files() {
 # --- background processes ----------------------------------------------------
 
 # bg_start NAME LOGFILE CMD... - start CMD in the background with stdout and
-# stderr to LOGFILE; sets BG_PID and remembers it for cleanup.
+# stderr appended to LOGFILE; sets BG_PID and remembers it for cleanup.
 bg_start() {
 	local name=$1 log=$2
 	shift 2
-	"$@" >"$log" 2>&1 </dev/null &
+	"$@" >>"$log" 2>&1 </dev/null &
 	BG_PID=$!
 	T_PIDS="$T_PIDS $BG_PID"
 	note "started $name (pid $BG_PID)"
@@ -201,7 +208,7 @@ bg_stop() {
 # A child that has exited but not been reaped still answers kill -0: reap it.
 _pid_gone() {
 	if ! pid_alive "$1"; then return 0; fi
-	if [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" = Z ]; then
+	if [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" = Z ]; then
 		wait "$1" 2>/dev/null || true
 		return 0
 	fi
@@ -244,8 +251,10 @@ EOF
 		rm -rf "$T_DIR"
 	fi
 }
-trap _t_cleanup EXIT
-trap 'exit 130' INT TERM
+if [ "${T_PERSIST:-0}" != 1 ]; then
+	trap _t_cleanup EXIT
+	trap 'exit 130' INT TERM
+fi
 
 # t_done - summary line; exit status 1 when anything failed or nothing ran
 t_done() {

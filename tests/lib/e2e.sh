@@ -101,7 +101,7 @@ smtp_send() {
 	# Replies from the server are "<~ " lines, refusals "<** ".
 	SMTP_REPLY=$(grep -E '^<\*\* ' "$SMTP_OUT" | head -1 | cut -c5-)
 	if [ -z "$SMTP_REPLY" ]; then
-		SMTP_REPLY=$(grep -E '^ *<~  *250 .*queued' "$SMTP_OUT" | tail -1 | sed 's/^ *<~ *//')
+		SMTP_REPLY=$(grep -E '^<[-~] +250 .*queued' "$SMTP_OUT" | tail -1 | sed 's/^<[-~] *//')
 	fi
 	return "$rc"
 }
@@ -109,6 +109,12 @@ smtp_send() {
 # sink_find MSGID - the capture file with that Message-ID (none: empty)
 sink_find() {
 	grep -l -F -- "<$1>" "$SINK_DIR"/* 2>/dev/null | head -1
+}
+
+# sink_find_all MSGID - every capture file with that Message-ID (Postfix
+# splits a delivery at smtp_destination_recipient_limit, 50)
+sink_find_all() {
+	grep -l -F -- "<$1>" "$SINK_DIR"/* 2>/dev/null || true
 }
 
 _sink_has() { [ -n "$(sink_find "$1")" ]; }
