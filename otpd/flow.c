@@ -9,15 +9,23 @@
  *   'f' addr     failed tries of an address: count (4) and last failure (8);
  *                at max_failed_tries only an invitation issued later works.
  * slot/addr = keyed BLAKE2b-128 (limit key), so no address is a key.
+ *
+ * Returning guests (/login) use the same machinery with a pseudo
+ * invitation: id FLOW_LOGIN_ID, issued at 0, no inviter; "invited" means
+ * "has a guest record". Unknown addresses do the same write transaction as
+ * known ones and get the same answers; no mail goes to them.
  */
 #include "flow.h"
 
 #include <arpa/inet.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "codes.h"
 #include "gcra.h"
+#include "guest.h"
+#include "mfa.h"
 #include "invite.h"
 #include "log.h"
 
@@ -121,9 +129,18 @@ static void be_put(uint8_t *p, uint64_t v, size_t n)
 		p[i] = (uint8_t)v;
 }
 
-/* locked_out - has addr used up its failed tries for invitations issued before the last failure? */
-static bool locked_out(struct store_txn *txn, const struct flow_ctx *fx, const struct token *t, const char *addr,
-		       uint64_t now)
+const uint8_t FLOW_LOGIN_ID[TOKEN_ID_LEN] = "guestlink-login";
+
+struct session_limits flow_session_limits(const struct flow_ctx *fx)
+{
+	struct session_limits lim = { (uint64_t)fx->cfg->session_ttl, (uint64_t)fx->cfg->session_idle };
+
+	return lim;
+}
+
+/* flow_locked_out - has addr used up its failed tries for invitations issued before the last failure? */
+bool flow_locked_out(struct store_txn *txn, const struct flow_ctx *fx, uint64_t issued_at, const char *addr,
+		     uint64_t now)
 {
 	uint8_t key[LIMIT_KEY_LEN];
 	struct store_val v;
@@ -131,11 +148,11 @@ static bool locked_out(struct store_txn *txn, const struct flow_ctx *fx, const s
 	limit_key(fx->keys, 'f', NULL, addr, key);
 	if (store_get(txn, STORE_LIMITS, key, sizeof(key), now, &v) != STORE_OK || v.len != 12)
 		return false;
-	return be_get(v.data, 4) >= (uint64_t)fx->cfg->max_failed_tries && t->issued_at <= be_get((const uint8_t *)v.data + 4, 8);
+	return be_get(v.data, 4) >= (uint64_t)fx->cfg->max_failed_tries && issued_at <= be_get((const uint8_t *)v.data + 4, 8);
 }
 
-static enum store_status count_failure(struct store_txn *txn, const struct flow_ctx *fx, const struct token *t,
-				       const char *addr, uint64_t now)
+enum store_status flow_count_failure(struct store_txn *txn, const struct flow_ctx *fx, uint64_t issued_at,
+				     const char *addr, uint64_t now)
 {
 	uint8_t key[LIMIT_KEY_LEN], rec[12];
 	struct store_val v;
@@ -145,7 +162,7 @@ static enum store_status count_failure(struct store_txn *txn, const struct flow_
 	if (store_get(txn, STORE_LIMITS, key, sizeof(key), now, &v) == STORE_OK && v.len == 12) {
 		count = be_get(v.data, 4);
 		/* An invitation issued after the lockout starts the count again. */
-		if (count >= (uint64_t)fx->cfg->max_failed_tries && t->issued_at > be_get((const uint8_t *)v.data + 4, 8))
+		if (count >= (uint64_t)fx->cfg->max_failed_tries && issued_at > be_get((const uint8_t *)v.data + 4, 8))
 			count = 0;
 	}
 	if (count < 0xffffffffu)
@@ -157,7 +174,33 @@ static enum store_status count_failure(struct store_txn *txn, const struct flow_
 	return store_put(txn, STORE_LIMITS, key, sizeof(key), rec, sizeof(rec), now + FAIL_KEEP);
 }
 
-static enum store_status audit(struct store_txn *txn, uint64_t now, const char *event, const struct token *t, const char *addr)
+enum store_status flow_clear_failures(struct store_txn *txn, const struct flow_ctx *fx, const char *addr)
+{
+	uint8_t key[LIMIT_KEY_LEN];
+	enum store_status s;
+
+	limit_key(fx->keys, 'f', NULL, addr, key);
+	s = store_del(txn, STORE_LIMITS, key, sizeof(key));
+	return s == STORE_NOTFOUND ? STORE_OK : s;
+}
+
+bool flow_take_try(struct store_txn *txn, const struct flow_ctx *fx, const struct flow_client *client, uint64_t now,
+		   uint64_t *retry_after)
+{
+	struct gcra_limit ip = { 3600000u / (uint64_t)fx->cfg->ip_tries_per_hour, (uint64_t)fx->cfg->ip_tries_per_hour };
+	uint8_t ck[10];
+	size_t cklen;
+	uint64_t wait = 0;
+
+	client_key('t', client, ck, &cklen);
+	if (gcra_take(txn, ck, cklen, &ip, now * 1000, &wait))
+		return true;
+	*retry_after = (wait + 999) / 1000;
+	return false;
+}
+
+enum store_status flow_audit(struct store_txn *txn, uint64_t now, const char *event, const uint8_t inv[TOKEN_ID_LEN],
+			     const char *addr)
 {
 	uint8_t key[12];
 	char id[2 * TOKEN_ID_LEN + 1], line[512];
@@ -165,7 +208,7 @@ static enum store_status audit(struct store_txn *txn, uint64_t now, const char *
 
 	be_put(key, now, 8);
 	randombytes_buf(key + 8, 4);
-	token_id_hex(t, id);
+	sodium_bin2hex(id, sizeof(id), inv, TOKEN_ID_LEN);
 	n = snprintf(line, sizeof(line), "event=%s invitation=%s guest=%s", event, id, addr);
 	if (n <= 0 || (size_t)n >= sizeof(line))
 		return STORE_OK;
@@ -182,6 +225,7 @@ struct email_work {
 	uint64_t now;
 	const char *outcome;	/* for the log line */
 	bool queued;
+	bool login;		/* /login: "invited" is decided in the transaction (a guest record exists) */
 };
 
 static bool mail_limits(struct store_txn *txn, struct email_work *w)
@@ -202,7 +246,9 @@ static bool mail_limits(struct store_txn *txn, struct email_work *w)
 	       gcra_save(txn, hk, sizeof(hk), &hour, h_new) == STORE_OK;
 }
 
-static enum store_status queue_code(struct store_txn *txn, struct email_work *w)
+/* queue_code - code, mail, outbox and audit in one transaction. decoy: the same work for an address that
+ * gets no mail, with the code and the queued mail deleted again before the commit. */
+static enum store_status queue_code(struct store_txn *txn, struct email_work *w, bool decoy)
 {
 	const struct flow_ctx *fx = w->fx;
 	uint64_t ttl = (uint64_t)fx->cfg->code_ttl;
@@ -213,7 +259,7 @@ static enum store_status queue_code(struct store_txn *txn, struct email_work *w)
 	struct mailmsg_params mp = {
 		.from = fx->from, .to = w->addr, .org_name = fx->cfg->org_name, .inviter = w->t->inviter,
 		.resource = w->t->resource, .code = code, .ttl_minutes = (unsigned)((ttl + 59) / 60),
-		.lang = w->lang, .now = w->now,
+		.lang = w->lang, .now = w->now, .purpose = w->login ? MAIL_SIGN_IN : MAIL_ACCEPT,
 	};
 
 	s = codes_issue(txn, fx->keys, w->t->id, w->addr, w->now, ttl, code);
@@ -230,8 +276,19 @@ static enum store_status queue_code(struct store_txn *txn, struct email_work *w)
 	sodium_memzero(msg.data, msg.len);
 	buf_release(&msg);
 	sodium_memzero(code, sizeof(code));
+	if (s == STORE_OK && decoy) {
+		uint8_t key[TOKEN_ID_LEN + ADDR_BUF];
+		size_t alen = strlen(w->addr);
+
+		memcpy(key, w->t->id, TOKEN_ID_LEN);
+		memcpy(key + TOKEN_ID_LEN, w->addr, alen);
+		s = store_del(txn, STORE_OUTBOX, slot + 1, TOKEN_ID_LEN);
+		if (s == STORE_OK)
+			s = store_del(txn, STORE_CODES, key, TOKEN_ID_LEN + alen);
+		return s;
+	}
 	if (s == STORE_OK)
-		s = audit(txn, w->now, "code_queued", w->t, w->addr);
+		s = flow_audit(txn, w->now, "code_queued", w->t->id, w->addr);
 	return s;
 }
 
@@ -252,11 +309,17 @@ static enum store_status email_txn(struct store_txn *txn, void *arg)
 		w->outcome = "client_limit";
 		return STORE_OK;
 	}
-	if (!w->invited) {
-		w->outcome = "not_invited";
+	if (w->login && w->addr[0] != '\0') {
+		json_t *rec = guest_load(txn, w->addr, w->now);
+
+		w->invited = rec != NULL;
+		json_decref(rec);
+	}
+	if (!w->invited && w->addr[0] == '\0') {
+		w->outcome = "not_an_address";
 		return STORE_OK;
 	}
-	if (locked_out(txn, w->fx, w->t, w->addr, w->now)) {
+	if (flow_locked_out(txn, w->fx, w->t->issued_at, w->addr, w->now)) {
 		w->outcome = "address_locked";
 		return STORE_OK;
 	}
@@ -264,37 +327,76 @@ static enum store_status email_txn(struct store_txn *txn, void *arg)
 		w->outcome = "resend_limit";
 		return STORE_OK;
 	}
-	s = queue_code(txn, w);
-	if (s == STORE_OK) {
+	/* Security: an address that gets no mail costs the same work as one that does (a decoy code and mail,
+	 * deleted before the commit), so the answer's timing does not tell them apart. */
+	s = queue_code(txn, w, !w->invited);
+	if (s == STORE_OK && !w->invited) {
+		w->outcome = w->login ? "unknown_guest" : "not_invited";
+	} else if (s == STORE_OK) {
 		w->outcome = "code_queued";
 		w->queued = true;
 	}
 	return s;
 }
 
+/* email_run - one email step (accept or login) and its log line */
+static enum flow_result email_run(struct email_work *w, const char *event)
+{
+	char id[2 * TOKEN_ID_LEN + 1];
+	enum store_status s = store_write(w->fx->st, email_txn, w);
+
+	token_id_hex(w->t, id);
+	if (w->login)
+		memcpy(id, "login", sizeof("login"));
+	if (s != STORE_OK) {
+		log_error("event=%s invitation=%s outcome=store_%s", event, id, store_status_word(s));
+		return FLOW_UNAVAILABLE;
+	}
+	log_info("event=%s invitation=%s outcome=%s", event, id, w->outcome);
+	if (w->queued)
+		outbox_kick(w->fx->ob);
+	return FLOW_ACCEPTED;
+}
+
 enum flow_result flow_email(const struct flow_ctx *fx, const struct token *t, const char *email,
 			    const struct flow_client *client, enum lang lang, uint64_t now)
 {
 	char addr[ADDR_BUF] = "";
-	char id[2 * TOKEN_ID_LEN + 1];
-	struct email_work w = { fx, t, addr, false, client, lang, now, "", false };
-	enum store_status s;
+	struct email_work w = { fx, t, addr, false, client, lang, now, "", false, false };
 
 	/* Security: token_has_guest runs for every address, well-formed or not. */
 	if (addr_normalize(email, strlen(email), addr))
 		w.invited = token_has_guest(t, addr);
 	else
 		addr[0] = '\0';
-	s = store_write(fx->st, email_txn, &w);
-	token_id_hex(t, id);
-	if (s != STORE_OK) {
-		log_error("event=code_request invitation=%s outcome=store_%s", id, store_status_word(s));
+	return email_run(&w, "code_request");
+}
+
+/* login_token - the pseudo invitation of /login (heap: struct token is large) */
+static struct token *login_token(void)
+{
+	struct token *t = calloc(1, sizeof(*t));
+
+	if (t != NULL)
+		memcpy(t->id, FLOW_LOGIN_ID, TOKEN_ID_LEN);
+	return t;
+}
+
+enum flow_result flow_login_email(const struct flow_ctx *fx, const char *email, const struct flow_client *client,
+				  enum lang lang, uint64_t now)
+{
+	char addr[ADDR_BUF] = "";
+	struct token *t = login_token();
+	struct email_work w = { fx, t, addr, false, client, lang, now, "", false, true };
+	enum flow_result r;
+
+	if (t == NULL)
 		return FLOW_UNAVAILABLE;
-	}
-	log_info("event=code_request invitation=%s outcome=%s", id, w.outcome);
-	if (w.queued)
-		outbox_kick(fx->ob);
-	return FLOW_ACCEPTED;
+	if (!addr_normalize(email, strlen(email), addr))
+		addr[0] = '\0';
+	r = email_run(&w, "login_code_request");
+	free(t);
+	return r;
 }
 
 struct code_work {
@@ -309,32 +411,70 @@ struct code_work {
 	uint64_t retry_after;
 	char *session;
 	const char *outcome;
+	bool login;
+	const char *dest;	/* where to go after MFA */
+	enum flow_next next;
 };
+
+/* signed_in_code - the emailed code was right: a SESSION_CODE session, and which MFA step comes next */
+static enum store_status signed_in_code(struct store_txn *txn, struct code_work *w)
+{
+	struct session_limits lim = flow_session_limits(w->fx);
+	enum store_status s = STORE_OK;
+	json_t *rec;
+
+	if (!w->login) {
+		s = guest_redeemed(txn, w->addr, w->t, w->now);
+		if (s == STORE_OK)
+			s = invite_redeemed(txn, w->t, w->addr, w->now);
+	}
+	if (s != STORE_OK)
+		return s;
+	rec = guest_load(txn, w->addr, w->now);
+	w->next = rec != NULL && mfa_enrolled(rec) ? NEXT_MFA_VERIFY : NEXT_MFA_SETUP;
+	json_decref(rec);
+	s = session_create(txn, w->fx->keys, w->addr, SESSION_CODE, w->dest, w->now, &lim, w->session);
+	if (s == STORE_OK)
+		s = flow_audit(txn, w->now, "code_signed_in", w->t->id, w->addr);
+	w->result = FLOW_SIGNED_IN;
+	w->outcome = w->next == NEXT_MFA_VERIFY ? "code_ok_totp_next" : "code_ok_enrol_next";
+	return s;
+}
 
 static enum store_status code_txn(struct store_txn *txn, void *arg)
 {
 	struct code_work *w = arg;
 	const struct config *cfg = w->fx->cfg;
-	struct gcra_limit ip = { 3600000u / (uint64_t)cfg->ip_tries_per_hour, (uint64_t)cfg->ip_tries_per_hour };
-	uint8_t ck[10];
-	size_t cklen;
-	uint64_t wait;
 	enum code_result cr = CODE_ABSENT;
-	enum store_status s;
 
-	client_key('t', w->client, ck, &cklen);
-	if (!gcra_take(txn, ck, cklen, &ip, w->now * 1000, &wait)) {
+	if (!flow_take_try(txn, w->fx, w->client, w->now, &w->retry_after)) {
 		w->result = FLOW_LIMITED;
-		w->retry_after = (wait + 999) / 1000;
 		w->outcome = "client_limit";
 		return STORE_OK;
+	}
+	if (w->login && w->addr[0] != '\0') {
+		json_t *rec = guest_load(txn, w->addr, w->now);
+
+		w->invited = rec != NULL;
+		json_decref(rec);
+		/* Security: unknown addresses count failures too, so they lock just like known ones. */
+		if (!w->invited) {
+			w->result = FLOW_WRONG_CODE;
+			w->outcome = "unknown_guest";
+			if (flow_locked_out(txn, w->fx, 0, w->addr, w->now)) {
+				w->result = FLOW_LIMITED;
+				w->retry_after = 3600;
+				return STORE_OK;
+			}
+			return flow_count_failure(txn, w->fx, 0, w->addr, w->now);
+		}
 	}
 	if (!w->invited) {
 		w->result = FLOW_WRONG_CODE;
 		w->outcome = "not_invited";
 		return STORE_OK;
 	}
-	if (locked_out(txn, w->fx, w->t, w->addr, w->now)) {
+	if (flow_locked_out(txn, w->fx, w->t->issued_at, w->addr, w->now)) {
 		w->result = FLOW_LIMITED;
 		w->retry_after = 3600;
 		w->outcome = "address_locked";
@@ -347,46 +487,66 @@ static enum store_status code_txn(struct store_txn *txn, void *arg)
 	if (cr != CODE_OK) {
 		w->result = FLOW_WRONG_CODE;
 		w->outcome = cr == CODE_WRONG ? "wrong_code" : cr == CODE_BURNED ? "code_burned" : "no_live_code";
-		return count_failure(txn, w->fx, w->t, w->addr, w->now);
+		return flow_count_failure(txn, w->fx, w->t->issued_at, w->addr, w->now);
 	}
-	s = session_create(txn, w->fx->keys, w->addr, w->t, w->now, (uint64_t)cfg->session_ttl, w->session);
-	if (s == STORE_OK) {
-		uint8_t last[8];
+	return signed_in_code(txn, w);
+}
 
-		be_put(last, w->now, 8);
-		s = store_put(txn, STORE_GUESTS, w->addr, strlen(w->addr), last, sizeof(last), w->now + 366ull * 24 * 3600);
+/* code_run - one code step (accept or login) and its log line */
+static enum flow_result code_run(struct code_work *w, const char *code, const char *event, uint64_t *retry_after,
+				 enum flow_next *next)
+{
+	char digits[CODE_BUF], id[2 * TOKEN_ID_LEN + 1];
+	enum store_status s;
+
+	if (codes_well_formed(code, digits))
+		w->code = digits;
+	w->session[0] = '\0';
+	s = store_write(w->fx->st, code_txn, w);
+	sodium_memzero(digits, sizeof(digits));
+	token_id_hex(w->t, id);
+	if (w->login)
+		memcpy(id, "login", sizeof("login"));
+	if (s != STORE_OK) {
+		w->session[0] = '\0';
+		log_error("event=%s invitation=%s outcome=store_%s", event, id, store_status_word(s));
+		return FLOW_UNAVAILABLE;
 	}
-	if (s == STORE_OK)
-		s = invite_redeemed(txn, w->t, w->addr, w->now);
-	if (s == STORE_OK)
-		s = audit(txn, w->now, "signed_in", w->t, w->addr);
-	w->result = FLOW_SIGNED_IN;
-	w->outcome = "signed_in";
-	return s;
+	log_info("event=%s invitation=%s outcome=%s", event, id, w->outcome);
+	*retry_after = w->retry_after;
+	*next = w->next;
+	return w->result;
 }
 
 enum flow_result flow_code(const struct flow_ctx *fx, const struct token *t, const char *email, const char *code,
 			   const struct flow_client *client, uint64_t now, char session[SESSION_TEXT],
-			   uint64_t *retry_after)
+			   uint64_t *retry_after, enum flow_next *next)
 {
-	char addr[ADDR_BUF] = "", digits[CODE_BUF], id[2 * TOKEN_ID_LEN + 1];
-	struct code_work w = { fx, t, addr, false, NULL, client, now, FLOW_WRONG_CODE, 0, session, "" };
-	enum store_status s;
+	char addr[ADDR_BUF] = "";
+	struct code_work w = { fx, t, addr, false, NULL, client, now, FLOW_WRONG_CODE, 0, session, "", false,
+			       t->resource, NEXT_MFA_SETUP };
 
 	if (addr_normalize(email, strlen(email), addr))
 		w.invited = token_has_guest(t, addr);
-	if (codes_well_formed(code, digits))
-		w.code = digits;
+	return code_run(&w, code, "code_try", retry_after, next);
+}
+
+enum flow_result flow_login_code(const struct flow_ctx *fx, const char *email, const char *code, const char *rd,
+				 const struct flow_client *client, uint64_t now, char session[SESSION_TEXT],
+				 uint64_t *retry_after, enum flow_next *next)
+{
+	char addr[ADDR_BUF] = "";
+	struct token *t = login_token();
+	struct code_work w = { fx, t, addr, false, NULL, client, now, FLOW_WRONG_CODE, 0, session, "", true,
+			       rd != NULL && strlen(rd) <= CAP_URL_BYTES ? rd : "", NEXT_MFA_SETUP };
+	enum flow_result r;
+
 	session[0] = '\0';
-	s = store_write(fx->st, code_txn, &w);
-	sodium_memzero(digits, sizeof(digits));
-	token_id_hex(t, id);
-	if (s != STORE_OK) {
-		session[0] = '\0';
-		log_error("event=code_try invitation=%s outcome=store_%s", id, store_status_word(s));
+	if (t == NULL)
 		return FLOW_UNAVAILABLE;
-	}
-	log_info("event=code_try invitation=%s outcome=%s", id, w.outcome);
-	*retry_after = w.retry_after;
-	return w.result;
+	if (!addr_normalize(email, strlen(email), addr))
+		addr[0] = '\0';
+	r = code_run(&w, code, "login_code_try", retry_after, next);
+	free(t);
+	return r;
 }

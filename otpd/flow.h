@@ -6,6 +6,10 @@
  * address from another: both paths do the same write transaction and the
  * caller answers the same. Limits (GCRA in LMDB) burn codes and refuse
  * mails; they never change what the email step answers.
+ * The same for returning guests (/login): flow_login_email() and
+ * flow_login_code() answer an unknown address exactly as a known one.
+ * A right emailed code gives a SESSION_CODE session only; *next says
+ * which MFA step must follow (signin.h finishes it).
  * Failure: FLOW_UNAVAILABLE when the store cannot record (answer 503).
  */
 #ifndef OTPD_FLOW_H
@@ -43,6 +47,15 @@ enum flow_result {
 	FLOW_UNAVAILABLE,
 };
 
+/* After a right emailed code. */
+enum flow_next {
+	NEXT_MFA_SETUP,		/* no authenticator yet: /mfa/setup */
+	NEXT_MFA_VERIFY,	/* enrolled: /mfa/verify (TOTP or recovery code) */
+};
+
+/* The pseudo invitation id of /login codes and limits. */
+extern const uint8_t FLOW_LOGIN_ID[TOKEN_ID_LEN];
+
 /* client: the limit key of the client address (IPv4, or the /64 of IPv6) */
 struct flow_client {
 	uint8_t key[9];
@@ -60,6 +73,30 @@ enum flow_result flow_email(const struct flow_ctx *fx, const struct token *t, co
 
 enum flow_result flow_code(const struct flow_ctx *fx, const struct token *t, const char *email, const char *code,
 			   const struct flow_client *client, uint64_t now, char session[SESSION_TEXT],
-			   uint64_t *retry_after) __attribute__((warn_unused_result, nonnull));
+			   uint64_t *retry_after, enum flow_next *next) __attribute__((warn_unused_result, nonnull));
+
+/* flow_login_email - /login: mail a sign-in code if addr is a known guest; FLOW_ACCEPTED either way */
+enum flow_result flow_login_email(const struct flow_ctx *fx, const char *email, const struct flow_client *client,
+				  enum lang lang, uint64_t now) __attribute__((warn_unused_result, nonnull));
+
+/* flow_login_code - /login: the emailed code; rd (may be NULL) is kept in the session, checked after MFA */
+enum flow_result flow_login_code(const struct flow_ctx *fx, const char *email, const char *code, const char *rd,
+				 const struct flow_client *client, uint64_t now, char session[SESSION_TEXT],
+				 uint64_t *retry_after, enum flow_next *next)
+	__attribute__((warn_unused_result, nonnull(1, 2, 3, 5, 7, 8, 9)));
+
+/* Shared with signin.c: limits, failures, audit, session lifetimes. */
+bool flow_take_try(struct store_txn *txn, const struct flow_ctx *fx, const struct flow_client *client, uint64_t now,
+		   uint64_t *retry_after) __attribute__((warn_unused_result, nonnull));
+bool flow_locked_out(struct store_txn *txn, const struct flow_ctx *fx, uint64_t issued_at, const char *addr,
+		     uint64_t now) __attribute__((nonnull));
+enum store_status flow_count_failure(struct store_txn *txn, const struct flow_ctx *fx, uint64_t issued_at,
+				     const char *addr, uint64_t now) __attribute__((warn_unused_result, nonnull));
+enum store_status flow_audit(struct store_txn *txn, uint64_t now, const char *event, const uint8_t inv[TOKEN_ID_LEN],
+			     const char *addr) __attribute__((nonnull));
+/* flow_clear_failures - a full sign-in forgets the address's failed tries */
+enum store_status flow_clear_failures(struct store_txn *txn, const struct flow_ctx *fx, const char *addr)
+	__attribute__((warn_unused_result, nonnull));
+struct session_limits flow_session_limits(const struct flow_ctx *fx) __attribute__((nonnull));
 
 #endif

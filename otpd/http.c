@@ -8,6 +8,10 @@
  *   POST /api/v1/accept/<token>/email      {"email":...}
  *   POST /api/v1/accept/<token>/code       {"email":...,"code":...}
  *   POST /api/v1/invitations               the milter's signed report
+ *   GET  /login[?rd=URL], POST /login/email, POST /login/code    returning guests
+ *   GET/POST /mfa/setup                    enrolment: QR code, confirm, recovery codes
+ *   GET/POST /mfa/verify                   TOTP or recovery code after an emailed code
+ *   GET  /auth                             nginx auth_request: 200 + X-Guest-Email, or 401
  */
 #include "http.h"
 
@@ -32,6 +36,8 @@
 #include "invite.h"
 #include "log.h"
 #include "pages.h"
+#include "qr.h"
+#include "signin.h"
 #include "text.h"
 
 #define CSP "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; " \
@@ -53,7 +59,16 @@ enum route {
 	ROUTE_API_EMAIL,
 	ROUTE_API_CODE,
 	ROUTE_API_INVITATIONS,
+	ROUTE_AUTH,
+	ROUTE_LOGIN,		/* GET page */
+	ROUTE_LOGIN_EMAIL,
+	ROUTE_LOGIN_CODE,
+	ROUTE_MFA_SETUP,	/* GET page, POST confirm */
+	ROUTE_MFA_VERIFY,	/* GET page, POST code */
 };
+
+/* CSRF context ids of the page families without an invitation. */
+static const uint8_t MFA_CSRF_ID[TOKEN_ID_LEN] = "guestlink-mfa-cs";
 
 struct req {
 	struct buf body;
@@ -68,6 +83,7 @@ struct answer {
 	const char *cookies[2];
 	char retry_after[24];
 	const char *location;
+	const char *guest_email;	/* /auth: X-Guest-Email */
 	bool cacheable;
 };
 
@@ -98,6 +114,8 @@ static enum MHD_Result send_answer(struct MHD_Connection *c, struct answer *a)
 		MHD_add_response_header(r, "Retry-After", a->retry_after);
 	if (a->location != NULL)
 		MHD_add_response_header(r, "Location", a->location);
+	if (a->guest_email != NULL)
+		MHD_add_response_header(r, "X-Guest-Email", a->guest_email);
 	ret = MHD_queue_response(c, a->status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -149,6 +167,18 @@ static enum route parse_route(const char *url, const char **tok, size_t *tok_len
 		return ROUTE_STYLE;
 	if (strcmp(url, "/api/v1/invitations") == 0)
 		return ROUTE_API_INVITATIONS;
+	if (strcmp(url, "/auth") == 0)
+		return ROUTE_AUTH;
+	if (strcmp(url, "/login") == 0)
+		return ROUTE_LOGIN;
+	if (strcmp(url, "/login/email") == 0)
+		return ROUTE_LOGIN_EMAIL;
+	if (strcmp(url, "/login/code") == 0)
+		return ROUTE_LOGIN_CODE;
+	if (strcmp(url, "/mfa/setup") == 0)
+		return ROUTE_MFA_SETUP;
+	if (strcmp(url, "/mfa/verify") == 0)
+		return ROUTE_MFA_VERIFY;
 	if (strncmp(url, "/api/v1/accept/", 15) == 0) {
 		api = true;
 		p = url + 15;
@@ -173,7 +203,12 @@ static enum route parse_route(const char *url, const char **tok, size_t *tok_len
 static bool is_post_route(enum route r)
 {
 	return r == ROUTE_EMAIL || r == ROUTE_CODE || r == ROUTE_API_EMAIL || r == ROUTE_API_CODE ||
-	       r == ROUTE_API_INVITATIONS;
+	       r == ROUTE_API_INVITATIONS || r == ROUTE_LOGIN_EMAIL || r == ROUTE_LOGIN_CODE;
+}
+
+static bool is_get_and_post_route(enum route r)
+{
+	return r == ROUTE_MFA_SETUP || r == ROUTE_MFA_VERIFY;
 }
 
 static size_t body_cap(enum route r)
@@ -237,8 +272,11 @@ static void client_address(struct MHD_Connection *c, const struct config *cfg, s
 static void make_cookie(char *out, size_t outsz, const struct config *cfg, const char *name, const char *value,
 			long long max_age)
 {
-	snprintf(out, outsz, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s", name, value, max_age,
-		 cfg->cookie_secure ? "; Secure" : "");
+	/* cookie_domain is checked at start-up (main.c): letters, digits, dots and dashes only. */
+	bool dom = cfg->cookie_domain[0] != '\0' && strcmp(name, SESSION_COOKIE) == 0;
+
+	snprintf(out, outsz, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s%s%s", name, value, max_age,
+		 cfg->cookie_secure ? "; Secure" : "", dom ? "; Domain=" : "", dom ? cfg->cookie_domain : "");
 }
 
 static enum lang request_lang(struct MHD_Connection *c, const struct form *f)
@@ -320,6 +358,7 @@ struct page_req {
 	char csrf[CSRF_TEXT];
 	char set_csrf[160];
 	struct page pg;
+	char session_cookie[SESSION_TEXT];	/* the request's, or "" */
 };
 
 static void page_req_init(struct page_req *pr, struct MHD_Connection *c, const struct flow_ctx *fx, const char *tok,
@@ -338,9 +377,28 @@ static void page_req_init(struct page_req *pr, struct MHD_Connection *c, const s
 	pr->pg.token = pr->token;
 	pr->pg.csrf = pr->csrf;
 	pr->pg.email = "";
+	pr->pg.rd = "";
 	if (!cookie_get(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"), CSRF_COOKIE, pr->csrf_cookie,
 			sizeof(pr->csrf_cookie)))
 		pr->csrf_cookie[0] = '\0';
+	if (!cookie_get(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"), SESSION_COOKIE, pr->session_cookie,
+			sizeof(pr->session_cookie)))
+		pr->session_cookie[0] = '\0';
+}
+
+/* page_csrf - make sure the browser has a CSRF cookie (set_csrf when new) and fill the form value */
+static void page_csrf(struct page_req *pr, const uint8_t ctx[TOKEN_ID_LEN])
+{
+	if (pr->csrf_cookie[0] == '\0') {
+		csrf_new_cookie(pr->csrf_cookie);
+		make_cookie(pr->set_csrf, sizeof(pr->set_csrf), pr->fx->cfg, CSRF_COOKIE, pr->csrf_cookie, 86400);
+	}
+	csrf_token(pr->fx->keys, pr->csrf_cookie, ctx, pr->csrf);
+}
+
+static const char *next_path(enum flow_next next)
+{
+	return next == NEXT_MFA_VERIFY ? "/mfa/verify" : "/mfa/setup";
 }
 
 static enum MHD_Result route_accept_page(struct MHD_Connection *c, const struct flow_ctx *fx, const char *tok,
@@ -379,10 +437,11 @@ static enum MHD_Result route_form_post(struct MHD_Connection *c, const struct fl
 {
 	struct page_req *pr = malloc(sizeof(*pr));
 	struct form *f = malloc(sizeof(*f));
-	char session[SESSION_TEXT], cookie[160];
+	char session[SESSION_TEXT], cookie[200];
 	struct flow_client client;
 	enum link_status ls;
 	enum flow_result fr;
+	enum flow_next next = NEXT_MFA_SETUP;
 	enum MHD_Result ret;
 	uint64_t retry = 0, now = (uint64_t)time(NULL);
 	unsigned status = MHD_HTTP_OK;
@@ -422,12 +481,13 @@ static enum MHD_Result route_form_post(struct MHD_Connection *c, const struct fl
 		status = fr == FLOW_ACCEPTED ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
 		goto out;
 	}
-	fr = flow_code(fx, &pr->t, email, code, &client, now, session, &retry);
+	fr = flow_code(fx, &pr->t, email, code, &client, now, session, &retry, &next);
 	switch (fr) {
 	case FLOW_SIGNED_IN:
 		make_cookie(cookie, sizeof(cookie), fx->cfg, SESSION_COOKIE, session, fx->cfg->session_ttl);
 		sodium_memzero(session, sizeof(session));
-		pr->pg.view = VIEW_SIGNED_IN;
+		pr->pg.view = VIEW_CODE_OK;
+		pr->pg.next_url = next_path(next);
 		ret = send_page(c, MHD_HTTP_OK, &pr->pg, cookie, NULL);
 		sodium_memzero(cookie, sizeof(cookie));
 		free(pr);
@@ -462,7 +522,8 @@ static enum MHD_Result route_api(struct MHD_Connection *c, const struct flow_ctx
 	enum link_status ls;
 	enum flow_result fr;
 	uint64_t retry = 0, now = (uint64_t)time(NULL);
-	char session[SESSION_TEXT], cookie[160];
+	char session[SESSION_TEXT], cookie[200], next_url[512];
+	enum flow_next next = NEXT_MFA_SETUP;
 	struct answer a;
 	enum MHD_Result ret;
 
@@ -489,7 +550,7 @@ static enum MHD_Result route_api(struct MHD_Connection *c, const struct flow_ctx
 			return send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, "error", "unavailable", 0);
 		return send_json(c, MHD_HTTP_ACCEPTED, "status", "accepted", 0);
 	}
-	fr = flow_code(fx, t, body.email, body.code, &client, now, session, &retry);
+	fr = flow_code(fx, t, body.email, body.code, &client, now, session, &retry, &next);
 	if (fr != FLOW_SIGNED_IN) {
 		free(t);
 		if (fr == FLOW_LIMITED)
@@ -505,7 +566,11 @@ static enum MHD_Result route_api(struct MHD_Connection *c, const struct flow_ctx
 	sodium_memzero(session, sizeof(session));
 	a.cookies[0] = cookie;
 	{
-		json_t *o = json_pack("{s:s,s:s}", "status", "ok", "next", t->resource);
+		/* next: the MFA step this session must do before the resource (docs/admin.md). */
+		json_t *o;
+
+		snprintf(next_url, sizeof(next_url), "%s%s", fx->cfg->public_url, next_path(next));
+		o = json_pack("{s:s,s:s}", "status", "ok", "next", next_url);
 		char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
 		if (text == NULL || !buf_puts(&a.body, text) || !buf_putc(&a.body, '\n'))
@@ -517,6 +582,285 @@ static enum MHD_Result route_api(struct MHD_Connection *c, const struct flow_ctx
 	ret = send_answer(c, &a);
 	sodium_memzero(cookie, sizeof(cookie));
 	return ret;
+}
+
+/* rd_param - a usable rd value: short enough to ride in a form field, or "" */
+static const char *rd_param(const char *rd)
+{
+	if (rd == NULL || strlen(rd) >= FORM_VALUE_MAX || !text_safe_line(rd))
+		return "";
+	return rd;
+}
+
+static enum MHD_Result route_login_page(struct MHD_Connection *c, const struct flow_ctx *fx)
+{
+	struct page_req *pr = malloc(sizeof(*pr));
+	enum MHD_Result ret;
+
+	if (pr == NULL)
+		return MHD_NO;
+	page_req_init(pr, c, fx, "", 0, NULL);
+	pr->pg.rd = rd_param(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "rd"));
+	page_csrf(pr, FLOW_LOGIN_ID);
+	pr->pg.view = VIEW_LOGIN;
+	ret = send_page(c, MHD_HTTP_OK, &pr->pg, pr->set_csrf[0] ? pr->set_csrf : NULL, NULL);
+	free(pr);
+	return ret;
+}
+
+/* route_login_post - POST /login/email and /login/code: the accept flow's twins for returning guests */
+static enum MHD_Result route_login_post(struct MHD_Connection *c, const struct flow_ctx *fx, enum route rt,
+					const struct req *rq)
+{
+	struct page_req *pr = malloc(sizeof(*pr));
+	struct form *f = malloc(sizeof(*f));
+	char session[SESSION_TEXT], cookie[200];
+	struct flow_client client;
+	enum flow_result fr;
+	enum flow_next next = NEXT_MFA_SETUP;
+	enum MHD_Result ret;
+	uint64_t retry = 0, now = (uint64_t)time(NULL);
+	unsigned status = MHD_HTTP_OK;
+	const char *email, *code, *set = NULL;
+
+	if (pr == NULL || f == NULL) {
+		free(pr);
+		free(f);
+		return MHD_NO;
+	}
+	if (!content_type_is(c, "application/x-www-form-urlencoded") || !form_parse(rq->body.data, rq->body.len, f))
+		f->n = 0;
+	page_req_init(pr, c, fx, "", 0, f);
+	pr->pg.rd = rd_param(form_get(f, "rd"));
+	email = form_get(f, "email");
+	code = form_get(f, "code");
+	if (!csrf_check(fx->keys, pr->csrf_cookie, FLOW_LOGIN_ID, form_get(f, "csrf")) || email == NULL ||
+	    (rt == ROUTE_LOGIN_CODE && code == NULL)) {
+		pr->pg.view = VIEW_BAD_REQUEST;
+		status = MHD_HTTP_BAD_REQUEST;
+		goto out;
+	}
+	csrf_token(fx->keys, pr->csrf_cookie, FLOW_LOGIN_ID, pr->csrf);
+	pr->pg.email = email;
+	client_address(c, fx->cfg, &client);
+	if (rt == ROUTE_LOGIN_EMAIL) {
+		/* Security: the same page for every address, known or not (flow_login_email does the same work). */
+		fr = flow_login_email(fx, email, &client, pr->pg.lang, now);
+		pr->pg.view = fr == FLOW_ACCEPTED ? VIEW_LOGIN_CODE : VIEW_UNAVAILABLE;
+		status = fr == FLOW_ACCEPTED ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
+		goto out;
+	}
+	fr = flow_login_code(fx, email, code, pr->pg.rd, &client, now, session, &retry, &next);
+	switch (fr) {
+	case FLOW_SIGNED_IN:
+		make_cookie(cookie, sizeof(cookie), fx->cfg, SESSION_COOKIE, session, fx->cfg->session_ttl);
+		sodium_memzero(session, sizeof(session));
+		set = cookie;
+		pr->pg.view = VIEW_CODE_OK;
+		pr->pg.next_url = next_path(next);
+		break;
+	case FLOW_LIMITED:
+		pr->pg.view = VIEW_LOGIN_LIMITED;
+		status = MHD_HTTP_TOO_MANY_REQUESTS;
+		break;
+	case FLOW_UNAVAILABLE:
+		pr->pg.view = VIEW_UNAVAILABLE;
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		break;
+	default:
+		pr->pg.view = VIEW_LOGIN_WRONG_CODE;
+		status = MHD_HTTP_UNAUTHORIZED;
+		break;
+	}
+out:
+	ret = send_page(c, status, &pr->pg, set, pr->set_csrf[0] ? pr->set_csrf : NULL);
+	sodium_memzero(cookie, sizeof(cookie));
+	free(pr);
+	free(f);
+	return ret;
+}
+
+static enum MHD_Result send_redirect(struct MHD_Connection *c, const char *to)
+{
+	struct answer a;
+
+	answer_init(&a);
+	a.status = MHD_HTTP_SEE_OTHER;
+	a.location = to;
+	return send_answer(c, &a);
+}
+
+/* setup_page - fill pr->pg for the enrolment page; the strings live in bufs the caller releases */
+static enum signin_result setup_page(struct page_req *pr, struct signin_setup *su, struct buf *qr, struct buf *uri,
+				     uint64_t now)
+{
+	enum signin_result r = signin_setup_begin(pr->fx, pr->session_cookie, now, su);
+	const char *issuer = pr->fx->cfg->org_name[0] ? pr->fx->cfg->org_name : "guestlink";
+
+	if (r != SIGNIN_OK)
+		return r;
+	if (!mfa_uri(uri, issuer, su->addr, su->b32) || !qr_svg(qr, uri->data, pages_qr_label(pr->pg.lang)))
+		return SIGNIN_UNAVAILABLE;
+	pr->pg.view = VIEW_MFA_SETUP;
+	pr->pg.qr_svg = qr->data;
+	pr->pg.otpauth = uri->data;
+	pr->pg.secret = su->b32;
+	return SIGNIN_OK;
+}
+
+/* mfa_status - the page and status for an MFA outcome that is not a success */
+static unsigned mfa_status(struct page_req *pr, enum signin_result r, enum route rt, const char **redirect)
+{
+	*redirect = NULL;
+	switch (r) {
+	case SIGNIN_NO_SESSION:
+		pr->pg.view = VIEW_NEED_SIGNIN;
+		return MHD_HTTP_UNAUTHORIZED;
+	case SIGNIN_ENROLLED:
+		*redirect = rt == ROUTE_MFA_VERIFY ? NULL : "/mfa/verify";
+		return MHD_HTTP_SEE_OTHER;
+	case SIGNIN_NOT_ENROLLED:
+		*redirect = rt == ROUTE_MFA_SETUP ? NULL : "/mfa/setup";
+		return MHD_HTTP_SEE_OTHER;
+	case SIGNIN_LIMITED:
+		pr->pg.view = VIEW_MFA_LIMITED;
+		return MHD_HTTP_TOO_MANY_REQUESTS;
+	case SIGNIN_OK:
+		pr->pg.view = VIEW_ALREADY;
+		return MHD_HTTP_OK;
+	default:
+		pr->pg.view = VIEW_UNAVAILABLE;
+		return MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+}
+
+/* route_mfa - GET and POST of /mfa/setup and /mfa/verify */
+static enum MHD_Result route_mfa(struct MHD_Connection *c, const struct flow_ctx *fx, enum route rt, bool post,
+				 const struct req *rq)
+{
+	struct page_req *pr = malloc(sizeof(*pr));
+	struct form *f = malloc(sizeof(*f));
+	struct signin_setup *su = sodium_malloc(sizeof(*su));
+	struct signin_done *done = sodium_malloc(sizeof(*done));
+	char cookie[200] = "";
+	struct buf qr, uri;
+	struct flow_client client;
+	enum signin_result r;
+	enum MHD_Result ret = MHD_NO;
+	uint64_t now = (uint64_t)time(NULL);
+	unsigned status = MHD_HTTP_OK;
+	const char *redirect = NULL;
+
+	buf_init(&qr, CAP_PAGE_BYTES / 2);
+	buf_init(&uri, 1024);
+	if (pr == NULL || f == NULL || su == NULL || done == NULL)
+		goto free;
+	memset(done, 0, sizeof(*done));
+	f->n = 0;
+	if (post && (!content_type_is(c, "application/x-www-form-urlencoded") ||
+		     !form_parse(rq->body.data, rq->body.len, f)))
+		f->n = 0;
+	page_req_init(pr, c, fx, "", 0, post ? f : NULL);
+	page_csrf(pr, MFA_CSRF_ID);
+	if (post && (!csrf_check(fx->keys, pr->csrf_cookie, MFA_CSRF_ID, form_get(f, "csrf")) ||
+		     form_get(f, "code") == NULL)) {
+		pr->pg.view = VIEW_BAD_REQUEST;
+		status = MHD_HTTP_BAD_REQUEST;
+		goto send;
+	}
+	if (!post) {
+		r = signin_step(fx, pr->session_cookie, now);
+		if (rt == ROUTE_MFA_SETUP && r == SIGNIN_NOT_ENROLLED) {
+			if ((r = setup_page(pr, su, &qr, &uri, now)) == SIGNIN_OK)
+				goto send;
+		} else if (rt == ROUTE_MFA_VERIFY && r == SIGNIN_ENROLLED) {
+			pr->pg.view = VIEW_MFA_VERIFY;
+			goto send;
+		}
+		status = mfa_status(pr, r, rt, &redirect);
+		goto send;
+	}
+	client_address(c, fx->cfg, &client);
+	r = rt == ROUTE_MFA_SETUP ? signin_setup_confirm(fx, pr->session_cookie, form_get(f, "code"), &client, now, done)
+				  : signin_verify(fx, pr->session_cookie, form_get(f, "code"), &client, now, done);
+	if (r == SIGNIN_OK) {
+		make_cookie(cookie, sizeof(cookie), fx->cfg, SESSION_COOKIE, done->session, fx->cfg->session_ttl);
+		pr->pg.resource = done->dest;
+		pr->pg.recovery = done->recovery;
+		pr->pg.used_recovery = done->used_recovery;
+		pr->pg.recovery_left = done->recovery_left;
+		pr->pg.view = rt == ROUTE_MFA_SETUP ? VIEW_MFA_DONE : done->dest[0] ? VIEW_SIGNED_IN : VIEW_NO_RESOURCE;
+	} else if (r == SIGNIN_WRONG || r == SIGNIN_REPLAYED) {
+		status = MHD_HTTP_UNAUTHORIZED;
+		pr->pg.wrong = true;
+		pr->pg.view = VIEW_MFA_VERIFY;
+		if (rt == ROUTE_MFA_SETUP && (r = setup_page(pr, su, &qr, &uri, now)) != SIGNIN_OK)
+			status = mfa_status(pr, r, rt, &redirect);
+	} else {
+		status = mfa_status(pr, r, rt, &redirect);
+	}
+send:
+	if (redirect != NULL)
+		ret = send_redirect(c, redirect);
+	else
+		ret = send_page(c, status, &pr->pg, cookie[0] ? cookie : NULL, pr->set_csrf[0] ? pr->set_csrf : NULL);
+free:
+	if (done != NULL) {
+		done->recovery = mfa_recovery_free(done->recovery);
+		sodium_free(done);
+	}
+	if (su != NULL)
+		sodium_free(su);
+	/* Security: the QR code, the URI and the page itself spelled the secret or the recovery codes. */
+	if (qr.data != NULL)
+		sodium_memzero(qr.data, qr.len);
+	if (uri.data != NULL)
+		sodium_memzero(uri.data, uri.len);
+	buf_release(&qr);
+	buf_release(&uri);
+	sodium_memzero(cookie, sizeof(cookie));
+	free(pr);
+	free(f);
+	return ret;
+}
+
+/* auth_url - the URL nginx asks about: X-Original-URL, else X-Forwarded-Proto/Host/Uri */
+static bool auth_url(struct MHD_Connection *c, char *out, size_t outsz)
+{
+	const char *orig = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Original-URL");
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Host");
+	const char *uri = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Uri");
+	const char *proto = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Proto");
+	int n;
+
+	if (orig != NULL)
+		n = snprintf(out, outsz, "%s", orig);
+	else if (host != NULL && uri != NULL)
+		n = snprintf(out, outsz, "%s://%s%s", proto != NULL && strcmp(proto, "http") == 0 ? "http" : "https",
+			     host, uri);
+	else
+		return false;
+	return n > 0 && (size_t)n < outsz && text_safe_line(out);
+}
+
+/* route_auth - forward-auth for nginx auth_request */
+static enum MHD_Result route_auth(struct MHD_Connection *c, const struct flow_ctx *fx)
+{
+	char session[SESSION_TEXT], url[CAP_URL_BYTES + 1], addr[ADDR_BUF];
+	struct answer a;
+	enum auth_result ar = AUTH_DENY;
+
+	if (cookie_get(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"), SESSION_COOKIE, session,
+		       sizeof(session)) &&
+	    auth_url(c, url, sizeof(url)))
+		ar = signin_auth(fx, session, url, (uint64_t)time(NULL), addr);
+	sodium_memzero(session, sizeof(session));
+	answer_init(&a);
+	a.status = ar == AUTH_ALLOW ? MHD_HTTP_OK : ar == AUTH_DENY ? MHD_HTTP_UNAUTHORIZED
+								     : MHD_HTTP_SERVICE_UNAVAILABLE;
+	if (ar == AUTH_ALLOW)
+		a.guest_email = addr;
+	return send_answer(c, &a);
 }
 
 struct report_work {
@@ -584,7 +928,7 @@ static enum MHD_Result dispatch(struct http_server *h, struct MHD_Connection *c,
 
 		return send_page(c, MHD_HTTP_NOT_FOUND, &pg, NULL, NULL);
 	}
-	if (is_post_route(rt) ? !post : !get)
+	if (is_get_and_post_route(rt) ? !(get || post) : is_post_route(rt) ? !post : !get)
 		return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 	if (rq->too_big)
 		return send_json(c, MHD_HTTP_CONTENT_TOO_LARGE, "error", "too_large", 0);
@@ -611,6 +955,16 @@ static enum MHD_Result dispatch(struct http_server *h, struct MHD_Connection *c,
 		return route_api(c, h->fx, rt, tok, tok_len, rq);
 	case ROUTE_API_INVITATIONS:
 		return route_invitations(c, h->fx, rq);
+	case ROUTE_AUTH:
+		return route_auth(c, h->fx);
+	case ROUTE_LOGIN:
+		return route_login_page(c, h->fx);
+	case ROUTE_LOGIN_EMAIL:
+	case ROUTE_LOGIN_CODE:
+		return route_login_post(c, h->fx, rt, rq);
+	case ROUTE_MFA_SETUP:
+	case ROUTE_MFA_VERIFY:
+		return route_mfa(c, h->fx, rt, post, rq);
 	case ROUTE_NONE:
 		break;
 	}

@@ -19,6 +19,8 @@ struct mail_text {
 	const char *after;	/* %u: minutes */
 	const char *ignore;
 	const char *other;	/* the short note in the other language; %s inviter, %u minutes */
+	const char *login_intro;	/* %s: org name */
+	const char *login_other;	/* %s: org name, %u minutes */
 };
 
 static const struct mail_text texts[LANG_N] = {
@@ -29,6 +31,8 @@ static const struct mail_text texts[LANG_N] = {
 		"If you did not ask for a code, you can ignore this mail.",
 		"(English) Your code to accept the invitation from %s is the 8-digit number above. "
 		"It is valid for %u minutes.",
+		"Your code to sign in to %s is:",
+		"(English) Your code to sign in to %s is the 8-digit number above. It is valid for %u minutes.",
 	},
 	[LANG_NL] = {
 		"Je code voor %s",
@@ -36,6 +40,9 @@ static const struct mail_text texts[LANG_N] = {
 		"Typ hem in op de pagina waar je hem hebt aangevraagd. Hij is %u minuten geldig en werkt \xc3\xa9\xc3\xa9n keer.",
 		"Heb je geen code aangevraagd? Dan kun je deze mail negeren.",
 		"(Nederlands) Je code om de uitnodiging van %s te accepteren is het getal van 8 cijfers hierboven. "
+		"Hij is %u minuten geldig.",
+		"Je code om in te loggen bij %s is:",
+		"(Nederlands) Je code om in te loggen bij %s is het getal van 8 cijfers hierboven. "
 		"Hij is %u minuten geldig.",
 	},
 };
@@ -152,14 +159,32 @@ static bool put_headers(struct buf *b, const struct mailmsg_params *p, const cha
 	return ok;
 }
 
+/* intro, other, arg - the purpose's sentences and what fills their %s */
+static const char *intro(const struct mail_text *tx, const struct mailmsg_params *p)
+{
+	return p->purpose == MAIL_SIGN_IN ? tx->login_intro : tx->intro;
+}
+
+static const char *other(const struct mail_text *tx, const struct mailmsg_params *p)
+{
+	return p->purpose == MAIL_SIGN_IN ? tx->login_other : tx->other;
+}
+
+static const char *arg(const struct mailmsg_params *p)
+{
+	if (p->purpose != MAIL_SIGN_IN)
+		return p->inviter;
+	return p->org_name[0] ? p->org_name : p->from->addr;
+}
+
 static bool text_body(struct buf *t, const struct mailmsg_params *p)
 {
 	const struct mail_text *tx = &texts[p->lang], *ot = &texts[p->lang == LANG_NL ? LANG_EN : LANG_NL];
 
 	return buf_puts(t, p->lang == LANG_NL ? "Hallo,\r\n\r\n" : "Hello,\r\n\r\n") &&
-	       fill(t, tx->intro, p->inviter, 0) && buf_printf(t, "\r\n\r\n%s\r\n\r\n", p->code) &&
+	       fill(t, intro(tx, p), arg(p), 0) && buf_printf(t, "\r\n\r\n%s\r\n\r\n", p->code) &&
 	       fill(t, tx->after, "", p->ttl_minutes) && buf_printf(t, "\r\n%s\r\n\r\n", tx->ignore) &&
-	       buf_printf(t, "%s\r\n\r\n-- \r\n", p->org_name) && fill(t, ot->other, p->inviter, p->ttl_minutes) &&
+	       buf_printf(t, "%s\r\n\r\n-- \r\n", p->org_name) && fill(t, other(ot, p), arg(p), p->ttl_minutes) &&
 	       buf_puts(t, "\r\n");
 }
 
@@ -184,7 +209,7 @@ static bool html_body(struct buf *h, const struct mailmsg_params *p)
 			   "<body style=\"font-family:sans-serif;font-size:16px;line-height:1.5;color:#222\">\r\n<p>",
 			lang_code(p->lang)) &&
 	     buf_puts(h, p->lang == LANG_NL ? "Hallo," : "Hello,") && buf_puts(h, "</p>\r\n<p>") &&
-	     html_printf_escaped(h, tx->intro, p->inviter) &&
+	     html_printf_escaped(h, intro(tx, p), arg(p)) &&
 	     buf_puts(h, "</p>\r\n<p style=\"font-family:monospace;font-size:32px;letter-spacing:6px;"
 			 "font-weight:bold\">\r\n") &&
 	     buf_printf(h, "%s\r\n</p>\r\n<p>", p->code) && fill(&tmp, tx->after, "", p->ttl_minutes) &&
@@ -192,7 +217,7 @@ static bool html_body(struct buf *h, const struct mailmsg_params *p)
 	     buf_puts(h, "</p>\r\n<p>") && text_html(h, p->org_name) &&
 	     buf_puts(h, "</p>\r\n<hr>\r\n<p style=\"color:#555\">");
 	buf_reset(&tmp);
-	ok = ok && fill(&tmp, ot->other, p->inviter, p->ttl_minutes) && text_html(h, tmp.data) &&
+	ok = ok && fill(&tmp, other(ot, p), arg(p), p->ttl_minutes) && text_html(h, tmp.data) &&
 	     buf_puts(h, "</p>\r\n</body></html>\r\n");
 	buf_release(&tmp);
 	return ok;

@@ -23,6 +23,11 @@ struct mail_from {
 	char addr[ADDR_BUF];	/* normalized */
 };
 
+enum mail_purpose {
+	MAIL_ACCEPT,		/* accepting an invitation (inviter named) */
+	MAIL_SIGN_IN,		/* a returning guest signing in (/login) */
+};
+
 struct mailmsg_params {
 	const struct mail_from *from;
 	const char *to;		/* normalized */
@@ -33,6 +38,7 @@ struct mailmsg_params {
 	unsigned ttl_minutes;
 	enum lang lang;
 	uint64_t now;
+	enum mail_purpose purpose;
 };
 
 /* mailmsg_parse_from - "Name <addr>" or "addr"; false if unusable in a header */

@@ -48,6 +48,14 @@ static bool check_config(const char *path, struct config *cfg, struct mail_from 
 		return false;
 	if (!config_require(cfg, CONFIG_NEED_OTPD, err, errsz))
 		return false;
+	/* Security: cookie_domain goes into a Set-Cookie header: a plain domain name or nothing. */
+	for (const char *p = cfg->cookie_domain; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+		      *p == '-')) {
+			snprintf(err, errsz, "%s: [otpd] cookie_domain = %s is not a domain name", path, cfg->cookie_domain);
+			return false;
+		}
+	}
 	if (!mailmsg_parse_from(cfg->mail_from, from)) {
 		snprintf(err, errsz, "%s: [otpd] mail_from = %s is not an address or Name <address> fit for a header",
 			 path, cfg->mail_from);

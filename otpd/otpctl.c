@@ -6,6 +6,9 @@
  *   otpctl config-reference
  *   otpctl -c FILE invitations            one JSON object a line, with "state"
  *   otpctl -c FILE revoke ID              the link stops working at once
+ *   otpctl -c FILE guests                 one JSON object a line: mfa, last sign-in, invitations
+ *   otpctl -c FILE reset-mfa ADDR         forget the guest's authenticator and recovery codes
+ *   otpctl -c FILE revoke-sessions ADDR   sign the guest out everywhere
  *
  * invitations and revoke open otpd's LMDB environment directly (LMDB allows
  * several processes); otpd checks revocations on every use of a token.
@@ -24,7 +27,10 @@
 #include "caps.h"
 #include "config.h"
 #include "keys.h"
+#include "guest.h"
 #include "invite.h"
+#include "mfa.h"
+#include "session.h"
 #include "store.h"
 #include "token.h"
 
@@ -36,7 +42,10 @@ static void usage(void)
 	      "       otpctl -c FILE inspect LINK_OR_TOKEN [--email ADDR]\n"
 	      "       otpctl config-reference\n"
 	      "       otpctl -c FILE invitations\n"
-	      "       otpctl -c FILE revoke INVITATION_ID\n", stderr);
+	      "       otpctl -c FILE revoke INVITATION_ID\n"
+	      "       otpctl -c FILE guests\n"
+	      "       otpctl -c FILE reset-mfa ADDR\n"
+	      "       otpctl -c FILE revoke-sessions ADDR\n", stderr);
 	exit(EXIT_USAGE);
 }
 
@@ -129,6 +138,9 @@ static int cmd_inspect(const struct config *cfg, int argc, char **argv)
 struct db_work {
 	uint8_t id[TOKEN_ID_LEN];
 	uint64_t now;
+	char addr[ADDR_BUF];
+	bool found;
+	size_t sessions;
 };
 
 static enum store_status list_txn(struct store_txn *txn, void *arg)
@@ -143,6 +155,75 @@ static enum store_status revoke_txn(struct store_txn *txn, void *arg)
 	struct db_work *w = arg;
 
 	return invite_revoke(txn, w->id, w->now);
+}
+
+static enum store_status guests_txn(struct store_txn *txn, void *arg)
+{
+	struct db_work *w = arg;
+
+	return guest_list(txn, w->now, stdout);
+}
+
+/* reset_txn - forget the authenticator; end the sessions too (a lost phone may be a stolen one) */
+static enum store_status reset_txn(struct store_txn *txn, void *arg)
+{
+	struct db_work *w = arg;
+	json_t *rec = guest_load(txn, w->addr, w->now);
+	enum store_status s;
+
+	w->found = rec != NULL;
+	if (rec == NULL)
+		return STORE_OK;
+	mfa_reset(rec);
+	json_object_set_new(rec, "mfa_reset_at", json_integer((json_int_t)w->now));
+	s = guest_save(txn, w->addr, rec, w->now);
+	json_decref(rec);
+	return s == STORE_OK ? session_end_all(txn, w->addr, w->now, &w->sessions) : s;
+}
+
+static enum store_status sessions_txn(struct store_txn *txn, void *arg)
+{
+	struct db_work *w = arg;
+
+	return session_end_all(txn, w->addr, w->now, &w->sessions);
+}
+
+/* cmd_guest - guests / reset-mfa / revoke-sessions */
+static int cmd_guest(const struct config *cfg, int argc, char **argv)
+{
+	struct db_work w = { .now = (uint64_t)time(NULL) };
+	bool list = strcmp(argv[0], "guests") == 0, reset = strcmp(argv[0], "reset-mfa") == 0;
+	char err[CAP_ERRMSG];
+	struct store *st;
+	enum store_status s;
+
+	if (argc != (list ? 1 : 2))
+		usage();
+	if (!list && !addr_normalize(argv[1], strlen(argv[1]), w.addr)) {
+		fprintf(stderr, "otpctl: '%s' is not a mail address\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	st = store_open(cfg->database, (uint64_t)cfg->database_max_size, err, sizeof(err));
+	if (st == NULL) {
+		fprintf(stderr, "otpctl: %s\n", err);
+		return EXIT_USAGE;
+	}
+	s = list ? store_read(st, guests_txn, &w) : store_write(st, reset ? reset_txn : sessions_txn, &w);
+	st = store_close(st);
+	if (s != STORE_OK) {
+		fprintf(stderr, "otpctl: database: %s\n", store_status_word(s));
+		return EXIT_USAGE;
+	}
+	if (reset && !w.found) {
+		fprintf(stderr, "otpctl: no guest %s\n", w.addr);
+		return EXIT_NO;
+	}
+	if (reset)
+		fprintf(stderr, "otpctl: %s: authenticator and recovery codes removed, %zu session(s) ended; "
+				"the next sign-in asks to set up an authenticator again\n", w.addr, w.sessions);
+	else if (!list)
+		fprintf(stderr, "otpctl: %s: %zu session(s) ended\n", w.addr, w.sessions);
+	return EXIT_YES;
 }
 
 /* cmd_db - invitations / revoke: work on otpd's database */
@@ -220,8 +301,10 @@ int main(int argc, char **argv)
 		return EXIT_YES;
 	}
 	bool db = strcmp(argv[0], "invitations") == 0 || strcmp(argv[0], "revoke") == 0;
+	bool guest = strcmp(argv[0], "guests") == 0 || strcmp(argv[0], "reset-mfa") == 0 ||
+		     strcmp(argv[0], "revoke-sessions") == 0;
 
-	if (strcmp(argv[0], "inspect") != 0 && !db)
+	if (strcmp(argv[0], "inspect") != 0 && !db && !guest)
 		usage();
 	if (cfg_path == NULL)
 		cfg_path = "/etc/guestlink/guestlink.conf";
@@ -230,7 +313,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "otpctl: %s\n", err);
 		return EXIT_USAGE;
 	}
-	rc = db ? cmd_db(&cfg, argc, argv) : cmd_inspect(&cfg, argc, argv);
+	rc = db ? cmd_db(&cfg, argc, argv) : guest ? cmd_guest(&cfg, argc, argv) : cmd_inspect(&cfg, argc, argv);
 	config_free(&cfg);
 	return rc;
 }

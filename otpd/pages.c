@@ -4,14 +4,23 @@
  */
 #include "pages.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "mfa.h"
 #include "text.h"
 
 struct words {
 	const char *title, *invited_by, *to, *ask_email, *email_label, *send_code, *code_sent, *code_label,
 		*sign_in, *wrong_code, *new_code, *limited, *signed_in, *continue_to, *bad_link, *expired_link,
 		*revoked_link, *bad_request, *unavailable, *not_found, *other_lang, *code_help;
+	/* returning guests */
+	const char *login_title, *login_ask, *login_sent, *code_ok_setup, *code_ok_verify, *go_on;
+	/* MFA */
+	const char *setup_title, *setup_intro, *setup_steps[3], *no_scan, *open_app, *key_label, *totp_label,
+		*confirm, *wrong_totp, *done_title, *done_intro, *done_continue, *verify_title, *verify_intro,
+		*verify_label, *mfa_limited, *need_signin, *sign_in_again, *already, *no_resource, *recovery_left,
+		*qr_label;
 };
 
 static const struct words words[LANG_N] = {
@@ -43,6 +52,46 @@ static const struct words words[LANG_N] = {
 		.not_found = "This page does not exist.",
 		.other_lang = "Nederlands",
 		.code_help = "Type the 8 digits from the mail.",
+		.login_title = "Sign in",
+		.login_ask = "Type your email address. We will mail you an 8-digit code.",
+		.login_sent = "If this address can sign in here, a code is on its way. It can take a minute; "
+			      "look in your spam folder too. The code is valid for a few minutes and works once.",
+		.code_ok_setup = "Code accepted. Next, set up an authenticator app on your phone: it takes a minute "
+				 "and is needed once.",
+		.code_ok_verify = "Code accepted. Next, confirm with the code from your authenticator app.",
+		.go_on = "Continue",
+		.setup_title = "Set up your authenticator app",
+		.setup_intro = "From now on you sign in with a code from an authenticator app as well. Any app works, "
+			       "for example Microsoft Authenticator, Google Authenticator or FreeOTP.",
+		.setup_steps = { "Open the app and add an account (often a + button).",
+				 "Scan this QR code with the app.",
+				 "Type the 6-digit code the app shows and press Confirm." },
+		.no_scan = "On this phone, or cannot scan? Open the link in your app, or type the key by hand "
+			   "(time-based, 6 digits, 30 seconds).",
+		.open_app = "Open in authenticator app",
+		.key_label = "Key",
+		.totp_label = "6-digit code from the app",
+		.confirm = "Confirm",
+		.wrong_totp = "That code is not right, or was already used. Check that your phone's clock is "
+			      "correct and type the code the app shows now.",
+		.done_title = "Save your recovery codes",
+		.done_intro = "Your authenticator app is set up. If you lose your phone, each of these codes lets you "
+			      "sign in once instead of the app. Print them or keep them in a password manager: "
+			      "they are shown only now.",
+		.done_continue = "I saved them, continue",
+		.verify_title = "Confirm it is you",
+		.verify_intro = "Type the 6-digit code from your authenticator app. Lost your phone? Type one of your "
+				"recovery codes instead.",
+		.verify_label = "Code from the app, or a recovery code",
+		.mfa_limited = "Too many tries. Wait a while and sign in again.",
+		.need_signin = "You are not signed in, or your sign-in has expired.",
+		.sign_in_again = "Sign in",
+		.already = "You are signed in.",
+		.no_resource = "You are signed in, but none of your invitations is valid any more. Ask the person "
+			       "who invited you to send a new one.",
+		.recovery_left = "You used a recovery code. Codes left: %u. Lost your phone? Ask the administrator "
+				 "to reset your authenticator, then set it up again.",
+		.qr_label = "QR code for your authenticator app",
 	},
 	[LANG_NL] = {
 		.title = "Accepteer je uitnodiging",
@@ -73,6 +122,46 @@ static const struct words words[LANG_N] = {
 		.not_found = "Deze pagina bestaat niet.",
 		.other_lang = "English",
 		.code_help = "Typ de 8 cijfers uit de mail.",
+		.login_title = "Inloggen",
+		.login_ask = "Typ je e-mailadres. We mailen je een code van 8 cijfers.",
+		.login_sent = "Als dit adres hier kan inloggen, is er een code onderweg. Dat kan een minuut duren; "
+			      "kijk ook in je spammap. De code is een paar minuten geldig en werkt \xc3\xa9\xc3\xa9n keer.",
+		.code_ok_setup = "Code klopt. Stel nu een authenticator-app in op je telefoon: dat duurt een minuut "
+				 "en hoeft maar \xc3\xa9\xc3\xa9n keer.",
+		.code_ok_verify = "Code klopt. Bevestig nu met de code uit je authenticator-app.",
+		.go_on = "Verder",
+		.setup_title = "Stel je authenticator-app in",
+		.setup_intro = "Vanaf nu log je ook in met een code uit een authenticator-app. Elke app werkt, "
+			       "bijvoorbeeld Microsoft Authenticator, Google Authenticator of FreeOTP.",
+		.setup_steps = { "Open de app en voeg een account toe (vaak een +-knop).",
+				 "Scan deze QR-code met de app.",
+				 "Typ de code van 6 cijfers die de app toont en kies Bevestigen." },
+		.no_scan = "Op deze telefoon, of lukt scannen niet? Open de link in je app, of typ de sleutel over "
+			   "(tijdgebaseerd, 6 cijfers, 30 seconden).",
+		.open_app = "Open in authenticator-app",
+		.key_label = "Sleutel",
+		.totp_label = "Code van 6 cijfers uit de app",
+		.confirm = "Bevestigen",
+		.wrong_totp = "Die code klopt niet, of is al gebruikt. Controleer of de klok van je telefoon goed "
+			      "staat en typ de code die de app nu toont.",
+		.done_title = "Bewaar je herstelcodes",
+		.done_intro = "Je authenticator-app is ingesteld. Raak je je telefoon kwijt, dan kun je met elk van "
+			      "deze codes \xc3\xa9\xc3\xa9n keer inloggen in plaats van met de app. Print ze of bewaar ze in "
+			      "een wachtwoordmanager: je ziet ze alleen nu.",
+		.done_continue = "Opgeslagen, ga verder",
+		.verify_title = "Bevestig dat jij het bent",
+		.verify_intro = "Typ de code van 6 cijfers uit je authenticator-app. Telefoon kwijt? Typ dan een van "
+				"je herstelcodes.",
+		.verify_label = "Code uit de app, of een herstelcode",
+		.mfa_limited = "Te veel pogingen. Wacht even en log opnieuw in.",
+		.need_signin = "Je bent niet ingelogd, of je inlog is verlopen.",
+		.sign_in_again = "Inloggen",
+		.already = "Je bent ingelogd.",
+		.no_resource = "Je bent ingelogd, maar geen van je uitnodigingen is nog geldig. Vraag degene die je "
+			       "uitnodigde om een nieuwe.",
+		.recovery_left = "Je hebt een herstelcode gebruikt. Nog over: %u. Telefoon kwijt? Vraag de beheerder "
+				 "je authenticator te resetten en stel hem daarna opnieuw in.",
+		.qr_label = "QR-code voor je authenticator-app",
 	},
 };
 
@@ -95,34 +184,95 @@ static const char stylesheet[] =
 	".notice{padding:.75rem;border-radius:.35rem;background:#e8f0fe;margin:.75rem 0}"
 	".error{padding:.75rem;border-radius:.35rem;background:#fce8e6;margin:.75rem 0}"
 	".resource{word-break:break-all}"
+	"svg.qr{display:block;width:100%;max-width:15rem;height:auto;margin:.75rem auto}"
+	".secret{font-family:ui-monospace,monospace;font-size:1.15rem;word-spacing:.35rem;"
+	"overflow-wrap:anywhere;background:#f4f5f7;padding:.5rem;border-radius:.35rem}"
+	"ol.codes{font-family:ui-monospace,monospace;font-size:1.15rem;padding-left:2.2rem;"
+	"columns:2 11rem;column-gap:1.5rem}"
+	"ol.steps{padding-left:1.4rem}"
+	"a.button{display:block;margin-top:1rem;text-align:center;font-size:1.1rem;padding:.7rem;"
+	"border-radius:.35rem;background:#0b57d0;color:#fff;text-decoration:none}"
+	"a.app{display:inline-block;margin:.25rem 0}"
 	"a{color:#0b57d0}";
+
+const char *pages_qr_label(enum lang l)
+{
+	return words[l].qr_label;
+}
 
 const char *pages_stylesheet(void)
 {
 	return stylesheet;
 }
 
-static bool head(struct buf *b, const struct page *p, const char *title)
+/* self_link - the GET page to switch language on, or NULL */
+static const char *self_path(const struct page *p)
+{
+	switch (p->view) {
+	case VIEW_LOGIN:
+	case VIEW_LOGIN_CODE:
+	case VIEW_LOGIN_WRONG_CODE:
+	case VIEW_LOGIN_LIMITED:
+	case VIEW_NEED_SIGNIN:
+		return "/login";
+	case VIEW_MFA_SETUP:
+		return "/mfa/setup";
+	case VIEW_MFA_VERIFY:
+		return "/mfa/verify";
+	default:
+		return NULL;	/* VIEW_MFA_DONE above all: reloading would lose the codes */
+	}
+}
+
+static bool lang_link(struct buf *b, const struct page *p)
 {
 	const struct words *w = &words[p->lang];
 	enum lang other = p->lang == LANG_NL ? LANG_EN : LANG_NL;
+	const char *self = self_path(p);
+
+	if (p->token != NULL && p->token[0] != '\0') {
+		if (!buf_puts(b, "<a href=\"/accept/") || !text_html(b, p->token) ||
+		    !buf_printf(b, "?lang=%s\"", lang_code(other)))
+			return false;
+	} else if (self != NULL) {
+		if (!buf_printf(b, "<a href=\"%s?lang=%s", self, lang_code(other)))
+			return false;
+		if (strcmp(self, "/login") == 0 && p->rd != NULL && p->rd[0] != '\0' &&
+		    (!buf_puts(b, "&amp;rd=") || !text_urlencode(b, p->rd)))
+			return false;
+		if (!buf_putc(b, '"'))
+			return false;
+	} else {
+		return true;
+	}
+	return buf_printf(b, " hreflang=\"%s\">", lang_code(other)) && text_html(b, w->other_lang) &&
+	       buf_puts(b, "</a>");
+}
+
+/* refresh_to - where a page sends the browser on by itself, or NULL */
+static const char *refresh_to(const struct page *p)
+{
+	if (p->view == VIEW_SIGNED_IN && !p->used_recovery && p->resource != NULL && p->resource[0] != '\0')
+		return p->resource;
+	if (p->view == VIEW_CODE_OK && p->next_url != NULL)
+		return p->next_url;
+	return NULL;
+}
+
+static bool head(struct buf *b, const struct page *p, const char *title)
+{
+	const char *to = refresh_to(p);
 
 	if (!buf_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">\n"
 			   "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
 			   "<meta name=\"referrer\" content=\"no-referrer\">\n<title>", lang_code(p->lang)) ||
 	    !text_html(b, title) ||
 	    !buf_puts(b, "</title>\n<link rel=\"stylesheet\" href=\"/static/style.css\">\n") ||
-	    (p->view == VIEW_SIGNED_IN && (!buf_puts(b, "<meta http-equiv=\"refresh\" content=\"1;url=") ||
-					   !text_html(b, p->resource) || !buf_puts(b, "\">\n"))) ||
+	    (to != NULL && (!buf_puts(b, "<meta http-equiv=\"refresh\" content=\"1;url=") || !text_html(b, to) ||
+			    !buf_puts(b, "\">\n"))) ||
 	    !buf_puts(b, "</head><body><main>\n<header><span>") || !text_html(b, p->org_name) ||
-	    !buf_puts(b, "</span>"))
+	    !buf_puts(b, "</span>") || !lang_link(b, p))
 		return false;
-	if (p->token != NULL && p->token[0] != '\0') {
-		if (!buf_puts(b, "<a href=\"/accept/") || !text_html(b, p->token) ||
-		    !buf_printf(b, "?lang=%s\" hreflang=\"%s\">", lang_code(other), lang_code(other)) ||
-		    !text_html(b, w->other_lang) || !buf_puts(b, "</a>"))
-			return false;
-	}
 	return buf_puts(b, "</header>\n<div class=\"card\">\n<h1>") && text_html(b, title) && buf_puts(b, "</h1>\n");
 }
 
@@ -140,10 +290,21 @@ static bool invitation_line(struct buf *b, const struct page *p)
 	       buf_puts(b, "</span></p>\n");
 }
 
+/* form_start - step "email"/"code" (of the invitation, or of /login when there is no token) or "mfa/…" */
 static bool form_start(struct buf *b, const struct page *p, const char *step)
 {
-	return buf_puts(b, "<form method=\"post\" action=\"/accept/") && text_html(b, p->token) &&
-	       buf_printf(b, "/%s\">\n<input type=\"hidden\" name=\"csrf\" value=\"", step) && text_html(b, p->csrf) &&
+	bool mfa = strncmp(step, "mfa/", 4) == 0, accept = p->token != NULL && p->token[0] != '\0';
+
+	if (!buf_puts(b, "<form method=\"post\" action=\""))
+		return false;
+	if (mfa ? !buf_printf(b, "/%s", step)
+		: accept ? !buf_puts(b, "/accept/") || !text_html(b, p->token) || !buf_printf(b, "/%s", step)
+			 : !buf_printf(b, "/login/%s", step))
+		return false;
+	if (!mfa && !accept && p->rd != NULL && p->rd[0] != '\0' &&
+	    (!buf_puts(b, "\">\n<input type=\"hidden\" name=\"rd\" value=\"") || !text_html(b, p->rd)))
+		return false;
+	return buf_puts(b, "\">\n<input type=\"hidden\" name=\"csrf\" value=\"") && text_html(b, p->csrf) &&
 	       buf_printf(b, "\">\n<input type=\"hidden\" name=\"lang\" value=\"%s\">\n", lang_code(p->lang));
 }
 
@@ -185,6 +346,136 @@ static bool box(struct buf *b, const char *cls, const char *text)
 	return buf_printf(b, "<p class=\"%s\">", cls) && text_html(b, text) && buf_puts(b, "</p>\n");
 }
 
+static bool link_button(struct buf *b, const char *href, const char *text)
+{
+	return buf_puts(b, "<a class=\"button\" href=\"") && text_html(b, href) && buf_puts(b, "\">") &&
+	       text_html(b, text) && buf_puts(b, "</a>\n");
+}
+
+static bool render_login(struct buf *b, const struct page *p)
+{
+	const struct words *w = &words[p->lang];
+	const char *title = p->token != NULL && p->token[0] != '\0' ? w->title : w->login_title;
+
+	switch (p->view) {
+	case VIEW_CODE_OK:
+		return head(b, p, title) &&
+		       box(b, "notice", strcmp(p->next_url, "/mfa/verify") == 0 ? w->code_ok_verify : w->code_ok_setup) &&
+		       link_button(b, p->next_url, w->go_on) && tail(b);
+	case VIEW_LOGIN:
+		return head(b, p, title) && buf_puts(b, "<p>") && text_html(b, w->login_ask) && buf_puts(b, "</p>\n") &&
+		       email_form(b, p, w->send_code, false) && tail(b);
+	case VIEW_LOGIN_CODE:
+		return head(b, p, title) && box(b, "notice", w->login_sent) && code_form(b, p) &&
+		       email_form(b, p, w->new_code, true) && tail(b);
+	case VIEW_LOGIN_WRONG_CODE:
+		return head(b, p, title) && box(b, "error", w->wrong_code) && code_form(b, p) &&
+		       email_form(b, p, w->new_code, true) && tail(b);
+	default:
+		return head(b, p, title) && box(b, "error", w->limited) && email_form(b, p, w->new_code, true) &&
+		       tail(b);
+	}
+}
+
+/* secret_groups - the base32 key in groups of 4 */
+static bool secret_groups(struct buf *b, const char *secret)
+{
+	for (size_t i = 0; secret[i] != '\0'; i++)
+		if ((i > 0 && i % 4 == 0 && !buf_putc(b, ' ')) || !buf_putc(b, secret[i]))
+			return false;
+	return true;
+}
+
+/* totp_form - one code field and a button, posting to action ("mfa/setup" or "mfa/verify") */
+static bool totp_form(struct buf *b, const struct page *p, const char *action, const char *label,
+		      const char *button, bool recovery_ok)
+{
+	return form_start(b, p, action) && buf_puts(b, "<label for=\"code\">") && text_html(b, label) &&
+	       buf_printf(b, "</label>\n<input id=\"code\" class=\"code\" type=\"text\" name=\"code\" required "
+			     "autocomplete=\"one-time-code\" %s>\n<button type=\"submit\">",
+			  recovery_ok ? "autocapitalize=\"none\" spellcheck=\"false\" maxlength=\"20\""
+				      : "inputmode=\"numeric\" pattern=\"[0-9 ]{6,7}\" maxlength=\"7\"") &&
+	       text_html(b, button) && buf_puts(b, "</button>\n</form>\n");
+}
+
+static bool render_setup(struct buf *b, const struct page *p)
+{
+	const struct words *w = &words[p->lang];
+
+	if (!head(b, p, w->setup_title) || (p->wrong && !box(b, "error", w->wrong_totp)) ||
+	    !buf_puts(b, "<p>") || !text_html(b, w->setup_intro) || !buf_puts(b, "</p>\n<ol class=\"steps\">\n"))
+		return false;
+	for (size_t i = 0; i < 3; i++)
+		if (!buf_puts(b, "<li>") || !text_html(b, w->setup_steps[i]) || !buf_puts(b, "</li>\n"))
+			return false;
+	return buf_puts(b, "</ol>\n") && buf_puts(b, p->qr_svg) && buf_puts(b, "\n<p>") && text_html(b, w->no_scan) &&
+	       buf_puts(b, "</p>\n<p><a class=\"app\" href=\"") && text_html(b, p->otpauth) && buf_puts(b, "\">") &&
+	       text_html(b, w->open_app) && buf_puts(b, "</a></p>\n<p>") && text_html(b, w->key_label) &&
+	       buf_puts(b, ":</p>\n<p class=\"secret\" id=\"secret\">") && secret_groups(b, p->secret) &&
+	       buf_puts(b, "</p>\n") && totp_form(b, p, "mfa/setup", w->totp_label, w->confirm, false) && tail(b);
+}
+
+static bool render_done(struct buf *b, const struct page *p)
+{
+	const struct words *w = &words[p->lang];
+
+	if (!head(b, p, w->done_title) || !box(b, "notice", w->done_intro) || !buf_puts(b, "<ol class=\"codes\">\n"))
+		return false;
+	for (size_t i = 0; i < MFA_RECOVERY_N; i++)
+		if (!buf_puts(b, "<li><code>") || !text_html(b, p->recovery->code[i]) || !buf_puts(b, "</code></li>\n"))
+			return false;
+	if (!buf_puts(b, "</ol>\n"))
+		return false;
+	if (p->resource[0] == '\0')
+		return box(b, "error", w->no_resource) && tail(b);
+	return link_button(b, p->resource, w->done_continue) && buf_puts(b, "<p class=\"resource\">") &&
+	       text_html(b, p->resource) && buf_puts(b, "</p>\n") && tail(b);
+}
+
+static bool render_mfa_other(struct buf *b, const struct page *p)
+{
+	const struct words *w = &words[p->lang];
+
+	switch (p->view) {
+	case VIEW_MFA_VERIFY:
+		return head(b, p, w->verify_title) && (!p->wrong || box(b, "error", w->wrong_totp)) &&
+		       buf_puts(b, "<p>") && text_html(b, w->verify_intro) && buf_puts(b, "</p>\n") &&
+		       totp_form(b, p, "mfa/verify", w->verify_label, w->sign_in, true) && tail(b);
+	case VIEW_MFA_LIMITED:
+		return head(b, p, w->verify_title) && box(b, "error", w->mfa_limited) &&
+		       link_button(b, "/login", w->sign_in_again) && tail(b);
+	case VIEW_NEED_SIGNIN:
+		return head(b, p, w->login_title) && box(b, "error", w->need_signin) &&
+		       link_button(b, "/login", w->sign_in_again) && tail(b);
+	case VIEW_ALREADY:
+		return head(b, p, w->login_title) && box(b, "notice", w->already) && tail(b);
+	default:
+		return head(b, p, w->login_title) && box(b, "error", w->no_resource) && tail(b);
+	}
+}
+
+/* signed_in - on to the resource; after a recovery code, say how many are left and do not move on by itself */
+static bool signed_in(struct buf *b, const struct page *p)
+{
+	const struct words *w = &words[p->lang];
+	char left[400];
+
+	if (!head(b, p, p->token != NULL && p->token[0] != '\0' ? w->title : w->login_title) ||
+	    !box(b, "notice", w->signed_in))
+		return false;
+	if (p->used_recovery) {
+		const char *pct = strstr(w->recovery_left, "%u");
+
+		if (pct == NULL || snprintf(left, sizeof(left), "%.*s%u%s", (int)(pct - w->recovery_left),
+					    w->recovery_left, p->recovery_left, pct + 2) >= (int)sizeof(left) ||
+		    !box(b, "error", left))
+			return false;
+	}
+	return buf_puts(b, "<p>") && text_html(b, w->continue_to) && buf_puts(b, " <a class=\"resource\" href=\"") &&
+	       text_html(b, p->resource) && buf_puts(b, "\">") && text_html(b, p->resource) &&
+	       buf_puts(b, "</a></p>\n") && tail(b);
+}
+
 bool pages_render(const struct page *p, struct buf *b)
 {
 	const struct words *w = &words[p->lang];
@@ -203,10 +494,7 @@ bool pages_render(const struct page *p, struct buf *b)
 		return head(b, p, w->title) && box(b, "error", w->limited) && email_form(b, p, w->new_code, true) &&
 		       tail(b);
 	case VIEW_SIGNED_IN:
-		return head(b, p, w->title) && box(b, "notice", w->signed_in) && buf_puts(b, "<p>") &&
-		       text_html(b, w->continue_to) && buf_puts(b, " <a class=\"resource\" href=\"") &&
-		       text_html(b, p->resource) && buf_puts(b, "\">") && text_html(b, p->resource) &&
-		       buf_puts(b, "</a></p>\n") && tail(b);
+		return signed_in(b, p);
 	case VIEW_BAD_LINK:
 		return head(b, p, w->title) && box(b, "error", w->bad_link) && tail(b);
 	case VIEW_EXPIRED_LINK:
@@ -219,6 +507,22 @@ bool pages_render(const struct page *p, struct buf *b)
 		return head(b, p, w->title) && box(b, "error", w->unavailable) && tail(b);
 	case VIEW_NOT_FOUND:
 		return head(b, p, w->title) && box(b, "error", w->not_found) && tail(b);
+	case VIEW_CODE_OK:
+	case VIEW_LOGIN:
+	case VIEW_LOGIN_CODE:
+	case VIEW_LOGIN_WRONG_CODE:
+	case VIEW_LOGIN_LIMITED:
+		return render_login(b, p);
+	case VIEW_MFA_SETUP:
+		return render_setup(b, p);
+	case VIEW_MFA_DONE:
+		return render_done(b, p);
+	case VIEW_MFA_VERIFY:
+	case VIEW_MFA_LIMITED:
+	case VIEW_NEED_SIGNIN:
+	case VIEW_ALREADY:
+	case VIEW_NO_RESOURCE:
+		return render_mfa_other(b, p);
 	}
 	return false;
 }

@@ -3,7 +3,10 @@
  *
  * No external assets: one stylesheet served by otpd (/static/style.css),
  * no script. Every variable part is HTML-escaped. Pages are readable on a
- * 360-px-wide screen (one column, viewport meta, relative sizes).
+ * 360-px-wide screen (one column, viewport meta, relative sizes). The QR
+ * code is inline SVG (no image request, the CSP stays strict).
+ * Security: recovery codes and the secret appear only on the pages that
+ * show them once; those pages are no-store like every other.
  */
 #ifndef OTPD_PAGES_H
 #define OTPD_PAGES_H
@@ -25,7 +28,21 @@ enum page_view {
 	VIEW_BAD_REQUEST,	/* a form that did not come from our page (CSRF) or is malformed */
 	VIEW_UNAVAILABLE,
 	VIEW_NOT_FOUND,
+	VIEW_CODE_OK,		/* emailed code right: on to next_url (an MFA step) */
+	VIEW_LOGIN,		/* GET /login: asks for the address */
+	VIEW_LOGIN_CODE,	/* "if this address is known, a code is on its way" */
+	VIEW_LOGIN_WRONG_CODE,
+	VIEW_LOGIN_LIMITED,
+	VIEW_MFA_SETUP,		/* QR code, secret, confirm (wrong: the same with an error) */
+	VIEW_MFA_DONE,		/* enrolled: recovery codes, shown once, then on to the resource */
+	VIEW_MFA_VERIFY,	/* TOTP or recovery code (wrong: the same with an error) */
+	VIEW_MFA_LIMITED,
+	VIEW_NEED_SIGNIN,	/* an MFA page without a live session */
+	VIEW_ALREADY,		/* an MFA page with a full session */
+	VIEW_NO_RESOURCE,	/* signed in, but no invitation is still valid */
 };
+
+struct mfa_recovery;
 
 struct page {
 	enum page_view view;
@@ -36,9 +53,22 @@ struct page {
 	const char *token;	/* base64url, for form actions */
 	const char *csrf;
 	const char *email;	/* what the guest typed, or "" */
+	/* Returning guests and MFA (NULL or "" when unused): */
+	const char *rd;		/* /login?rd=: where the guest was going */
+	const char *next_url;	/* VIEW_CODE_OK */
+	const char *qr_svg;	/* VIEW_MFA_SETUP: <svg>…</svg> (ours, not escaped) */
+	const char *secret;	/* VIEW_MFA_SETUP: base32, shown in groups of 4 */
+	const char *otpauth;	/* VIEW_MFA_SETUP: the otpauth:// URI */
+	const struct mfa_recovery *recovery;	/* VIEW_MFA_DONE */
+	unsigned recovery_left;	/* VIEW_SIGNED_IN after a recovery code */
+	bool used_recovery;
+	bool wrong;		/* VIEW_MFA_SETUP / VIEW_MFA_VERIFY: the last code was wrong */
 };
 
 bool pages_render(const struct page *p, struct buf *out) __attribute__((warn_unused_result, nonnull));
+
+/* pages_qr_label - the QR code's accessible name */
+const char *pages_qr_label(enum lang l);
 
 /* pages_stylesheet - the one stylesheet */
 const char *pages_stylesheet(void);

@@ -16,6 +16,8 @@ struct secrets *secrets_derive(const uint8_t *master)
 	crypto_kdf_derive_from_key(s->csrf, sizeof(s->csrf), 3, "gl_otpd_", master);
 	crypto_kdf_derive_from_key(s->outbox, sizeof(s->outbox), 4, "gl_otpd_", master);
 	crypto_kdf_derive_from_key(s->limit, sizeof(s->limit), 5, "gl_otpd_", master);
+	crypto_kdf_derive_from_key(s->totp, sizeof(s->totp), 6, "gl_otpd_", master);
+	crypto_kdf_derive_from_key(s->recovery, sizeof(s->recovery), 7, "gl_otpd_", master);
 	return s;
 }
 

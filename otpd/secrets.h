@@ -21,6 +21,8 @@ struct secrets {
 	uint8_t csrf[SECRETS_KEY_LEN];		/* CSRF tokens */
 	uint8_t outbox[SECRETS_KEY_LEN];	/* encryption of queued mails (they hold codes) */
 	uint8_t limit[SECRETS_KEY_LEN];		/* keyed hash of addresses in limit keys */
+	uint8_t totp[SECRETS_KEY_LEN];		/* encryption of TOTP secrets at rest */
+	uint8_t recovery[SECRETS_KEY_LEN];	/* keyed hash of recovery codes */
 };
 
 /* secrets_derive - subkeys from the 32-byte master secret; NULL if out of memory */

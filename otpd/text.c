@@ -36,6 +36,21 @@ bool text_html(struct buf *b, const char *s)
 	return true;
 }
 
+bool text_urlencode(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+			     c == '.' || c == '_' || c == '~';
+
+		if (!(plain ? buf_putc(b, (char)c) : buf_printf(b, "%%%c%c", hex[c >> 4], hex[c & 15])))
+			return false;
+	}
+	return true;
+}
+
 bool text_safe_line(const char *s)
 {
 	for (; *s != '\0'; s++)

@@ -23,6 +23,8 @@ bool text_qp(struct buf *b, const char *s, size_t len) TEXT_WUR;
 bool text_header_word(struct buf *b, const char *s) TEXT_WUR;
 /* text_b64url - base64url without padding */
 bool text_b64url(struct buf *b, const uint8_t *p, size_t len) TEXT_WUR;
+/* text_urlencode - percent-encode all but RFC 3986 unreserved characters (a query value) */
+bool text_urlencode(struct buf *b, const char *s) TEXT_WUR;
 /* text_safe_line - no control characters at all (header values, config strings) */
 bool text_safe_line(const char *s) __attribute__((nonnull));
 

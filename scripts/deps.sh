@@ -10,8 +10,13 @@ what=${1:-check}
 
 build_pkgs="build-essential pkg-config libmilter-dev libsodium-dev liblmdb-dev
  libcurl4-openssl-dev libmicrohttpd-dev libinih-dev libgmime-3.0-dev libjansson-dev
- libqrencode-dev libcmocka-dev"
-test_pkgs="clang postfix miltertest swaks lmdb-utils curl valgrind python3"
+ libqrencode-dev libcmocka-dev libssl-dev"
+# oathtool: an independent TOTP; zbar-tools + librsvg2-bin: decode the QR SVG;
+# nginx: auth_request in front of a sample resource (a private instance per test).
+# glewlwyd (+ dbconfig-no-thanks, so apt does not pull a MySQL client for it):
+# the OpenID Connect provider tests/oidc/ starts on loopback; sqlite3 sets it up.
+test_pkgs="clang postfix miltertest swaks lmdb-utils curl valgrind python3 oathtool zbar-tools librsvg2-bin nginx
+ glewlwyd dbconfig-no-thanks sqlite3"
 demo_pkgs="postfix swaks curl"
 
 case "$what" in
@@ -45,7 +50,26 @@ echo "deps.sh: installing:$missing"
 # Postfix asks questions at install; a private instance is configured by the
 # tests, so the system-wide one is left unconfigured (and so not started).
 echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+# glewlwyd: no system database either; tests/oidc/ makes a private one.
+printf '%s\n' "glewlwyd glewlwyd/config_type select No configuration" \
+	"glewlwyd glewlwyd/dbconfig-install boolean false" | $SUDO debconf-set-selections
 export DEBIAN_FRONTEND=noninteractive
+# nginx's package starts a system nginx on port 80 at install. The tests run
+# their own instance, so keep the package from starting one: a policy-rc.d
+# that refuses service starts, only for this install and only if there is
+# none already (Docker images ship one that does the same).
+policy=
+case " $missing " in
+*" nginx"*|*" glewlwyd "*)
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\n# guestlink deps.sh: no service starts during this install\nexit 101\n' |
+			$SUDO tee /usr/sbin/policy-rc.d >/dev/null
+		$SUDO chmod 0755 /usr/sbin/policy-rc.d
+		policy=/usr/sbin/policy-rc.d
+		trap '$SUDO rm -f "$policy"' EXIT
+	fi
+	;;
+esac
 if ! $SUDO apt-get install -y --no-install-recommends $missing; then
 	$SUDO apt-get update
 	$SUDO apt-get install -y --no-install-recommends $missing

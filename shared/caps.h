@@ -40,6 +40,15 @@
 #define CAP_MAIL_BYTES		(64u * 1024)		/* a composed code mail */
 #define CAP_RECORD_BYTES	(64u * 1024)		/* one LMDB value */
 
+/* OpenID Connect (otpd/oidc.c): what a provider may make us fetch and keep. */
+#define CAP_OIDC_PROVIDERS	32u			/* [oidc NAME] sections */
+#define CAP_OIDC_NAME		32u			/* NAME of an [oidc NAME] section */
+#define CAP_OIDC_SECRET_BYTES	1024u			/* a client_secret_file */
+#define CAP_OIDC_DOC_BYTES	(64u * 1024)		/* discovery document, JWKS, token response */
+#define CAP_OIDC_JWT_BYTES	(16u * 1024)		/* an ID token, compact JWS text */
+#define CAP_OIDC_KEYS		32u			/* keys used from one JWKS */
+#define CAP_OIDC_PENDING_BYTES	(CAP_TOKEN_BYTES + 1024u)	/* a serialized pending sign-in */
+
 /* Generic. */
 #define CAP_ERRMSG		512u			/* an error message for a person */
 

@@ -32,8 +32,13 @@ enum cfg_type {
 	CFG_TRIGGER,	/* tag | link */
 	CFG_SOCKET,	/* unix:/path | inet:port@host | inet6:port@host */
 	CFG_LISTEN,	/* host:port | [v6]:port | unix:/path */
+	CFG_WORDS,	/* space-separated words (amr/acr values) */
+	CFG_ISSUER,	/* https URL (http only to a loopback host), kept verbatim */
+	CFG_SCOPES,	/* space-separated OAuth scopes, must hold openid */
+	CFG_TOKEN_AUTH,	/* client_secret_basic | client_secret_post */
 };
 
+/* A def's offset is into struct config, or for the oidc_defs into struct oidc_provider. */
 struct cfg_def {
 	const char *section;
 	const char *name;
@@ -113,7 +118,11 @@ static const struct cfg_def cfg_defs[] = {
 	{ "otpd", "ip_tries_per_hour", CFG_INT, "100", OFF(ip_tries_per_hour), 1, 1000000, 0,
 	  "Most code tries an hour from one client IP (IPv6 by /64); more get 429." },
 	{ "otpd", "session_ttl", CFG_DURATION, "8h", OFF(session_ttl), 60, 30 * DAY, 0,
-	  "How long a sign-in session lasts." },
+	  "Absolute lifetime of a sign-in session: after this the guest signs in again (emailed code and authenticator)." },
+	{ "otpd", "session_idle", CFG_DURATION, "1h", OFF(session_idle), 60, 30 * DAY, 0,
+	  "A session not used for this long ends (checked by `/auth`; use is recorded at most once a minute)." },
+	{ "otpd", "cookie_domain", CFG_STRING, "", OFF(cookie_domain), 0, 0, 0,
+	  "Domain attribute of the session cookie, e.g. `example.org` when resources are on other hosts than otpd (their nginx `auth_request` must see the cookie); empty: host-only." },
 	{ "otpd", "threads", CFG_INT, "4", OFF(threads), 1, 256, 0,
 	  "HTTP worker threads." },
 	{ "otpd", "connection_limit", CFG_INT, "1000", OFF(connection_limit), 1, 100000, 0,
@@ -132,9 +141,37 @@ static const struct cfg_def cfg_defs[] = {
 
 #define N_DEFS (sizeof(cfg_defs) / sizeof(cfg_defs[0]))
 
+#define OFFP(f) offsetof(struct oidc_provider, f)
+#define OIDC_PREFIX "oidc "
+
+/* [oidc NAME]: any number of these, one per provider (see otpd/oidc.h). */
+static const struct cfg_def oidc_defs[] = {
+	{ "oidc NAME", "issuer", CFG_ISSUER, NULL, OFFP(issuer), 0, 0, 0,
+	  "The provider's issuer URL, exactly as its ID tokens' `iss` (discovery: `<issuer>/.well-known/openid-configuration`). https; http only to a loopback host (tests)." },
+	{ "oidc NAME", "client_id", CFG_STRING, NULL, OFFP(client_id), 0, 0, 0,
+	  "The client id the provider gave otpd." },
+	{ "oidc NAME", "client_secret_file", CFG_PATH, NULL, OFFP(client_secret_file), 0, 0, 0,
+	  "File holding the client secret (one line), mode 0600 (refused if group or others can read it)." },
+	{ "oidc NAME", "domains", CFG_DOMAINS, NULL, OFFP(domains), 0, 0, 0,
+	  "Space-separated guest mail domains this provider signs in; exactly these (list subdomains too). A domain may belong to one provider only." },
+	{ "oidc NAME", "scopes", CFG_SCOPES, "openid email", OFFP(scopes), 0, 0, 0,
+	  "Scopes asked for; must include `openid`. The ID token must carry `email` and `email_verified`." },
+	{ "oidc NAME", "mfa_amr", CFG_WORDS, "mfa otp hwk swk", OFFP(mfa_amr), 0, 0, 0,
+	  "`amr` values (RFC 8176) that count as multi-factor: a guest whose ID token has one of them is not asked to enrol a TOTP. Empty: never." },
+	{ "oidc NAME", "mfa_acr", CFG_WORDS, "", OFFP(mfa_acr), 0, 0, 0,
+	  "`acr` values that count as multi-factor (e.g. `http://schemas.openid.net/pape/policies/2007/06/multi-factor`). Empty: `acr` is ignored." },
+	{ "oidc NAME", "token_auth", CFG_TOKEN_AUTH, "client_secret_basic", OFFP(token_auth), 0, 0, 0,
+	  "How otpd authenticates at the token endpoint: `client_secret_basic` or `client_secret_post`." },
+	{ "oidc NAME", "timeout", CFG_DURATION, "10s", OFFP(timeout), 1, 60, 0,
+	  "Time limit of each request to the provider (discovery, keys, token)." },
+};
+
+#define N_OIDC_DEFS (sizeof(oidc_defs) / sizeof(oidc_defs[0]))
+
 struct parse_state {
 	struct config *cfg;
 	bool seen[N_DEFS];
+	bool oidc_seen[CAP_OIDC_PROVIDERS][N_OIDC_DEFS];
 	char err[CAP_ERRMSG];	/* first error, without file:line */
 };
 
@@ -143,9 +180,10 @@ static int lower_ascii(int c)
 	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
-static void *field(struct config *cfg, const struct cfg_def *d)
+/* field - where d's value lives in base (a struct config, or a struct oidc_provider for oidc_defs) */
+static void *field(void *base, const struct cfg_def *d)
 {
-	return (char *)cfg + d->offset;
+	return (char *)base + d->offset;
 }
 
 static bool fail(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -259,7 +297,16 @@ static bool next_word(const char **p, const char **w, size_t *len)
 	return true;
 }
 
-static bool parse_list(const struct cfg_def *d, struct config *cfg, const char *value, char *err, size_t errsz)
+/* valid_word - an amr/acr value or scope: printable ASCII, no quotes or backslash */
+static bool valid_word(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] <= ' ' || s[i] > '~' || s[i] == '"' || s[i] == '\\')
+			return false;
+	return len > 0;
+}
+
+static bool parse_list(const struct cfg_def *d, void *cfg, const char *value, char *err, size_t errsz)
 {
 	const char *p = value, *w;
 	char word[CAP_URL_BYTES];
@@ -271,11 +318,13 @@ static bool parse_list(const struct cfg_def *d, struct config *cfg, const char *
 		for (size_t i = 0; i < len; i++)
 			word[i] = d->type == CFG_DOMAINS ? (char)lower_ascii(w[i]) : w[i];
 		word[len] = '\0';
-		if (d->type == CFG_DOMAINS) {
+		if (d->type == CFG_DOMAINS || d->type == CFG_WORDS) {
 			struct strlist *l = field(cfg, d);
 
-			if (!valid_domain(word, len))
+			if (d->type == CFG_DOMAINS && !valid_domain(word, len))
 				return fail(err, errsz, "%s: '%s' is not a domain name", d->name, word);
+			if (d->type == CFG_WORDS && !valid_word(word, len))
+				return fail(err, errsz, "%s: '%s' is not a claim value", d->name, word);
 			if (!strlist_add(l, word, len))
 				return fail(err, errsz, "%s: too many items (at most %u)", d->name, CAP_LIST_ITEMS);
 		} else if (d->type == CFG_CIDRS) {
@@ -300,9 +349,9 @@ static bool parse_list(const struct cfg_def *d, struct config *cfg, const char *
 	return true;
 }
 
-static void clear_list(const struct cfg_def *d, struct config *cfg)
+static void clear_list(const struct cfg_def *d, void *cfg)
 {
-	if (d->type == CFG_DOMAINS)
+	if (d->type == CFG_DOMAINS || d->type == CFG_WORDS)
 		strlist_clear(field(cfg, d));
 	else if (d->type == CFG_CIDRS)
 		((struct cidr_list *)field(cfg, d))->n = 0;
@@ -381,8 +430,37 @@ static bool check_range(const struct cfg_def *d, long long v, const char *value,
 	return true;
 }
 
+/* valid_issuer - https URL of a host (path allowed); http only to a loopback host */
+static bool valid_issuer(const char *v)
+{
+	struct url u;
+	size_t len = strlen(v);
+
+	if (!url_parse(v, len, &u) || memchr(v, '?', len) != NULL || memchr(v, '#', len) != NULL)
+		return false;
+	/* Security: keys and ID tokens come from here; plain http is a test setup only. */
+	return u.https || strcmp(u.host, "127.0.0.1") == 0 || strcmp(u.host, "localhost") == 0 ||
+	       strcmp(u.host, "[::1]") == 0 || strcmp(u.host, "::1") == 0;
+}
+
+/* valid_scopes - space-separated scope tokens (RFC 6749 3.3), one of them openid */
+static bool valid_scopes(const char *v)
+{
+	const char *p = v, *w;
+	size_t len;
+	bool openid = false;
+
+	while (next_word(&p, &w, &len)) {
+		if (!valid_word(w, len))
+			return false;
+		if (len == 6 && memcmp(w, "openid", 6) == 0)
+			openid = true;
+	}
+	return openid;
+}
+
 /* set_value - parse one value into its field; false with a reason */
-static bool set_value(const struct cfg_def *d, struct config *cfg, const char *value, char *err, size_t errsz)
+static bool set_value(const struct cfg_def *d, void *cfg, const char *value, char *err, size_t errsz)
 {
 	long long v;
 
@@ -410,7 +488,26 @@ static bool set_value(const struct cfg_def *d, struct config *cfg, const char *v
 	case CFG_DOMAINS:
 	case CFG_CIDRS:
 	case CFG_RESOURCES:
+	case CFG_WORDS:
 		return parse_list(d, cfg, value, err, errsz);
+	case CFG_ISSUER:
+		if (!valid_issuer(value))
+			return fail(err, errsz, "%s: '%s' is not an https URL (http only to 127.0.0.1, ::1 or localhost)",
+				    d->name, value);
+		return set_string(field(cfg, d), value, err, errsz);
+	case CFG_SCOPES:
+		if (!valid_scopes(value))
+			return fail(err, errsz, "%s: '%s' is not a space-separated scope list with openid", d->name, value);
+		return set_string(field(cfg, d), value, err, errsz);
+	case CFG_TOKEN_AUTH:
+		if (strcmp(value, "client_secret_basic") == 0)
+			*(enum oidc_token_auth *)field(cfg, d) = OIDC_AUTH_BASIC;
+		else if (strcmp(value, "client_secret_post") == 0)
+			*(enum oidc_token_auth *)field(cfg, d) = OIDC_AUTH_POST;
+		else
+			return fail(err, errsz, "%s: '%s' is neither client_secret_basic nor client_secret_post",
+				    d->name, value);
+		return true;
 	case CFG_DURATION:
 		if (!config_parse_duration(value, &v))
 			return fail(err, errsz, "%s: '%s' is not a duration (a number with s, m, h or d)", d->name, value);
@@ -438,9 +535,9 @@ static bool set_value(const struct cfg_def *d, struct config *cfg, const char *v
 		return true;
 	case CFG_TRIGGER:
 		if (strcmp(value, "tag") == 0)
-			cfg->trigger = TRIGGER_TAG;
+			*(enum trigger *)field(cfg, d) = TRIGGER_TAG;
 		else if (strcmp(value, "link") == 0)
-			cfg->trigger = TRIGGER_LINK;
+			*(enum trigger *)field(cfg, d) = TRIGGER_LINK;
 		else
 			return fail(err, errsz, "%s: '%s' is neither tag nor link", d->name, value);
 		return true;
@@ -458,7 +555,88 @@ static bool set_value(const struct cfg_def *d, struct config *cfg, const char *v
 
 static bool is_list(const struct cfg_def *d)
 {
-	return d->type == CFG_DOMAINS || d->type == CFG_CIDRS || d->type == CFG_RESOURCES;
+	return d->type == CFG_DOMAINS || d->type == CFG_CIDRS || d->type == CFG_RESOURCES || d->type == CFG_WORDS;
+}
+
+static bool is_string(const struct cfg_def *d)
+{
+	return d->type == CFG_STRING || d->type == CFG_PATH || d->type == CFG_BASE_URL || d->type == CFG_SOCKET ||
+	       d->type == CFG_LISTEN || d->type == CFG_ISSUER || d->type == CFG_SCOPES;
+}
+
+/* set_pair - one key of a table into base; 1 to go on, 0 to stop (reason in st->err) */
+static int set_pair(struct parse_state *st, const struct cfg_def *d, bool *seen, void *base, const char *section,
+		    const char *value)
+{
+	if (*seen && !is_list(d)) {
+		fail(st->err, sizeof(st->err), "[%s] %s is given twice", section, d->name);
+		return 0;
+	}
+	/* The first occurrence of a list replaces its default; later lines (an
+	 * indented continuation or the key repeated) add to it. */
+	if (!*seen && is_list(d))
+		clear_list(d, base);
+	*seen = true;
+	return set_value(d, base, value, st->err, sizeof(st->err)) ? 1 : 0;
+}
+
+static bool valid_oidc_name(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > CAP_OIDC_NAME)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* oidc_section - the provider of "[oidc NAME]", added with its defaults on first sight; NULL with a reason */
+static struct oidc_provider *oidc_section(struct parse_state *st, const char *name, size_t *index)
+{
+	struct config *cfg = st->cfg;
+	struct oidc_provider *p;
+
+	if (!valid_oidc_name(name)) {
+		fail(st->err, sizeof(st->err), "[oidc %s]: NAME must be 1 to %u of a-z, 0-9, '-', '_'", name,
+		     CAP_OIDC_NAME);
+		return NULL;
+	}
+	for (size_t i = 0; i < cfg->n_oidc; i++)
+		if (strcmp(cfg->oidc[i].name, name) == 0)
+			return (*index = i), &cfg->oidc[i];
+	if (cfg->n_oidc >= CAP_OIDC_PROVIDERS) {
+		fail(st->err, sizeof(st->err), "too many [oidc NAME] sections (at most %u)", CAP_OIDC_PROVIDERS);
+		return NULL;
+	}
+	p = &cfg->oidc[cfg->n_oidc];
+	memset(p, 0, sizeof(*p));
+	p->name = strdup(name);
+	if (p->name == NULL) {
+		fail(st->err, sizeof(st->err), "out of memory");
+		return NULL;
+	}
+	*index = cfg->n_oidc++;
+	for (size_t i = 0; i < N_OIDC_DEFS; i++)
+		if (oidc_defs[i].dflt != NULL &&
+		    !set_value(&oidc_defs[i], p, oidc_defs[i].dflt, st->err, sizeof(st->err)))
+			return NULL;
+	return p;
+}
+
+static int on_oidc_pair(struct parse_state *st, const char *section, const char *name, const char *value)
+{
+	size_t idx;
+	struct oidc_provider *p = oidc_section(st, section + strlen(OIDC_PREFIX), &idx);
+
+	if (p == NULL)
+		return 0;
+	for (size_t i = 0; i < N_OIDC_DEFS; i++)
+		if (strcmp(oidc_defs[i].name, name) == 0)
+			return set_pair(st, &oidc_defs[i], &st->oidc_seen[idx][i], p, section, value);
+	fail(st->err, sizeof(st->err), "unknown key '%s' in [%s]", name, section);
+	return 0;
 }
 
 static bool section_known(const char *section)
@@ -474,6 +652,8 @@ static int on_pair(void *user, const char *section, const char *name, const char
 {
 	struct parse_state *st = user;
 
+	if (strncmp(section, OIDC_PREFIX, strlen(OIDC_PREFIX)) == 0)
+		return on_oidc_pair(st, section, name, value);
 	if (!section_known(section)) {
 		fail(st->err, sizeof(st->err), section[0] ? "unknown section [%s]" : "key '%s' outside a section",
 		     section[0] ? section : name);
@@ -484,16 +664,7 @@ static int on_pair(void *user, const char *section, const char *name, const char
 
 		if (strcmp(d->section, section) != 0 || strcmp(d->name, name) != 0)
 			continue;
-		if (st->seen[i] && !is_list(d)) {
-			fail(st->err, sizeof(st->err), "[%s] %s is given twice", section, name);
-			return 0;
-		}
-		/* The first occurrence of a list replaces its default; later lines (an
-		 * indented continuation or the key repeated) add to it. */
-		if (!st->seen[i] && is_list(d))
-			clear_list(d, st->cfg);
-		st->seen[i] = true;
-		return set_value(d, st->cfg, value, st->err, sizeof(st->err)) ? 1 : 0;
+		return set_pair(st, d, &st->seen[i], st->cfg, section, value);
 	}
 	fail(st->err, sizeof(st->err), "unknown key '%s' in [%s]", name, section);
 	return 0;
@@ -517,11 +688,42 @@ static void ini_settings(void)
 	ini_allow_inline_comments = true;
 }
 
+/* oidc_check - each [oidc NAME] complete, and no domain served twice */
+static bool oidc_check(const struct config *cfg, const char *name, char *err, size_t errsz)
+{
+	for (size_t i = 0; i < cfg->n_oidc; i++) {
+		const struct oidc_provider *p = &cfg->oidc[i];
+		const char *missing = p->issuer == NULL ? "issuer" : p->client_id == NULL || p->client_id[0] == '\0' ?
+			"client_id" : p->client_secret_file == NULL ? "client_secret_file" :
+			p->domains.n == 0 ? "domains" : NULL;
+
+		if (missing != NULL)
+			return fail(err, errsz, "%s: [oidc %s] %s must be set", name, p->name, missing);
+		for (size_t d = 0; d < p->domains.n; d++) {
+			const struct oidc_provider *q = config_oidc_for_domain(cfg, p->domains.items[d]);
+
+			if (q != p)
+				return fail(err, errsz, "%s: [oidc %s] domain %s is already served by [oidc %s]", name,
+					    p->name, p->domains.items[d], q->name);
+		}
+	}
+	return true;
+}
+
+const struct oidc_provider *config_oidc_for_domain(const struct config *cfg, const char *domain)
+{
+	for (size_t i = 0; i < cfg->n_oidc; i++)
+		for (size_t d = 0; d < cfg->oidc[i].domains.n; d++)
+			if (strcmp(cfg->oidc[i].domains.items[d], domain) == 0)
+				return &cfg->oidc[i];
+	return NULL;
+}
+
 /* config_finish - turn inih's result into our message */
 static bool config_finish(int rc, const char *name, struct parse_state *st, char *err, size_t errsz)
 {
 	if (rc == 0)
-		return true;
+		return oidc_check(st->cfg, name, err, errsz);
 	if (rc == -1)
 		return fail(err, errsz, "%s: cannot open: %s", name, strerror(errno));
 	if (rc == -2)
@@ -577,7 +779,9 @@ static bool is_set(const struct config *cfg, const struct cfg_def *d)
 	case CFG_PATH:
 	case CFG_BASE_URL:
 	case CFG_SOCKET:
-	case CFG_LISTEN: {
+	case CFG_LISTEN:
+	case CFG_ISSUER:
+	case CFG_SCOPES: {
 		const char *s = *(char *const *)f;
 
 		return s != NULL && s[0] != '\0';
@@ -598,41 +802,61 @@ bool config_require(const struct config *cfg, unsigned need, char *err, size_t e
 	return true;
 }
 
-void config_free(struct config *cfg)
+/* free_table - the strings and lists of one table's fields in base */
+static void free_table(const struct cfg_def *defs, size_t n, void *base)
 {
-	for (size_t i = 0; i < N_DEFS; i++) {
-		const struct cfg_def *d = &cfg_defs[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_def *d = &defs[i];
 
 		if (is_list(d))
-			clear_list(d, cfg);
-		else if (d->type == CFG_STRING || d->type == CFG_PATH || d->type == CFG_BASE_URL ||
-			 d->type == CFG_SOCKET || d->type == CFG_LISTEN) {
-			char **slot = field(cfg, d);
+			clear_list(d, base);
+		else if (is_string(d)) {
+			char **slot = field(base, d);
 
 			free(*slot);
 			*slot = NULL;
 		}
 	}
+}
+
+void config_free(struct config *cfg)
+{
+	free_table(cfg_defs, N_DEFS, cfg);
+	for (size_t i = 0; i < cfg->n_oidc; i++) {
+		free_table(oidc_defs, N_OIDC_DEFS, &cfg->oidc[i]);
+		free(cfg->oidc[i].name);
+		cfg->oidc[i].name = NULL;
+	}
+	cfg->n_oidc = 0;
 	free(cfg->path);
 	cfg->path = NULL;
 }
 
-void config_print_reference(FILE *out)
+static void print_table(FILE *out, const struct cfg_def *defs, size_t n, const char *section)
 {
-	const char *section = "";
-
-	for (size_t i = 0; i < N_DEFS; i++) {
-		const struct cfg_def *d = &cfg_defs[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_def *d = &defs[i];
 
 		if (strcmp(section, d->section) != 0) {
 			section = d->section;
-			fprintf(out, "%s### [%s]\n\n| key | default | meaning |\n|---|---|---|\n",
-				i ? "\n" : "", section);
+			fprintf(out, "\n### [%s]\n\n", section);
+			if (defs == oidc_defs)
+				fprintf(out, "Any number of these, one per OpenID Connect provider; NAME is 1 to %u of "
+					"`a-z 0-9 - _` (see *Organisation sign-in* below).\n\n", CAP_OIDC_NAME);
+			fprintf(out, "| key | default | meaning |\n|---|---|---|\n");
 		}
 		fprintf(out, "| `%s` | %s%s%s | %s |\n", d->name, d->dflt && d->dflt[0] ? "`" : "",
 			d->dflt == NULL ? "(required)" : d->dflt[0] ? d->dflt : "(empty)",
 			d->dflt && d->dflt[0] ? "`" : "", d->doc);
 	}
+}
+
+void config_print_reference(FILE *out)
+{
+	/* The first heading has no blank line before it: skip print_table's. */
+	fprintf(out, "### [%s]\n\n| key | default | meaning |\n|---|---|---|\n", cfg_defs[0].section);
+	print_table(out, cfg_defs, N_DEFS, cfg_defs[0].section);
+	print_table(out, oidc_defs, N_OIDC_DEFS, "");
 }
 
 bool config_is_internal(const struct config *cfg, const char *addr)

@@ -16,14 +16,32 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "caps.h"
 #include "cidr.h"
 #include "resource.h"
 
 enum trigger { TRIGGER_TAG, TRIGGER_LINK };
 
+/* How otpd authenticates at a provider's token endpoint (RFC 6749 2.3.1). */
+enum oidc_token_auth { OIDC_AUTH_BASIC, OIDC_AUTH_POST };
+
 struct strlist {
 	size_t n;
 	char **items;
+};
+
+/* One [oidc NAME] section: an organisation's OpenID Connect provider. */
+struct oidc_provider {
+	char *name;			/* NAME of the section */
+	char *issuer;			/* exact "iss"; no trailing '/' unless the provider's has one */
+	char *client_id;
+	char *client_secret_file;
+	struct strlist domains;		/* lower case; exactly these, no subdomains */
+	char *scopes;			/* space-separated, includes openid */
+	struct strlist mfa_amr;		/* amr values that count as MFA */
+	struct strlist mfa_acr;		/* acr values that count as MFA */
+	enum oidc_token_auth token_auth;
+	long long timeout;		/* seconds per HTTP request to the provider */
 };
 
 struct config {
@@ -66,7 +84,9 @@ struct config {
 	long long max_failed_tries;	/* failed tries per address before it must be invited again */
 	long long ip_mails_per_hour;	/* code mails an hour per client IP (IPv6 by /64) */
 	long long ip_tries_per_hour;	/* code tries an hour per client IP (IPv6 by /64) */
-	long long session_ttl;		/* seconds */
+	long long session_ttl;		/* seconds: absolute lifetime of a session */
+	long long session_idle;		/* seconds: a session unused this long ends */
+	char *cookie_domain;		/* "" = host-only cookies */
 	long long threads;		/* HTTP worker threads */
 	long long connection_limit;
 	long long per_ip_connection_limit;
@@ -74,6 +94,10 @@ struct config {
 	long long connection_memory;	/* bytes per connection */
 	long long database_max_size;	/* bytes the LMDB map may grow to */
 	long long smtp_timeout;		/* seconds per delivery attempt */
+
+	/* [oidc NAME] sections, in file order */
+	size_t n_oidc;
+	struct oidc_provider oidc[CAP_OIDC_PROVIDERS];
 };
 
 /* What a program needs set: checked by config_require(). */
@@ -102,6 +126,10 @@ void config_print_reference(FILE *out) __attribute__((nonnull));
 
 /* config_parse_duration - "90", "90s", "10m", "2h", "7d" to seconds */
 bool config_parse_duration(const char *text, long long *out) __attribute__((warn_unused_result, nonnull));
+
+/* config_oidc_for_domain - the [oidc NAME] that serves exactly this (lower-case) domain, or NULL */
+const struct oidc_provider *config_oidc_for_domain(const struct config *cfg, const char *domain)
+	__attribute__((nonnull));
 
 /* config_is_internal - is the address (or bare domain) inside internal_domains (subdomains included)? */
 bool config_is_internal(const struct config *cfg, const char *addr) __attribute__((nonnull));

@@ -26,6 +26,7 @@ free_port() {
 
 cleanup() {
 	rc=$?
+	[ -n "${NGINX_PID:-}" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
 	[ -n "$OTPD_PID" ] && kill "$OTPD_PID" 2>/dev/null && wait "$OTPD_PID" 2>/dev/null
 	[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
 	# Under SAN=1 a sanitizer report in otpd's log fails the scenario.
@@ -118,4 +119,87 @@ latest_code() {
 	f=$(ls -t "$T/sink"/* 2>/dev/null | head -1)
 	[ -n "$f" ] || return 1
 	tr -d '\r' <"$f" | grep -E '^[0-9]{8}$' | head -1
+}
+
+# --- pages with a cookie jar ($T/jar): the accept flow, /login, MFA ---
+
+# csrf_of FILE - the form's CSRF value on a page
+csrf_of() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$1" | head -1; }
+
+# page METHOD_ARGS... - curl with the jar; page body in $T/pg, headers in $T/ph; prints the status
+page() { curl -s -c "$T/jar" -b "$T/jar" -D "$T/ph" -o "$T/pg" -w '%{http_code}' "$@"; }
+
+# html_accept TOKEN EMAIL - accept an invitation in the pages; ends with an emailed-code session in the jar
+html_accept() {
+	[ "$(page "$BASE/accept/$1")" = 200 ] || fail "accept page"
+	_csrf=$(csrf_of "$T/pg")
+	_n=$(mail_count)
+	[ "$(page --data-urlencode "email=$2" --data "csrf=$_csrf" "$BASE/accept/$1/email")" = 200 ] || fail "email step"
+	wait_mails $((_n + 1)) 10 || fail "no code mail"
+	_code=$(latest_code)
+	[ "$(page --data-urlencode "email=$2" --data "code=$_code&csrf=$_csrf" "$BASE/accept/$1/code")" = 200 ] ||
+		fail "code step"
+}
+
+# html_login EMAIL [RD] - /login up to the emailed code; prints the code step's status
+html_login() {
+	if [ -n "${2:-}" ]; then
+		page -G --data-urlencode "rd=$2" "$BASE/login" >/dev/null
+	else
+		page "$BASE/login" >/dev/null
+	fi
+	_csrf=$(csrf_of "$T/pg")
+	_n=$(mail_count)
+	[ "$(page --data-urlencode "email=$1" --data-urlencode "rd=${2:-}" --data "csrf=$_csrf" "$BASE/login/email")" = 200 ] ||
+		fail "login email step"
+	wait_mails $((_n + 1)) 10 || { echo 000; return; }
+	_code=$(latest_code)
+	page --data-urlencode "email=$1" --data-urlencode "rd=${2:-}" --data "code=$_code&csrf=$_csrf" "$BASE/login/code"
+}
+
+# setup_page - GET /mfa/setup; SECRET (no spaces) and SETUP_CSRF from it
+setup_page() {
+	[ "$(page "$BASE/mfa/setup")" = 200 ] || fail "setup page: $(cat "$T/pg" | head -5)"
+	SECRET=$(sed -n 's/.*id="secret">\([^<]*\)<.*/\1/p' "$T/pg" | tr -d ' ')
+	SETUP_CSRF=$(csrf_of "$T/pg")
+	[ ${#SECRET} -eq 32 ] || fail "secret not 32 base32 characters: '$SECRET'"
+}
+
+# totp SECRET [UNIX_TIME] - the code an authenticator app shows (oathtool, an independent implementation)
+totp() { oathtool --totp -b -N "@${2:-$(date +%s)}" "$1"; }
+
+# mfa_post PATH CODE - POST a code to /mfa/setup or /mfa/verify; prints the status
+mfa_post() {
+	page --data-urlencode "code=$2" --data "csrf=$(csrf_of "$T/pg")" "$BASE$1"
+}
+
+# auth URL [COOKIEJAR] - ask /auth as nginx would; prints the status, headers in $T/ah
+auth() { curl -s -b "${2:-$T/jar}" -D "$T/ah" -o /dev/null -w '%{http_code}' -H "X-Original-URL: $1" "$BASE/auth"; }
+
+# --- a private nginx in front of otpd and a sample resource (t-nginx*.sh) ---
+NGINX_PID=
+
+# start_nginx - nginx on a free loopback port, its own prefix, config, pid file and logs under $T/nginx;
+# /team/42/ and /team/43/ are protected resources (static files), everything else goes to otpd.
+start_nginx() {
+	NGX_PORT=$(free_port)
+	NGX=http://127.0.0.1:$NGX_PORT
+	mkdir -p "$T/nginx/tmp" "$T/www/team/42" "$T/www/team/43"
+	echo "sample resource 42" >"$T/www/team/42/index.html"
+	echo "sample resource 43" >"$T/www/team/43/index.html"
+	sed "s|@T@|$T|g; s|@PORT@|$NGX_PORT|g; s|@OTPD@|127.0.0.1:$HTTP_PORT|g" tests/otpd/nginx.conf.in >"$T/nginx/nginx.conf"
+	nginx -p "$T/nginx/" -e "$T/nginx/error.log" -c "$T/nginx/nginx.conf" -t >"$T/nginx/t.log" 2>&1 ||
+		fail "nginx config: $(cat "$T/nginx/t.log")"
+	nginx -p "$T/nginx/" -e "$T/nginx/error.log" -c "$T/nginx/nginx.conf" &
+	NGINX_PID=$!
+	for _ in $(seq 50); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "$NGX/team/")" != 000 ] && return 0
+		sleep 0.1
+	done
+	fail "nginx did not start: $(cat "$T/nginx/error.log")"
+}
+
+stop_nginx() {
+	[ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+	NGINX_PID=
 }

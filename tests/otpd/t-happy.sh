@@ -1,4 +1,4 @@
-# Happy path over the JSON API: code mailed, code works once, session cookie, next = resource.
+# Happy path over the JSON API: code mailed, code works once, session cookie, next = MFA enrolment.
 . tests/otpd/lib.sh
 setup
 start_sink
@@ -15,7 +15,8 @@ grep -q '^Date: ' "$f" || fail "no Date"
 grep -q 'multipart/alternative' "$f" || fail "not multipart/alternative"
 grep -q 'text/html' "$f" || fail "no html part"
 r=$(api "/api/v1/accept/$tok/code" "{\"email\":\"guest@example.net\",\"code\":\"$code\"}")
-[ "$r" = "200 {\"status\":\"ok\",\"next\":\"$RESOURCE\"}" ] || fail "code step: $r"
+# A first sign-in must set up an authenticator before the resource: next is the enrolment page.
+[ "$r" = "200 {\"status\":\"ok\",\"next\":\"$BASE/mfa/setup\"}" ] || fail "code step: $r"
 grep -qi '^Set-Cookie: guestlink_session=.*HttpOnly; SameSite=Lax' "$T/h" || fail "no session cookie"
 r=$(api "/api/v1/accept/$tok/code" "{\"email\":\"guest@example.net\",\"code\":\"$code\"}")
 [ "$r" = '401 {"error":"wrong_or_expired_code"}' ] || fail "reused code: $r"

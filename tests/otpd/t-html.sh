@@ -33,7 +33,8 @@ grep -q 'action="/accept/[^"]*/email"' "$T/p2" || fail "no way to ask for a new 
 s=$(curl -s -D "$T/h3" -o "$T/p3" -w '%{http_code}' -b "$jar" --data "email=guest%40example.net&code=$code&csrf=$csrf" "$BASE/accept/$tok/code")
 [ "$s" = 200 ] || fail "sign-in page: $s"
 grep -qi '^Set-Cookie: guestlink_session=' "$T/h3" || fail "no session cookie"
-grep -q "url=$RESOURCE" "$T/p3" || fail "no redirect to the resource"
+# MFA comes before the resource: the page moves on to the enrolment page.
+grep -q "url=/mfa/setup" "$T/p3" || fail "no move on to /mfa/setup"
 s=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: text/plain' --data '{"email":"x@y.z"}' "$BASE/api/v1/accept/$tok/email")
 [ "$s" = 415 ] || fail "API without JSON content type: $s"
 ok "pages"

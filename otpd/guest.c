@@ -1,0 +1,166 @@
+/*
+ * guest.c - guest records (see guest.h).
+ *
+ *   {"email":"…","last_sign_in":N,
+ *    "invitations":[{"invitation":"<hex>","resource":"…","redeemed_at":N},…],
+ *    "totp":{…},"pending":{…},"recovery":[…]}          (the last three: mfa.c)
+ */
+#include "guest.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invite.h"
+#include "mfa.h"
+#include "resource.h"
+
+json_t *guest_load(struct store_txn *txn, const char *addr, uint64_t now)
+{
+	struct store_val v;
+	json_error_t jerr;
+	json_t *rec;
+
+	if (store_get(txn, STORE_GUESTS, addr, strlen(addr), now, &v) != STORE_OK)
+		return NULL;
+	if (v.len == 8) {
+		const uint8_t *p = v.data;
+		uint64_t last = 0;
+
+		for (int i = 0; i < 8; i++)
+			last = (last << 8) | p[i];
+		return json_pack("{s:s,s:I,s:[]}", "email", addr, "last_sign_in", (json_int_t)last, "invitations");
+	}
+	rec = json_loadb(v.data, v.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (rec != NULL && !json_is_object(rec)) {
+		json_decref(rec);
+		return NULL;
+	}
+	return rec;
+}
+
+enum store_status guest_save(struct store_txn *txn, const char *addr, json_t *rec, uint64_t now)
+{
+	char *text;
+	enum store_status s;
+
+	json_object_set_new(rec, "email", json_string(addr));
+	text = json_dumps(rec, JSON_COMPACT);
+	if (text == NULL)
+		return STORE_ERROR;
+	s = store_put(txn, STORE_GUESTS, addr, strlen(addr), text, strlen(text), now + GUEST_KEEP);
+	free(text);
+	return s;
+}
+
+enum store_status guest_redeemed(struct store_txn *txn, const char *addr, const struct token *t, uint64_t now)
+{
+	json_t *rec = guest_load(txn, addr, now), *list, *item;
+	char id[2 * TOKEN_ID_LEN + 1];
+	enum store_status s;
+	size_t i;
+
+	if (rec == NULL)
+		rec = json_object();
+	if (rec == NULL)
+		return STORE_ERROR;
+	list = json_object_get(rec, "invitations");
+	if (!json_is_array(list)) {
+		list = json_array();
+		json_object_set_new(rec, "invitations", list);
+	}
+	token_id_hex(t, id);
+	/* The same invitation again only moves to the end (the latest). */
+	json_array_foreach(list, i, item) {
+		if (json_is_string(json_object_get(item, "invitation")) &&
+		    strcmp(json_string_value(json_object_get(item, "invitation")), id) == 0) {
+			json_array_remove(list, i);
+			break;
+		}
+	}
+	while (json_array_size(list) >= GUEST_MAX_INVITATIONS)
+		json_array_remove(list, 0);
+	json_array_append_new(list, json_pack("{s:s,s:s,s:I}", "invitation", id, "resource", t->resource,
+					      "redeemed_at", (json_int_t)now));
+	s = guest_save(txn, addr, rec, now);
+	json_decref(rec);
+	return s;
+}
+
+void guest_signed_in(json_t *rec, uint64_t now)
+{
+	json_object_set_new(rec, "last_sign_in", json_integer((json_int_t)now));
+}
+
+bool guest_resource(struct store_txn *txn, const json_t *rec, const char *url, uint64_t now,
+		    char out[CAP_URL_BYTES + 1])
+{
+	json_t *list = json_object_get(rec, "invitations");
+
+	/* Newest first: the latest invitation wins when several cover the URL. */
+	for (size_t i = json_array_size(list); i-- > 0;) {
+		json_t *item = json_array_get(list, i);
+		const char *res = json_string_value(json_object_get(item, "resource"));
+		const char *hex = json_string_value(json_object_get(item, "invitation"));
+		uint8_t id[TOKEN_ID_LEN];
+		size_t rlen;
+
+		if (res == NULL || hex == NULL || !invite_id_parse(hex, id) || (rlen = strlen(res)) > CAP_URL_BYTES)
+			continue;
+		if (url != NULL && !url_under(res, rlen, url, strlen(url)))
+			continue;
+		/* Security: a revoked invitation stops giving access at once, even to a live session. */
+		if (invite_is_revoked(txn, id, now))
+			continue;
+		memcpy(out, res, rlen + 1);
+		return true;
+	}
+	return false;
+}
+
+struct list_ctx {
+	FILE *out;
+	uint64_t now;
+};
+
+static bool list_one(const void *key, size_t klen, const struct store_val *v, void *arg)
+{
+	struct list_ctx *c = arg;
+	char addr[ADDR_BUF];
+	json_t *rec = NULL, *o;
+	json_error_t jerr;
+	char *text;
+
+	if (klen == 0 || klen >= ADDR_BUF)
+		return true;
+	memcpy(addr, key, klen);
+	addr[klen] = '\0';
+	if (v->len == 8)
+		rec = json_pack("{s:I,s:[]}", "last_sign_in", (json_int_t)0, "invitations");
+	else
+		rec = json_loadb(v->data, v->len, 0, &jerr);
+	if (!json_is_object(rec)) {
+		json_decref(rec);
+		return true;
+	}
+	o = json_pack("{s:s,s:s,s:O,s:O,s:i}", "email", addr, "mfa", mfa_enrolled(rec) ? "totp" : "none",
+		      "last_sign_in", json_object_get(rec, "last_sign_in") ? json_object_get(rec, "last_sign_in") : json_null(),
+		      "invitations", json_object_get(rec, "invitations") ? json_object_get(rec, "invitations") : json_null(),
+		      "recovery_codes_left", (int)mfa_recovery_left(rec));
+	if (o != NULL && mfa_enrolled(rec))
+		json_object_set(o, "enrolled_at", json_object_get(json_object_get(rec, "totp"), "enrolled_at"));
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	if (text != NULL)
+		fprintf(c->out, "%s\n", text);
+	free(text);
+	json_decref(o);
+	json_decref(rec);
+	return true;
+}
+
+enum store_status guest_list(struct store_txn *txn, uint64_t now, FILE *out)
+{
+	struct list_ctx c = { out, now };
+
+	return store_each(txn, STORE_GUESTS, now, list_one, &c);
+}

@@ -1,0 +1,293 @@
+/*
+ * signin.c - MFA steps and forward-auth (see signin.h).
+ */
+#include "signin.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "guest.h"
+#include "log.h"
+
+struct mfa_work {
+	const struct flow_ctx *fx;
+	const char *cookie;
+	const char *code;
+	const struct flow_client *client;
+	uint64_t now;
+	bool setup;			/* /mfa/setup, else /mfa/verify */
+	struct signin_setup *show;	/* setup_begin only */
+	struct signin_done *done;
+	enum signin_result result;
+	const char *outcome;
+	char addr[ADDR_BUF];		/* for the log line */
+};
+
+/* code_session - the live SESSION_CODE session of the cookie and its guest record (NULL: none) */
+static json_t *code_session(struct store_txn *txn, struct mfa_work *w, struct session_info *si)
+{
+	struct session_limits lim = flow_session_limits(w->fx);
+	json_t *rec;
+
+	if (!session_find(txn, w->fx->keys, w->cookie, w->now, &lim, si) || si->level != SESSION_CODE)
+		return NULL;
+	rec = guest_load(txn, si->addr, w->now);
+	if (rec != NULL)
+		memcpy(w->addr, si->addr, strlen(si->addr) + 1);
+	return rec;
+}
+
+/* finish - MFA done: full session under a new id, the destination, failures forgotten */
+static enum store_status finish(struct store_txn *txn, struct mfa_work *w, const struct session_info *si, json_t *rec)
+{
+	struct session_limits lim = flow_session_limits(w->fx);
+	struct signin_done *d = w->done;
+	enum store_status s;
+
+	/* Security: rd is followed only when one of the guest's invitations covers it. */
+	if (si->dest[0] == '\0' || !guest_resource(txn, rec, si->dest, w->now, d->dest)) {
+		if (!guest_resource(txn, rec, NULL, w->now, d->dest))
+			d->dest[0] = '\0';
+	} else {
+		memcpy(d->dest, si->dest, strlen(si->dest) + 1);
+	}
+	guest_signed_in(rec, w->now);
+	d->recovery_left = mfa_recovery_left(rec);
+	s = guest_save(txn, si->addr, rec, w->now);
+	if (s == STORE_OK)
+		s = session_end(txn, si);
+	if (s == STORE_OK)
+		s = session_create(txn, w->fx->keys, si->addr, SESSION_FULL, d->dest, w->now, &lim, d->session);
+	if (s == STORE_OK)
+		s = flow_clear_failures(txn, w->fx, si->addr);
+	if (s == STORE_OK)
+		s = flow_audit(txn, w->now, w->setup ? "mfa_enrolled" : "mfa_signed_in", FLOW_LOGIN_ID, si->addr);
+	return s;
+}
+
+static enum store_status setup_begin_txn(struct store_txn *txn, void *arg)
+{
+	struct mfa_work *w = arg;
+	struct session_info si;
+	json_t *rec = code_session(txn, w, &si);
+	enum store_status s = STORE_OK;
+	bool changed = false;
+
+	if (rec == NULL) {
+		w->result = SIGNIN_NO_SESSION;
+		return STORE_OK;
+	}
+	if (mfa_enrolled(rec)) {
+		w->result = SIGNIN_ENROLLED;
+	} else if (!mfa_begin(rec, w->fx->keys, si.addr, w->now, w->show->b32, &changed)) {
+		s = STORE_ERROR;
+	} else {
+		memcpy(w->show->addr, si.addr, strlen(si.addr) + 1);
+		w->result = SIGNIN_OK;
+		if (changed)
+			s = guest_save(txn, si.addr, rec, w->now);
+	}
+	json_decref(rec);
+	return s;
+}
+
+enum signin_result signin_setup_begin(const struct flow_ctx *fx, const char *cookie, uint64_t now,
+				      struct signin_setup *out)
+{
+	struct mfa_work w = { .fx = fx, .cookie = cookie, .now = now, .setup = true, .show = out,
+			      .result = SIGNIN_NO_SESSION };
+	enum store_status s = store_write(fx->st, setup_begin_txn, &w);
+
+	if (s != STORE_OK) {
+		sodium_memzero(out, sizeof(*out));
+		log_error("event=mfa_setup_page outcome=store_%s", store_status_word(s));
+		return SIGNIN_UNAVAILABLE;
+	}
+	return w.result;
+}
+
+/* check_txn - a code at /mfa/setup (confirm) or /mfa/verify */
+static enum store_status check_txn(struct store_txn *txn, void *arg)
+{
+	struct mfa_work *w = arg;
+	struct session_info si;
+	json_t *rec;
+	enum mfa_result mr;
+	enum store_status s;
+
+	w->done->recovery = mfa_recovery_free(w->done->recovery);
+	if (!flow_take_try(txn, w->fx, w->client, w->now, &w->done->retry_after)) {
+		w->result = SIGNIN_LIMITED;
+		w->outcome = "client_limit";
+		return STORE_OK;
+	}
+	if ((rec = code_session(txn, w, &si)) == NULL) {
+		w->result = SIGNIN_NO_SESSION;
+		w->outcome = "no_session";
+		return STORE_OK;
+	}
+	if (w->setup != !mfa_enrolled(rec)) {
+		w->result = w->setup ? SIGNIN_ENROLLED : SIGNIN_NOT_ENROLLED;
+		w->outcome = "wrong_step";
+		json_decref(rec);
+		return STORE_OK;
+	}
+	/* The session proves the emailed code was right after the last failure: see flow_locked_out. */
+	if (flow_locked_out(txn, w->fx, si.created_at, si.addr, w->now)) {
+		w->result = SIGNIN_LIMITED;
+		w->done->retry_after = 3600;
+		w->outcome = "address_locked";
+		json_decref(rec);
+		return STORE_OK;
+	}
+	mr = w->setup ? mfa_confirm(rec, w->fx->keys, si.addr, w->code, w->now, &w->done->recovery)
+		      : mfa_check(rec, w->fx->keys, si.addr, w->code, w->now);
+	switch (mr) {
+	case MFA_OK:
+	case MFA_OK_RECOVERY:
+		w->done->used_recovery = mr == MFA_OK_RECOVERY;
+		w->result = SIGNIN_OK;
+		w->outcome = w->setup ? "enrolled" : mr == MFA_OK_RECOVERY ? "recovery_code_used" : "totp_ok";
+		s = finish(txn, w, &si, rec);
+		break;
+	case MFA_REPLAYED:
+	case MFA_WRONG:
+		w->result = mr == MFA_REPLAYED ? SIGNIN_REPLAYED : SIGNIN_WRONG;
+		w->outcome = mr == MFA_REPLAYED ? "totp_replayed" : "wrong_code";
+		s = flow_count_failure(txn, w->fx, si.created_at, si.addr, w->now);
+		break;
+	case MFA_NOT_READY:
+		/* setup without a pending secret: the page was never shown */
+		w->result = SIGNIN_NO_SESSION;
+		w->outcome = "nothing_pending";
+		s = STORE_OK;
+		break;
+	default:
+		s = STORE_ERROR;
+		break;
+	}
+	json_decref(rec);
+	return s;
+}
+
+static enum signin_result check_run(struct mfa_work *w, const char *event)
+{
+	enum store_status s;
+
+	memset(w->done, 0, sizeof(*w->done));
+	s = store_write(w->fx->st, check_txn, w);
+	if (s != STORE_OK) {
+		w->done->recovery = mfa_recovery_free(w->done->recovery);
+		sodium_memzero(w->done->session, sizeof(w->done->session));
+		log_error("event=%s outcome=store_%s", event, store_status_word(s));
+		return SIGNIN_UNAVAILABLE;
+	}
+	if (w->result != SIGNIN_OK)
+		w->done->recovery = mfa_recovery_free(w->done->recovery);
+	if (w->addr[0] != '\0')
+		log_info("event=%s guest=%s outcome=%s", event, w->addr, w->outcome);
+	else
+		log_info("event=%s outcome=%s", event, w->outcome);
+	return w->result;
+}
+
+enum signin_result signin_setup_confirm(const struct flow_ctx *fx, const char *cookie, const char *code,
+					const struct flow_client *client, uint64_t now, struct signin_done *out)
+{
+	struct mfa_work w = { .fx = fx, .cookie = cookie, .code = code, .client = client, .now = now, .setup = true,
+			      .done = out, .result = SIGNIN_NO_SESSION, .outcome = "" };
+
+	return check_run(&w, "mfa_setup");
+}
+
+enum signin_result signin_verify(const struct flow_ctx *fx, const char *cookie, const char *code,
+				 const struct flow_client *client, uint64_t now, struct signin_done *out)
+{
+	struct mfa_work w = { .fx = fx, .cookie = cookie, .code = code, .client = client, .now = now, .setup = false,
+			      .done = out, .result = SIGNIN_NO_SESSION, .outcome = "" };
+
+	return check_run(&w, "mfa_verify");
+}
+
+struct step_work {
+	const struct flow_ctx *fx;
+	const char *cookie;
+	uint64_t now;
+	enum signin_result result;
+};
+
+static enum store_status step_txn(struct store_txn *txn, void *arg)
+{
+	struct step_work *w = arg;
+	struct session_limits lim = flow_session_limits(w->fx);
+	struct session_info si;
+	json_t *rec;
+
+	w->result = SIGNIN_NO_SESSION;
+	if (!session_find(txn, w->fx->keys, w->cookie, w->now, &lim, &si))
+		return STORE_OK;
+	if (si.level == SESSION_FULL) {
+		w->result = SIGNIN_OK;
+		return STORE_OK;
+	}
+	if ((rec = guest_load(txn, si.addr, w->now)) != NULL)
+		w->result = mfa_enrolled(rec) ? SIGNIN_ENROLLED : SIGNIN_NOT_ENROLLED;
+	json_decref(rec);
+	return STORE_OK;
+}
+
+enum signin_result signin_step(const struct flow_ctx *fx, const char *cookie, uint64_t now)
+{
+	struct step_work w = { fx, cookie, now, SIGNIN_NO_SESSION };
+
+	return store_read(fx->st, step_txn, &w) == STORE_OK ? w.result : SIGNIN_UNAVAILABLE;
+}
+
+struct auth_work {
+	const struct flow_ctx *fx;
+	const char *cookie;
+	const char *url;
+	uint64_t now;
+	enum auth_result result;
+	bool touch;
+	struct session_info si;
+};
+
+static enum store_status auth_txn(struct store_txn *txn, void *arg)
+{
+	struct auth_work *w = arg;
+	struct session_limits lim = flow_session_limits(w->fx);
+	char res[CAP_URL_BYTES + 1];
+	json_t *rec;
+
+	w->result = AUTH_DENY;
+	/* Security: a session from the emailed code alone never passes. */
+	if (!session_find(txn, w->fx->keys, w->cookie, w->now, &lim, &w->si) || w->si.level != SESSION_FULL)
+		return STORE_OK;
+	if ((rec = guest_load(txn, w->si.addr, w->now)) == NULL)
+		return STORE_OK;
+	if (mfa_enrolled(rec) && guest_resource(txn, rec, w->url, w->now, res))
+		w->result = AUTH_ALLOW;
+	json_decref(rec);
+	if (w->result == AUTH_ALLOW && w->touch)
+		return session_touch(txn, &w->si, w->now, &lim);
+	return STORE_OK;
+}
+
+enum auth_result signin_auth(const struct flow_ctx *fx, const char *cookie, const char *url, uint64_t now,
+			     char addr[ADDR_BUF])
+{
+	struct auth_work w = { .fx = fx, .cookie = cookie, .url = url, .now = now, .result = AUTH_DENY };
+
+	/* A read for most requests; a write (fsync) at most once a minute per session, to move the idle clock. */
+	if (store_read(fx->st, auth_txn, &w) != STORE_OK)
+		return AUTH_UNAVAILABLE;
+	if (w.result == AUTH_ALLOW && now >= w.si.last_seen + SESSION_TOUCH_EVERY) {
+		w.touch = true;
+		if (store_write(fx->st, auth_txn, &w) != STORE_OK)
+			return AUTH_UNAVAILABLE;
+	}
+	if (w.result == AUTH_ALLOW)
+		memcpy(addr, w.si.addr, strlen(w.si.addr) + 1);
+	return w.result;
+}
