@@ -32,7 +32,7 @@ ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(HARDEN) $(WERROR) $(XFLAGS) -Ishared
 	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ALL_LDFLAGS = $(LDFLAGS) $(XLDFLAGS)
 
-.PHONY: bench all check demo asan fuzz install clean deps check-deps style test-unit test-milter test-otpd test-e2e \
+.PHONY: bench all check demo asan fuzz install clean deps check-deps style test-unit test-milter test-otpd test-oidc test-e2e \
 	check-build check-asan check-fuzz
 
 all:
@@ -41,6 +41,7 @@ include shared/shared.mk
 include milter/milter.mk
 include otpd/otpd.mk
 -include tests/tests.mk
+-include tests/oidc/oidc.mk
 -include bench/bench.mk
 
 $(O)/%.o: %.c
@@ -60,14 +61,14 @@ check-deps:
 check: check-deps
 	$(MAKE) WERROR=-Werror all test-bins
 	$(MAKE) style
-	$(MAKE) test-unit test-milter test-otpd test-e2e
+	$(MAKE) test-unit test-milter test-otpd test-oidc test-e2e
 	$(MAKE) check-asan
 	$(MAKE) check-fuzz
 	@echo "make check: all tests passed"
 
 check-asan:
 	$(MAKE) O=build/asan SAN=1 WERROR=-Werror CFLAGS="-O1 -g" all test-bins
-	$(MAKE) O=build/asan SAN=1 CFLAGS="-O1 -g" test-unit test-milter test-otpd
+	$(MAKE) O=build/asan SAN=1 CFLAGS="-O1 -g" test-unit test-milter test-otpd test-oidc
 
 asan: check-deps check-asan
 
