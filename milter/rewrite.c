@@ -466,68 +466,57 @@ static const char *wire_charset(const struct leaf *l, const struct buf *raw)
 /* ---- encoding ---- */
 
 /* qp_out - the encoder's output, gathered in a small block to keep buf_append off the per-byte path */
-struct qp_out {
-	struct buf *b;
-	size_t col;	/* characters on the current line */
-	size_t n;
-	char tmp[512];
-	bool ok;
-};
-
-static void qp_flush(struct qp_out *q)
-{
-	q->ok = q->ok && buf_append(q->b, q->tmp, q->n);
-	q->n = 0;
-}
-
-static void qp_raw(struct qp_out *q, const char *s, size_t n)
-{
-	if (q->n + n > sizeof(q->tmp))
-		qp_flush(q);
-	memcpy(q->tmp + q->n, s, n);
-	q->n += n;
-}
-
-static void qp_put(struct qp_out *q, const char *tok, size_t n)
-{
-	if (q->col + n > QP_LINE_MAX - 1) {
-		qp_raw(q, "=\r\n", 3);
-		q->col = 0;
-	}
-	q->col += n;
-	qp_raw(q, tok, n);
-}
-
-/* encode_qp - quoted-printable, CRLF hard breaks, lines of at most 76 */
+/*
+ * encode_qp - quoted-printable, CRLF hard breaks, lines of at most 76.
+ * Written straight into one scratch block of the worst-case size (4n + 16:
+ * every byte as =XX plus a soft break per 25 of them): this loop runs over
+ * every byte of every changed part, so no call per byte.
+ */
 static bool encode_qp(const char *p, size_t n, struct buf *out)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	struct qp_out q = { .b = out, .ok = true };
+	char *w, *o;
+	size_t col = 0;
+	bool ok;
 
+	if (n > (SIZE_MAX - 16) / 4)
+		return false;
+	o = w = malloc(4 * n + 16);
+	if (w == NULL)
+		return false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
-		bool eol_next = i + 1 >= n || p[i + 1] == '\n' || (p[i + 1] == '\r' && i + 2 < n && p[i + 2] == '\n');
-		char tok[3];
+		size_t need;
+		bool eol_next;
 
 		if (c == '\r' && i + 1 < n && p[i + 1] == '\n')
 			continue;
 		if (c == '\n') {
-			qp_raw(&q, "\r\n", 2);
-			q.col = 0;
+			*o++ = '\r';
+			*o++ = '\n';
+			col = 0;
 			continue;
 		}
-		if ((c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !eol_next)) {
-			tok[0] = (char)c;
-			qp_put(&q, tok, 1);
-			continue;
+		eol_next = i + 1 >= n || p[i + 1] == '\n' || (p[i + 1] == '\r' && i + 2 < n && p[i + 2] == '\n');
+		need = ((c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !eol_next)) ? 1 : 3;
+		if (col + need > QP_LINE_MAX - 1) {
+			*o++ = '=';
+			*o++ = '\r';
+			*o++ = '\n';
+			col = 0;
 		}
-		tok[0] = '=';
-		tok[1] = hex[c >> 4];
-		tok[2] = hex[c & 15];
-		qp_put(&q, tok, 3);
+		if (need == 1) {
+			*o++ = (char)c;
+		} else {
+			*o++ = '=';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+		col += need;
 	}
-	qp_flush(&q);
-	return q.ok;
+	ok = buf_append(out, w, (size_t)(o - w));
+	free(w);
+	return ok;
 }
 
 /* encode_base64 - 76-character lines, each ended by CRLF */
