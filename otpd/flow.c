@@ -292,20 +292,26 @@ static enum store_status queue_code(struct store_txn *txn, struct email_work *w,
 	return s;
 }
 
-static enum store_status email_txn(struct store_txn *txn, void *arg)
+bool flow_take_step(struct store_txn *txn, const struct flow_ctx *fx, const struct flow_client *client, uint64_t now)
 {
-	struct email_work *w = arg;
-	const struct config *cfg = w->fx->cfg;
+	const struct config *cfg = fx->cfg;
 	struct gcra_limit ip = { 3600000u / (uint64_t)cfg->ip_mails_per_hour, (uint64_t)cfg->ip_mails_per_hour };
 	uint8_t ck[10];
 	size_t cklen;
 	uint64_t wait;
+
+	client_key('i', client, ck, &cklen);
+	return gcra_take(txn, ck, cklen, &ip, now * 1000, &wait);
+}
+
+static enum store_status email_txn(struct store_txn *txn, void *arg)
+{
+	struct email_work *w = arg;
 	enum store_status s;
 
 	w->queued = false;
 	/* Every request writes this record, invited or not: the same work, the same timing. */
-	client_key('i', w->client, ck, &cklen);
-	if (!gcra_take(txn, ck, cklen, &ip, w->now * 1000, &wait)) {
+	if (!flow_take_step(txn, w->fx, w->client, w->now)) {
 		w->outcome = "client_limit";
 		return STORE_OK;
 	}
@@ -432,8 +438,13 @@ static enum store_status signed_in_code(struct store_txn *txn, struct code_work 
 		return s;
 	rec = guest_load(txn, w->addr, w->now);
 	w->next = rec != NULL && mfa_enrolled(rec) ? NEXT_MFA_VERIFY : NEXT_MFA_SETUP;
+	if (rec != NULL) {
+		guest_set_sign_in(rec, "code", false);
+		s = guest_save(txn, w->addr, rec, w->now);
+	}
 	json_decref(rec);
-	s = session_create(txn, w->fx->keys, w->addr, SESSION_CODE, w->dest, w->now, &lim, w->session);
+	if (s == STORE_OK)
+		s = session_create(txn, w->fx->keys, w->addr, SESSION_CODE, w->dest, w->now, &lim, w->session);
 	if (s == STORE_OK)
 		s = flow_audit(txn, w->now, "code_signed_in", w->t->id, w->addr);
 	w->result = FLOW_SIGNED_IN;

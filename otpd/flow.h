@@ -28,6 +28,8 @@
 #include "store.h"
 #include "token.h"
 
+struct oidc;
+
 struct flow_ctx {
 	const struct config *cfg;
 	struct store *st;
@@ -35,6 +37,7 @@ struct flow_ctx {
 	const struct keyring *ring;
 	const struct mail_from *from;
 	struct outbox *ob;		/* may be NULL (tests) */
+	struct oidc *oidc;		/* organisation sign-in (idp.h); NULL: codes only */
 };
 
 enum link_status { LINK_OK, LINK_INVALID, LINK_EXPIRED, LINK_REVOKED, LINK_UNAVAILABLE };
@@ -84,6 +87,11 @@ enum flow_result flow_login_code(const struct flow_ctx *fx, const char *email, c
 				 const struct flow_client *client, uint64_t now, char session[SESSION_TEXT],
 				 uint64_t *retry_after, enum flow_next *next)
 	__attribute__((warn_unused_result, nonnull(1, 2, 3, 5, 7, 8, 9)));
+
+/* flow_take_step - one email step from client (ip_mails_per_hour), as the code flow counts it; false when
+ * the client is over the limit. Shared with idp.c (a redirect to a provider is an email step too). */
+bool flow_take_step(struct store_txn *txn, const struct flow_ctx *fx, const struct flow_client *client, uint64_t now)
+	__attribute__((warn_unused_result, nonnull));
 
 /* Shared with signin.c: limits, failures, audit, session lifetimes. */
 bool flow_take_try(struct store_txn *txn, const struct flow_ctx *fx, const struct flow_client *client, uint64_t now,

@@ -154,7 +154,8 @@ bool api_body_parse(const char *body, size_t len, struct api_body *out)
 		return false;
 	ok = json_is_object(root) && json_object_size(root) <= CAP_HTTP_FORM_FIELDS &&
 	     take_string(root, "email", out->email, &out->has_email) &&
-	     take_string(root, "code", out->code, &out->has_code);
+	     take_string(root, "code", out->code, &out->has_code) &&
+	     take_string(root, "method", out->method, &out->has_method);
 	json_decref(root);
 	return ok;
 }

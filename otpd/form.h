@@ -40,7 +40,8 @@ bool cookie_get(const char *header, const char *name, char *out, size_t outsz) F
 struct api_body {
 	char email[FORM_VALUE_MAX];
 	char code[FORM_VALUE_MAX];
-	bool has_email, has_code;
+	char method[FORM_VALUE_MAX];	/* email step: "code" skips organisation sign-in */
+	bool has_email, has_code, has_method;
 };
 
 /* api_body_parse - false when not a JSON object, or a field is not a string, or too long */

@@ -1,7 +1,7 @@
 /*
  * guest.c - guest records (see guest.h).
  *
- *   {"email":"…","last_sign_in":N,
+ *   {"email":"…","last_sign_in":N,"sign_in":"code"|"oidc:NAME","sign_in_mfa":true|false,
  *    "invitations":[{"invitation":"<hex>","resource":"…","redeemed_at":N},…],
  *    "totp":{…},"pending":{…},"recovery":[…]}          (the last three: mfa.c)
  */
@@ -92,6 +92,20 @@ void guest_signed_in(json_t *rec, uint64_t now)
 	json_object_set_new(rec, "last_sign_in", json_integer((json_int_t)now));
 }
 
+void guest_set_sign_in(json_t *rec, const char *method, bool provider_mfa)
+{
+	json_object_set_new(rec, "sign_in", json_string(method));
+	json_object_set_new(rec, "sign_in_mfa", json_boolean(provider_mfa));
+}
+
+/* mfa_word - what otpctl guests says of the second factor */
+static const char *mfa_word(const json_t *rec)
+{
+	if (mfa_enrolled(rec))
+		return "totp";
+	return json_is_true(json_object_get(rec, "sign_in_mfa")) ? "provider" : "none";
+}
+
 bool guest_resource(struct store_txn *txn, const json_t *rec, const char *url, uint64_t now,
 		    char out[CAP_URL_BYTES + 1])
 {
@@ -143,7 +157,10 @@ static bool list_one(const void *key, size_t klen, const struct store_val *v, vo
 		json_decref(rec);
 		return true;
 	}
-	o = json_pack("{s:s,s:s,s:O,s:O,s:i}", "email", addr, "mfa", mfa_enrolled(rec) ? "totp" : "none",
+	o = json_pack("{s:s,s:s,s:s,s:O,s:O,s:i}", "email", addr,
+		      "sign_in", json_is_string(json_object_get(rec, "sign_in")) ?
+				 json_string_value(json_object_get(rec, "sign_in")) : "code",
+		      "mfa", mfa_word(rec),
 		      "last_sign_in", json_object_get(rec, "last_sign_in") ? json_object_get(rec, "last_sign_in") : json_null(),
 		      "invitations", json_object_get(rec, "invitations") ? json_object_get(rec, "invitations") : json_null(),
 		      "recovery_codes_left", (int)mfa_recovery_left(rec));

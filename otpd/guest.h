@@ -3,7 +3,8 @@
  *
  * JSON text (jansson) in the guests database, keyed by the normalized
  * address: the invitations the guest redeemed (id, resource, when), the
- * last full sign-in, and the MFA state kept by mfa.h. Kept GUEST_KEEP after
+ * last full sign-in, how the guest signed in last ("code" or "oidc:NAME"),
+ * and the MFA state kept by mfa.h. Kept GUEST_KEEP after
  * the last change. A record of the first version (8 bytes: last sign-in)
  * reads as a guest with no invitations and no MFA.
  * Security: the record holds no usable secret: the TOTP secret is
@@ -41,12 +42,16 @@ enum store_status guest_redeemed(struct store_txn *txn, const char *addr, const 
 /* guest_signed_in - set last_sign_in in rec */
 void guest_signed_in(json_t *rec, uint64_t now) __attribute__((nonnull));
 
+/* guest_set_sign_in - how the guest signed in last: "code" or "oidc:NAME"; provider_mfa: that provider
+ * asserted multi-factor sign-in (then otpd asked for no TOTP) */
+void guest_set_sign_in(json_t *rec, const char *method, bool provider_mfa) __attribute__((nonnull));
+
 /* guest_resource - the resource of a redeemed, unrevoked invitation that covers url (url NULL: the latest
  * such invitation); false if none */
 bool guest_resource(struct store_txn *txn, const json_t *rec, const char *url, uint64_t now,
 		    char out[CAP_URL_BYTES + 1]) __attribute__((warn_unused_result, nonnull(1, 2, 5)));
 
-/* guest_list - one JSON object a line: email, mfa, last_sign_in, invitations (for otpctl guests) */
+/* guest_list - one JSON object a line: email, sign_in, mfa, last_sign_in, invitations (for otpctl guests) */
 enum store_status guest_list(struct store_txn *txn, uint64_t now, FILE *out) __attribute__((nonnull));
 
 #endif

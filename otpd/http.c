@@ -12,6 +12,11 @@
  *   GET/POST /mfa/setup                    enrolment: QR code, confirm, recovery codes
  *   GET/POST /mfa/verify                   TOTP or recovery code after an emailed code
  *   GET  /auth                             nginx auth_request: 200 + X-Guest-Email, or 401
+ *   GET  /oidc/callback?code=&state=       back from the guest's own organisation (idp.h)
+ *
+ * The email steps (/accept/<token>/email, its JSON twin, /login/email) send an
+ * address of a configured domain to its provider (idp_begin) unless the guest
+ * asked for a code (method=code); every other address gets the code flow.
  */
 #include "http.h"
 
@@ -33,6 +38,7 @@
 
 #include "caps.h"
 #include "form.h"
+#include "idp.h"
 #include "invite.h"
 #include "log.h"
 #include "pages.h"
@@ -65,6 +71,7 @@ enum route {
 	ROUTE_LOGIN_CODE,
 	ROUTE_MFA_SETUP,	/* GET page, POST confirm */
 	ROUTE_MFA_VERIFY,	/* GET page, POST code */
+	ROUTE_OIDC_CALLBACK,	/* GET: back from the provider */
 };
 
 /* CSRF context ids of the page families without an invitation. */
@@ -80,7 +87,7 @@ struct answer {
 	unsigned status;
 	const char *ctype;
 	struct buf body;
-	const char *cookies[2];
+	const char *cookies[3];
 	char retry_after[24];
 	const char *location;
 	const char *guest_email;	/* /auth: X-Guest-Email */
@@ -107,7 +114,7 @@ static enum MHD_Result send_answer(struct MHD_Connection *c, struct answer *a)
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	MHD_add_response_header(r, "Cache-Control", a->cacheable ? "public, max-age=86400" : "no-store");
-	for (size_t i = 0; i < 2; i++)
+	for (size_t i = 0; i < 3; i++)
 		if (a->cookies[i] != NULL)
 			MHD_add_response_header(r, "Set-Cookie", a->cookies[i]);
 	if (a->retry_after[0] != '\0')
@@ -179,6 +186,8 @@ static enum route parse_route(const char *url, const char **tok, size_t *tok_len
 		return ROUTE_MFA_SETUP;
 	if (strcmp(url, "/mfa/verify") == 0)
 		return ROUTE_MFA_VERIFY;
+	if (strcmp(url, OIDC_CALLBACK_PATH) == 0)
+		return ROUTE_OIDC_CALLBACK;
 	if (strncmp(url, "/api/v1/accept/", 15) == 0) {
 		api = true;
 		p = url + 15;
@@ -279,6 +288,21 @@ static void make_cookie(char *out, size_t outsz, const struct config *cfg, const
 		 cfg->cookie_secure ? "; Secure" : "", dom ? "; Domain=" : "", dom ? cfg->cookie_domain : "");
 }
 
+/* state_cookie - the organisation sign-in's state, for the callback only (value "" and max_age 0: clear it) */
+static void state_cookie(char *out, size_t outsz, const struct config *cfg, const char *value, long long max_age)
+{
+	snprintf(out, outsz, "%s=%s; Path=%s; Max-Age=%lld; HttpOnly; SameSite=Lax%s", IDP_STATE_COOKIE, value,
+		 OIDC_CALLBACK_PATH, max_age, cfg->cookie_secure ? "; Secure" : "");
+}
+
+/* idp_for - the provider of the address's domain, unless the guest asked for a code (method=code) */
+static const struct oidc_provider *idp_for(const struct flow_ctx *fx, const char *email, const char *method)
+{
+	if (fx->oidc == NULL || (method != NULL && strcmp(method, "code") == 0))
+		return NULL;
+	return oidc_provider_for_email(fx->cfg, email);
+}
+
 static enum lang request_lang(struct MHD_Connection *c, const struct form *f)
 {
 	enum lang l = lang_from_header(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language"));
@@ -302,6 +326,20 @@ static enum MHD_Result send_page(struct MHD_Connection *c, unsigned status, stru
 		buf_reset(&a.body);
 		a.status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 	}
+	return send_answer(c, &a);
+}
+
+/* send_redirect_with - 303 to a URL of ours or the provider's, setting up to two cookies */
+static enum MHD_Result send_redirect_with(struct MHD_Connection *c, const char *to, const char *cookie0,
+					  const char *cookie1)
+{
+	struct answer a;
+
+	answer_init(&a);
+	a.status = MHD_HTTP_SEE_OTHER;
+	a.location = to;
+	a.cookies[0] = cookie0;
+	a.cookies[1] = cookie1;
 	return send_answer(c, &a);
 }
 
@@ -378,6 +416,7 @@ static void page_req_init(struct page_req *pr, struct MHD_Connection *c, const s
 	pr->pg.csrf = pr->csrf;
 	pr->pg.email = "";
 	pr->pg.rd = "";
+	pr->pg.idp = fx->oidc != NULL;
 	if (!cookie_get(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"), CSRF_COOKIE, pr->csrf_cookie,
 			sizeof(pr->csrf_cookie)))
 		pr->csrf_cookie[0] = '\0';
@@ -394,6 +433,41 @@ static void page_csrf(struct page_req *pr, const uint8_t ctx[TOKEN_ID_LEN])
 		make_cookie(pr->set_csrf, sizeof(pr->set_csrf), pr->fx->cfg, CSRF_COOKIE, pr->csrf_cookie, 86400);
 	}
 	csrf_token(pr->fx->keys, pr->csrf_cookie, ctx, pr->csrf);
+}
+
+/* idp_begin_page - the email step of a configured domain (accept link: t, or /login: t NULL): a redirect
+ * to the provider with the state cookie; a page when limited or the provider is down. */
+static enum MHD_Result idp_begin_page(struct MHD_Connection *c, const struct flow_ctx *fx,
+				      const struct oidc_provider *prov, const struct token *t, struct page_req *pr,
+				      const struct flow_client *client, uint64_t now)
+{
+	char state[OIDC_RANDOM_TEXT + 1], cookie[200];
+	struct buf url;
+	enum idp_result r;
+	enum MHD_Result ret;
+	unsigned status;
+
+	buf_init(&url, CAP_URL_BYTES * 4);
+	r = idp_begin(fx, prov, t, t != NULL ? pr->token : "", pr->pg.email, pr->pg.rd, client, now, &url, state);
+	if (r == IDP_REDIRECT) {
+		state_cookie(cookie, sizeof(cookie), fx->cfg, state, OIDC_PENDING_TTL);
+		ret = send_redirect_with(c, url.data, cookie, pr->set_csrf[0] ? pr->set_csrf : NULL);
+		sodium_memzero(state, sizeof(state));
+		sodium_memzero(cookie, sizeof(cookie));
+		buf_release(&url);
+		return ret;
+	}
+	buf_release(&url);
+	if (r == IDP_LIMITED) {
+		pr->pg.view = t != NULL ? VIEW_LIMITED : VIEW_LOGIN_LIMITED;
+		status = MHD_HTTP_TOO_MANY_REQUESTS;
+	} else {
+		pr->pg.view = VIEW_IDP_PROBLEM;
+		pr->pg.problem = PROBLEM_PROVIDER_DOWN;
+		pr->pg.code_option = true;
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+	return send_page(c, status, &pr->pg, pr->set_csrf[0] ? pr->set_csrf : NULL, NULL);
 }
 
 static const char *next_path(enum flow_next next)
@@ -446,6 +520,7 @@ static enum MHD_Result route_form_post(struct MHD_Connection *c, const struct fl
 	uint64_t retry = 0, now = (uint64_t)time(NULL);
 	unsigned status = MHD_HTTP_OK;
 	const char *email, *code;
+	const struct oidc_provider *prov;
 
 	if (pr == NULL || f == NULL) {
 		free(pr);
@@ -475,6 +550,13 @@ static enum MHD_Result route_form_post(struct MHD_Connection *c, const struct fl
 	csrf_token(fx->keys, pr->csrf_cookie, pr->t.id, pr->csrf);
 	pr->pg.email = email;
 	client_address(c, fx->cfg, &client);
+	/* Home-realm discovery by domain only: the same answer for every address of that domain, invited or not. */
+	if (rt == ROUTE_EMAIL && (prov = idp_for(fx, email, form_get(f, "method"))) != NULL) {
+		ret = idp_begin_page(c, fx, prov, &pr->t, pr, &client, now);
+		free(pr);
+		free(f);
+		return ret;
+	}
 	if (rt == ROUTE_EMAIL) {
 		fr = flow_email(fx, &pr->t, email, &client, pr->pg.lang, now);
 		pr->pg.view = fr == FLOW_ACCEPTED ? VIEW_ASK_CODE : VIEW_UNAVAILABLE;
@@ -513,6 +595,50 @@ out:
 	return ret;
 }
 
+/* api_idp_begin - the JSON email step of a configured domain: 200 {"status":"redirect","next":URL} and the
+ * state cookie (the client follows next, signs in there, and comes back to /oidc/callback) */
+static enum MHD_Result api_idp_begin(struct MHD_Connection *c, const struct flow_ctx *fx,
+				     const struct oidc_provider *prov, const struct token *t, const char *tok,
+				     size_t tok_len, const char *email, const struct flow_client *client, uint64_t now)
+{
+	char state[OIDC_RANDOM_TEXT + 1], cookie[200], *text = NULL, *link;
+	struct buf url;
+	struct answer a;
+	enum idp_result r;
+	enum MHD_Result ret;
+	json_t *o;
+
+	if ((link = malloc(tok_len + 1)) == NULL)
+		return MHD_NO;
+	memcpy(link, tok, tok_len);
+	link[tok_len] = '\0';
+	buf_init(&url, CAP_URL_BYTES * 4);
+	r = idp_begin(fx, prov, t, link, email, "", client, now, &url, state);
+	free(link);
+	if (r != IDP_REDIRECT) {
+		buf_release(&url);
+		if (r == IDP_LIMITED)
+			return send_json(c, MHD_HTTP_TOO_MANY_REQUESTS, "error", "too_many_attempts", 60);
+		return send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, "error", "unavailable", 0);
+	}
+	answer_init(&a);
+	a.status = MHD_HTTP_OK;
+	a.ctype = "application/json";
+	state_cookie(cookie, sizeof(cookie), fx->cfg, state, OIDC_PENDING_TTL);
+	a.cookies[0] = cookie;
+	o = json_pack("{s:s,s:s}", "status", "redirect", "next", url.data);
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	if (text == NULL || !buf_puts(&a.body, text) || !buf_putc(&a.body, '\n'))
+		a.status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	free(text);
+	json_decref(o);
+	buf_release(&url);
+	ret = send_answer(c, &a);
+	sodium_memzero(state, sizeof(state));
+	sodium_memzero(cookie, sizeof(cookie));
+	return ret;
+}
+
 static enum MHD_Result route_api(struct MHD_Connection *c, const struct flow_ctx *fx, enum route rt, const char *tok,
 				 size_t tok_len, const struct req *rq)
 {
@@ -526,6 +652,7 @@ static enum MHD_Result route_api(struct MHD_Connection *c, const struct flow_ctx
 	enum flow_next next = NEXT_MFA_SETUP;
 	struct answer a;
 	enum MHD_Result ret;
+	const struct oidc_provider *prov;
 
 	if (!content_type_is(c, "application/json"))
 		return send_json(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "error", "content_type_must_be_json", 0);
@@ -543,6 +670,11 @@ static enum MHD_Result route_api(struct MHD_Connection *c, const struct flow_ctx
 		return send_json(c, MHD_HTTP_BAD_REQUEST, "error", "bad_request", 0);
 	}
 	client_address(c, fx->cfg, &client);
+	if (rt == ROUTE_API_EMAIL && (prov = idp_for(fx, body.email, body.has_method ? body.method : NULL)) != NULL) {
+		ret = api_idp_begin(c, fx, prov, t, tok, tok_len, body.email, &client, now);
+		free(t);
+		return ret;
+	}
 	if (rt == ROUTE_API_EMAIL) {
 		fr = flow_email(fx, t, body.email, &client, request_lang(c, NULL), now);
 		free(t);
@@ -622,6 +754,7 @@ static enum MHD_Result route_login_post(struct MHD_Connection *c, const struct f
 	uint64_t retry = 0, now = (uint64_t)time(NULL);
 	unsigned status = MHD_HTTP_OK;
 	const char *email, *code, *set = NULL;
+	const struct oidc_provider *prov;
 
 	if (pr == NULL || f == NULL) {
 		free(pr);
@@ -643,6 +776,14 @@ static enum MHD_Result route_login_post(struct MHD_Connection *c, const struct f
 	csrf_token(fx->keys, pr->csrf_cookie, FLOW_LOGIN_ID, pr->csrf);
 	pr->pg.email = email;
 	client_address(c, fx->cfg, &client);
+	/* A returning guest of a configured domain signs in at home too; whether they are a guest is checked
+	 * after the callback, so this answer is the same for every address of the domain. */
+	if (rt == ROUTE_LOGIN_EMAIL && (prov = idp_for(fx, email, form_get(f, "method"))) != NULL) {
+		ret = idp_begin_page(c, fx, prov, NULL, pr, &client, now);
+		free(pr);
+		free(f);
+		return ret;
+	}
 	if (rt == ROUTE_LOGIN_EMAIL) {
 		/* Security: the same page for every address, known or not (flow_login_email does the same work). */
 		fr = flow_login_email(fx, email, &client, pr->pg.lang, now);
@@ -824,6 +965,105 @@ free:
 	return ret;
 }
 
+/* problem_of - the page for a refused organisation sign-in, and its status */
+static unsigned problem_of(enum oidc_err e, enum page_problem *pp)
+{
+	switch (e) {
+	case OIDC_ERR_STATE:
+		*pp = PROBLEM_STALE;
+		return MHD_HTTP_BAD_REQUEST;
+	case OIDC_ERR_NOT_INVITED:
+		*pp = PROBLEM_NOT_INVITED;
+		return MHD_HTTP_FORBIDDEN;
+	case OIDC_ERR_EMAIL_UNVERIFIED:
+	case OIDC_ERR_NO_EMAIL:
+		*pp = PROBLEM_UNVERIFIED;
+		return MHD_HTTP_FORBIDDEN;
+	case OIDC_ERR_PROVIDER:
+		*pp = PROBLEM_PROVIDER_DOWN;
+		return MHD_HTTP_BAD_GATEWAY;
+	default:
+		*pp = PROBLEM_FAILED;
+		return MHD_HTTP_UNAUTHORIZED;
+	}
+}
+
+/* callback_page - what a callback that signed nobody in shows: what went wrong, and a code instead */
+static unsigned callback_page(struct page_req *pr, const struct idp_done *d, enum idp_result r)
+{
+	unsigned status;
+
+	pr->pg.view = VIEW_IDP_PROBLEM;
+	switch (r) {
+	case IDP_LINK:
+		pr->pg.view = link_view(d->link);
+		pr->pg.token = "";
+		return link_http_status(d->link);
+	case IDP_NO_ACCESS:
+		pr->pg.problem = PROBLEM_NO_ACCESS;
+		return MHD_HTTP_FORBIDDEN;
+	case IDP_CANCELLED:
+		pr->pg.problem = PROBLEM_CANCELLED;
+		status = MHD_HTTP_UNAUTHORIZED;
+		break;
+	case IDP_UNAVAILABLE:
+		if (d->err != OIDC_ERR_PROVIDER) {
+			pr->pg.view = VIEW_UNAVAILABLE;
+			return MHD_HTTP_SERVICE_UNAVAILABLE;
+		}
+		/* fall through */
+	default:
+		status = problem_of(d->err, &pr->pg.problem);
+		break;
+	}
+	/* With the pending sign-in known, the guest can retry or get a code for the same address and link. */
+	pr->pg.code_option = d->have_pending && d->email[0] != '\0' && pr->pg.problem != PROBLEM_STALE;
+	return status;
+}
+
+/* route_oidc_callback - GET /oidc/callback: the provider sends the browser back here */
+static enum MHD_Result route_oidc_callback(struct MHD_Connection *c, const struct flow_ctx *fx)
+{
+	struct page_req *pr = malloc(sizeof(*pr));
+	struct idp_done *d = malloc(sizeof(*d));
+	char state[OIDC_RANDOM_TEXT + 1], clear[160], cookie[200];
+	enum idp_result r;
+	enum MHD_Result ret = MHD_NO;
+	unsigned status;
+
+	if (pr == NULL || d == NULL)
+		goto out;
+	if (!cookie_get(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"), IDP_STATE_COOKIE, state,
+			sizeof(state)))
+		state[0] = '\0';
+	r = idp_callback(fx, state, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state"),
+			 MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "code"),
+			 MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "error") != NULL, (uint64_t)time(NULL), d);
+	sodium_memzero(state, sizeof(state));
+	/* The state was spent either way: the browser may forget it. */
+	state_cookie(clear, sizeof(clear), fx->cfg, "", 0);
+	if (r == IDP_SIGNED_IN || r == IDP_MFA_NEXT) {
+		make_cookie(cookie, sizeof(cookie), fx->cfg, SESSION_COOKIE, d->session, fx->cfg->session_ttl);
+		/* Security: only the invitation's signed resource (or a checked rd), or the MFA step: never the query. */
+		ret = send_redirect_with(c, r == IDP_SIGNED_IN ? d->dest : next_path(d->next), cookie, clear);
+		sodium_memzero(cookie, sizeof(cookie));
+		goto out;
+	}
+	page_req_init(pr, c, fx, d->login ? "" : d->link_token, d->login ? 0 : strlen(d->link_token), NULL);
+	pr->pg.email = d->email;
+	pr->pg.rd = d->login ? d->rd : "";
+	page_csrf(pr, d->login ? FLOW_LOGIN_ID : d->invitation);
+	status = callback_page(pr, d, r);
+	ret = send_page(c, status, &pr->pg, clear, pr->set_csrf[0] ? pr->set_csrf : NULL);
+out:
+	if (d != NULL) {
+		sodium_memzero(d->session, sizeof(d->session));
+		free(d);
+	}
+	free(pr);
+	return ret;
+}
+
 /* auth_url - the URL nginx asks about: X-Original-URL, else X-Forwarded-Proto/Host/Uri */
 static bool auth_url(struct MHD_Connection *c, char *out, size_t outsz)
 {
@@ -965,6 +1205,8 @@ static enum MHD_Result dispatch(struct http_server *h, struct MHD_Connection *c,
 	case ROUTE_MFA_SETUP:
 	case ROUTE_MFA_VERIFY:
 		return route_mfa(c, h->fx, rt, post, rq);
+	case ROUTE_OIDC_CALLBACK:
+		return route_oidc_callback(c, h->fx);
 	case ROUTE_NONE:
 		break;
 	}

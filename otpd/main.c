@@ -29,6 +29,7 @@
 #include "keys.h"
 #include "log.h"
 #include "mailmsg.h"
+#include "oidc.h"
 #include "outbox.h"
 #include "secrets.h"
 #include "store.h"
@@ -108,6 +109,7 @@ int main(int argc, char **argv)
 	struct http_server *http;
 	struct outbox_smtp smtp;
 	struct flow_ctx fx;
+	struct oidc *oidc = NULL;
 	char err[CAP_ERRMSG];
 	sigset_t sigs;
 	int opt, fd, sig;
@@ -173,6 +175,9 @@ int main(int argc, char **argv)
 		log_fatal("event=start reason=out_of_memory");
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		log_fatal("event=start reason=curl_global_init");
+	/* [oidc NAME] client secrets are root's files: read them before dropping privileges. */
+	if (cfg.n_oidc > 0 && (oidc = oidc_new(&cfg, err, sizeof(err))) == NULL)
+		log_fatal("event=start reason=\"%s\"", err);
 	if (pw != NULL)
 		drop_privileges(pw);
 
@@ -189,11 +194,11 @@ int main(int argc, char **argv)
 	smtp.timeout = (long)cfg.smtp_timeout;
 	if ((ob = outbox_start(st, keys, &smtp)) == NULL)
 		log_fatal_errno("event=start reason=\"cannot start the outbox sender\"");
-	fx = (struct flow_ctx){ &cfg, st, keys, ring, &from, ob };
+	fx = (struct flow_ctx){ &cfg, st, keys, ring, &from, ob, oidc };
 	if ((http = http_start(fd, &fx)) == NULL)
 		log_fatal("event=start reason=\"cannot start the HTTP server\"");
-	log_info("event=started listen=%s database=%s user=%s", cfg.listen, cfg.database,
-		 pw ? pw->pw_name : "(unchanged)");
+	log_info("event=started listen=%s database=%s user=%s oidc_providers=%zu", cfg.listen, cfg.database,
+		 pw ? pw->pw_name : "(unchanged)", cfg.n_oidc);
 
 	for (;;) {
 		struct timespec wait = { MAINT_INTERVAL, 0 };
@@ -215,6 +220,7 @@ int main(int argc, char **argv)
 	http = http_stop(http);
 	ob = outbox_stop(ob);
 	st = store_close(st);
+	oidc = oidc_free(oidc);
 	keys = secrets_free(keys);
 	free(ring);
 	curl_global_cleanup();

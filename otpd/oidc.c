@@ -34,7 +34,7 @@
 
 #include "log.h"
 
-#define PENDING_VERSION 1
+#define PENDING_VERSION 2	/* 2: a flags byte (1 = /login) and rd after the link token */
 #define KID_MAX 128
 #define RSA_MIN_BITS 2048
 #define RSA_MAX_BYTES 1024	/* 8192-bit modulus */
@@ -858,8 +858,10 @@ const struct oidc_provider *oidc_provider_for_email(const struct config *cfg, co
 
 /* ---- the flow ---- */
 
-enum oidc_err oidc_begin(struct oidc *o, const struct oidc_provider *pc, const char *email, const struct token *tok,
-			 const char *link_token, uint64_t now, struct oidc_pending *pending, struct buf *url)
+/* begin - oidc_begin and oidc_begin_login: tok NULL for /login (then rd is kept instead of a link token) */
+static enum oidc_err begin(struct oidc *o, const struct oidc_provider *pc, const char *email, const struct token *tok,
+			   const char *link_token, const char *rd, uint64_t now, struct oidc_pending *pending,
+			   struct buf *url)
 {
 	struct prov *p = prov_of(o, pc->name);
 	uint8_t digest[crypto_hash_sha256_BYTES];
@@ -870,7 +872,7 @@ enum oidc_err oidc_begin(struct oidc *o, const struct oidc_provider *pc, const c
 	memset(pending, 0, sizeof(*pending));
 	if (p == NULL || o->cfg->public_url == NULL)
 		return OIDC_ERR_CONFIG;
-	if (!addr_normalize(email, strlen(email), pending->email))
+	if (!addr_normalize(email, strlen(email), pending->email) || strlen(rd) > CAP_URL_BYTES)
 		return OIDC_ERR_CONFIG;
 	pthread_mutex_lock(&p->mu);
 	e = discover(o, p, now);
@@ -883,7 +885,10 @@ enum oidc_err oidc_begin(struct oidc *o, const struct oidc_provider *pc, const c
 	random_text(pending->state);
 	random_text(pending->nonce);
 	random_text(pending->verifier);
-	memcpy(pending->invitation, tok->id, TOKEN_ID_LEN);
+	if (tok != NULL)
+		memcpy(pending->invitation, tok->id, TOKEN_ID_LEN);
+	pending->login = tok == NULL;
+	memcpy(pending->rd, rd, strlen(rd) + 1);
 	pending->created_at = now;
 	pending->expires_at = now + OIDC_PENDING_TTL;
 	crypto_hash_sha256(digest, (const uint8_t *)pending->verifier, strlen(pending->verifier));
@@ -903,6 +908,18 @@ enum oidc_err oidc_begin(struct oidc *o, const struct oidc_provider *pc, const c
 		return OIDC_ERR_NOMEM;
 	}
 	return OIDC_OK;
+}
+
+enum oidc_err oidc_begin(struct oidc *o, const struct oidc_provider *pc, const char *email, const struct token *tok,
+			 const char *link_token, uint64_t now, struct oidc_pending *pending, struct buf *url)
+{
+	return begin(o, pc, email, tok, link_token, "", now, pending, url);
+}
+
+enum oidc_err oidc_begin_login(struct oidc *o, const struct oidc_provider *pc, const char *email, const char *rd,
+			       uint64_t now, struct oidc_pending *pending, struct buf *url)
+{
+	return begin(o, pc, email, NULL, "", rd, now, pending, url);
 }
 
 /* basic_auth - "Authorization: Basic b64(urlenc(id):urlenc(secret))" (RFC 6749 2.3.1) */
@@ -1033,9 +1050,10 @@ static bool code_ok(const char *code)
 	return true;
 }
 
-enum oidc_err oidc_finish(struct oidc *o, const struct oidc_pending *pending, const char *code,
-			  const char *state_from_query, const struct token *tok, uint64_t now,
-			  struct oidc_identity *id)
+/* finish - oidc_finish (tok: the invitation) and oidc_finish_login (tok NULL) */
+static enum oidc_err finish(struct oidc *o, const struct oidc_pending *pending, const char *code,
+			    const char *state_from_query, const struct token *tok, uint64_t now,
+			    struct oidc_identity *id)
 {
 	struct prov *p = prov_of(o, pending->provider);
 	char *jwt = NULL;
@@ -1047,7 +1065,8 @@ enum oidc_err oidc_finish(struct oidc *o, const struct oidc_pending *pending, co
 	/* Security: the state comes back through the browser; compare in constant time,
 	 * and a record past its time or for another invitation is no record. */
 	if (!ct_equal(state_from_query, pending->state) || now > pending->expires_at ||
-	    sodium_memcmp(pending->invitation, tok->id, TOKEN_ID_LEN) != 0)
+	    pending->login != (tok == NULL) ||
+	    (tok != NULL && sodium_memcmp(pending->invitation, tok->id, TOKEN_ID_LEN) != 0))
 		return OIDC_ERR_STATE;
 	if (!code_ok(code))
 		return OIDC_ERR_PROVIDER;
@@ -1060,7 +1079,7 @@ enum oidc_err oidc_finish(struct oidc *o, const struct oidc_pending *pending, co
 	sodium_memzero(jwt, strlen(jwt));
 	free(jwt);
 	/* Security: a provider never widens who may redeem. */
-	if (e == OIDC_OK && !token_has_guest(tok, id->email))
+	if (e == OIDC_OK && tok != NULL && !token_has_guest(tok, id->email))
 		e = OIDC_ERR_NOT_INVITED;
 	if (e != OIDC_OK) {
 		log_info("event=oidc_signin provider=%s outcome=%s", p->cfg->name, oidc_err_word(e));
@@ -1068,6 +1087,19 @@ enum oidc_err oidc_finish(struct oidc *o, const struct oidc_pending *pending, co
 			memset(id, 0, sizeof(*id));
 	}
 	return e;
+}
+
+enum oidc_err oidc_finish(struct oidc *o, const struct oidc_pending *pending, const char *code,
+			  const char *state_from_query, const struct token *tok, uint64_t now,
+			  struct oidc_identity *id)
+{
+	return finish(o, pending, code, state_from_query, tok, now, id);
+}
+
+enum oidc_err oidc_finish_login(struct oidc *o, const struct oidc_pending *pending, const char *code,
+				const char *state_from_query, uint64_t now, struct oidc_identity *id)
+{
+	return finish(o, pending, code, state_from_query, NULL, now, id);
 }
 
 /* ---- pending records ---- */
@@ -1093,12 +1125,13 @@ static bool put_str(struct buf *b, const char *s, bool wide)
 
 bool oidc_pending_encode(const struct oidc_pending *p, struct buf *out)
 {
-	uint8_t v = PENDING_VERSION;
+	uint8_t v = PENDING_VERSION, flags = p->login ? 1 : 0;
 
-	return p->link_token != NULL && buf_append(out, &v, 1) && put_u64(out, p->created_at) &&
-	       put_u64(out, p->expires_at) && buf_append(out, p->invitation, TOKEN_ID_LEN) &&
-	       put_str(out, p->provider, false) && put_str(out, p->state, false) && put_str(out, p->nonce, false) &&
-	       put_str(out, p->verifier, false) && put_str(out, p->email, false) && put_str(out, p->link_token, true) &&
+	return p->link_token != NULL && buf_append(out, &v, 1) && buf_append(out, &flags, 1) &&
+	       put_u64(out, p->created_at) && put_u64(out, p->expires_at) &&
+	       buf_append(out, p->invitation, TOKEN_ID_LEN) && put_str(out, p->provider, false) &&
+	       put_str(out, p->state, false) && put_str(out, p->nonce, false) && put_str(out, p->verifier, false) &&
+	       put_str(out, p->email, false) && put_str(out, p->link_token, true) && put_str(out, p->rd, true) &&
 	       out->len <= CAP_OIDC_PENDING_BYTES;
 }
 
@@ -1145,19 +1178,21 @@ static bool get_str(struct cursor *c, bool wide, char *out, size_t outsz)
 bool oidc_pending_decode(const void *data, size_t len, struct oidc_pending *out)
 {
 	struct cursor c = { data, (const uint8_t *)data + len };
-	uint8_t v = 0;
+	uint8_t v = 0, flags = 0xff;
 	char *link;
 
 	memset(out, 0, sizeof(*out));
 	if (len > CAP_OIDC_PENDING_BYTES || (link = malloc(CAP_TOKEN_BYTES + 1)) == NULL)
 		return false;
-	if (get_bytes(&c, &v, 1) && v == PENDING_VERSION && get_u64(&c, &out->created_at) &&
+	if (get_bytes(&c, &v, 1) && v == PENDING_VERSION && get_bytes(&c, &flags, 1) && flags <= 1 &&
+	    get_u64(&c, &out->created_at) &&
 	    get_u64(&c, &out->expires_at) && get_bytes(&c, out->invitation, TOKEN_ID_LEN) &&
 	    get_str(&c, false, out->provider, sizeof(out->provider)) &&
 	    get_str(&c, false, out->state, sizeof(out->state)) && get_str(&c, false, out->nonce, sizeof(out->nonce)) &&
 	    get_str(&c, false, out->verifier, sizeof(out->verifier)) &&
 	    get_str(&c, false, out->email, sizeof(out->email)) && get_str(&c, true, link, CAP_TOKEN_BYTES + 1) &&
-	    c.p == c.end) {
+	    get_str(&c, true, out->rd, sizeof(out->rd)) && c.p == c.end) {
+		out->login = flags == 1;
 		out->link_token = link;
 		return true;
 	}

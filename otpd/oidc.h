@@ -12,6 +12,9 @@
  *                cookie's state (gets and deletes: a state works once), then
  *                oidc_finish() with the query's state and code -> the verified
  *                identity or a named error.
+ *   /login       oidc_begin_login() / oidc_finish_login(): the same without an
+ *                invitation (the caller checks the guest's stored ones).
+ * otpd's routes reach this through idp.h.
  *
  * Security: the ID token is verified here and nowhere else: signature (RS256
  * or ES256 only, keys from the provider's JWKS; "none", HS* and anything else
@@ -79,9 +82,11 @@ struct oidc_pending {
 	char nonce[OIDC_RANDOM_TEXT + 1];
 	char verifier[OIDC_RANDOM_TEXT + 1];	/* PKCE code_verifier */
 	char email[ADDR_BUF];			/* what the guest typed (normalized): login_hint */
-	uint8_t invitation[TOKEN_ID_LEN];
+	uint8_t invitation[TOKEN_ID_LEN];	/* all zero for a /login sign-in */
 	uint64_t created_at, expires_at;
-	char *link_token;			/* the accept-link token text (malloc'd) */
+	char *link_token;			/* the accept-link token text (malloc'd); "" for /login */
+	bool login;				/* a returning guest at /login: no invitation to check */
+	char rd[CAP_URL_BYTES + 1];		/* /login: where the guest was going ("" = none); checked later */
 };
 
 /* What a verified ID token says about the guest. */
@@ -116,12 +121,27 @@ enum oidc_err oidc_begin(struct oidc *o, const struct oidc_provider *p, const ch
 			 const char *link_token, uint64_t now, struct oidc_pending *pending, struct buf *url)
 	OIDC_WUR __attribute__((nonnull));
 
+/* oidc_begin_login - the same for a returning guest at /login: no invitation; rd (may be "", at most
+ * CAP_URL_BYTES) rides in the pending record and is checked against the guest's invitations after the
+ * callback (oidc.c never follows it). */
+enum oidc_err oidc_begin_login(struct oidc *o, const struct oidc_provider *p, const char *email, const char *rd,
+			       uint64_t now, struct oidc_pending *pending, struct buf *url)
+	OIDC_WUR __attribute__((nonnull));
+
 /* oidc_finish - check state (constant time) and expiry, redeem code at the token endpoint,
  * verify the ID token, and check the email against the invitation's guests (tok, verified
  * by the caller from pending->link_token). The caller has already removed pending from the store. */
 enum oidc_err oidc_finish(struct oidc *o, const struct oidc_pending *pending, const char *code,
 			  const char *state_from_query, const struct token *tok, uint64_t now,
 			  struct oidc_identity *id) OIDC_WUR __attribute__((nonnull));
+
+/* oidc_finish_login - oidc_finish for a pending->login record: everything but the invitation check,
+ * which the caller does with the guest's stored invitations (id->email is verified, not yet "invited").
+ * A record from oidc_begin() is refused here (OIDC_ERR_STATE), and one from oidc_begin_login() by
+ * oidc_finish(). */
+enum oidc_err oidc_finish_login(struct oidc *o, const struct oidc_pending *pending, const char *code,
+				const char *state_from_query, uint64_t now, struct oidc_identity *id)
+	OIDC_WUR __attribute__((nonnull));
 
 /* oidc_verify_id_token - the ID token checks alone (with the JWKS cache and one refetch on an
  * unknown kid); id gets email (not yet checked against an invitation), sub, mfa */

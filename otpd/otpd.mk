@@ -10,7 +10,7 @@ OTPD_CORE_SRC = otpd/store.c otpd/gcra.c otpd/codes.c otpd/secrets.c otpd/lang.c
 OTPD_CORE_OBJ = $(OTPD_CORE_SRC:%.c=$(O)/%.o)
 OTPD_CORE_LIBS = $(shell pkg-config --libs libmicrohttpd lmdb libcurl jansson libqrencode libcrypto) -lpthread
 # OpenID Connect sign-in (otpd/oidc.c): JWS checks with OpenSSL's libcrypto.
-OTPD_CORE_SRC += otpd/oidc.c
+OTPD_CORE_SRC += otpd/oidc.c otpd/idp.c
 OTPD_CORE_LIBS += $(shell pkg-config --libs libcrypto)
 OTPD_OBJ = $(O)/otpd/main.o
 OTPCTL_SRC = otpd/otpctl.c

@@ -21,6 +21,9 @@ struct words {
 		*confirm, *wrong_totp, *done_title, *done_intro, *done_continue, *verify_title, *verify_intro,
 		*verify_label, *mfa_limited, *need_signin, *sign_in_again, *already, *no_resource, *recovery_left,
 		*qr_label;
+	/* organisation sign-in */
+	const char *ask_email_idp, *login_ask_idp, *code_instead, *idp_title, *try_again,
+		*problem[PROBLEM_NO_ACCESS + 1];
 };
 
 static const struct words words[LANG_N] = {
@@ -92,6 +95,29 @@ static const struct words words[LANG_N] = {
 		.recovery_left = "You used a recovery code. Codes left: %u. Lost your phone? Ask the administrator "
 				 "to reset your authenticator, then set it up again.",
 		.qr_label = "QR code for your authenticator app",
+		.ask_email_idp = "Type the email address this invitation was sent to. If your organisation's sign-in "
+				 "works here, you go there next; otherwise we mail you an 8-digit code.",
+		.login_ask_idp = "Type your email address. If your organisation's sign-in works here, you go there "
+				 "next; otherwise we mail you an 8-digit code.",
+		.code_instead = "Email me a code instead",
+		.idp_title = "Sign in with your organisation",
+		.try_again = "Try again",
+		.problem = {
+			[PROBLEM_STALE] = "The sign-in took too long or was already used. Start again: open the link "
+					  "from your invitation (or the sign-in page) once more.",
+			[PROBLEM_NOT_INVITED] = "Your university account is not one of the invited addresses. Sign in "
+						"with the account the invitation was sent to, or get a code by email.",
+			[PROBLEM_UNVERIFIED] = "Your organisation does not confirm the email address of this account, "
+					       "so it cannot be used here. Get a code by email instead.",
+			[PROBLEM_FAILED] = "The answer from your organisation's sign-in did not pass our checks, so you "
+					   "are not signed in. Try again, or get a code by email.",
+			[PROBLEM_PROVIDER_DOWN] = "Your organisation's sign-in cannot be reached right now. Try again "
+						  "later, or get a code by email.",
+			[PROBLEM_CANCELLED] = "The sign-in at your organisation was cancelled or refused. Try again, "
+					      "or get a code by email.",
+			[PROBLEM_NO_ACCESS] = "You signed in at your organisation, but this account has no valid "
+					      "invitation here. Ask the person who invited you to send a new one.",
+		},
 	},
 	[LANG_NL] = {
 		.title = "Accepteer je uitnodiging",
@@ -162,6 +188,32 @@ static const struct words words[LANG_N] = {
 		.recovery_left = "Je hebt een herstelcode gebruikt. Nog over: %u. Telefoon kwijt? Vraag de beheerder "
 				 "je authenticator te resetten en stel hem daarna opnieuw in.",
 		.qr_label = "QR-code voor je authenticator-app",
+		.ask_email_idp = "Typ het e-mailadres waar deze uitnodiging naartoe is gestuurd. Werkt het inloggen "
+				 "van je eigen organisatie hier, dan ga je daarheen; anders mailen we je een code van "
+				 "8 cijfers.",
+		.login_ask_idp = "Typ je e-mailadres. Werkt het inloggen van je eigen organisatie hier, dan ga je "
+				 "daarheen; anders mailen we je een code van 8 cijfers.",
+		.code_instead = "Mail me liever een code",
+		.idp_title = "Inloggen bij je organisatie",
+		.try_again = "Opnieuw proberen",
+		.problem = {
+			[PROBLEM_STALE] = "Het inloggen duurde te lang of is al gebruikt. Begin opnieuw: open de link "
+					  "uit je uitnodiging (of de inlogpagina) nog eens.",
+			[PROBLEM_NOT_INVITED] = "Je universiteitsaccount is niet een van de uitgenodigde adressen. Log "
+						"in met het account waar de uitnodiging naartoe ging, of vraag een code "
+						"per e-mail.",
+			[PROBLEM_UNVERIFIED] = "Je organisatie bevestigt het e-mailadres van dit account niet, dus we "
+					       "kunnen het hier niet gebruiken. Vraag liever een code per e-mail.",
+			[PROBLEM_FAILED] = "Het antwoord van het inloggen bij je organisatie kwam niet door onze "
+					   "controles, dus je bent niet ingelogd. Probeer het opnieuw, of vraag een "
+					   "code per e-mail.",
+			[PROBLEM_PROVIDER_DOWN] = "Het inloggen van je organisatie is nu niet bereikbaar. Probeer het "
+						  "later opnieuw, of vraag een code per e-mail.",
+			[PROBLEM_CANCELLED] = "Het inloggen bij je organisatie is afgebroken of geweigerd. Probeer het "
+					      "opnieuw, of vraag een code per e-mail.",
+			[PROBLEM_NO_ACCESS] = "Je bent ingelogd bij je organisatie, maar dit account heeft hier geen "
+					      "geldige uitnodiging. Vraag degene die je uitnodigde om een nieuwe.",
+		},
 	},
 };
 
@@ -308,15 +360,27 @@ static bool form_start(struct buf *b, const struct page *p, const char *step)
 	       buf_printf(b, "\">\n<input type=\"hidden\" name=\"lang\" value=\"%s\">\n", lang_code(p->lang));
 }
 
-static bool email_form(struct buf *b, const struct page *p, const char *button, bool secondary)
+/* The email forms: the step itself (a visible field), a resend of the code (hidden address, always a code),
+ * and a retry of organisation sign-in (hidden address, discovery as usual). */
+enum email_kind { EMAIL_ASK, EMAIL_RESEND, EMAIL_RETRY };
+
+static bool hidden_email(struct buf *b, const struct page *p)
+{
+	return buf_puts(b, "<input type=\"hidden\" name=\"email\" value=\"") && text_html(b, p->email) &&
+	       buf_puts(b, "\">\n");
+}
+
+static bool email_form(struct buf *b, const struct page *p, const char *button, enum email_kind kind)
 {
 	const struct words *w = &words[p->lang];
 
 	if (!form_start(b, p, "email"))
 		return false;
-	if (secondary) {
-		if (!buf_puts(b, "<input type=\"hidden\" name=\"email\" value=\"") || !text_html(b, p->email) ||
-		    !buf_puts(b, "\">\n"))
+	if (kind == EMAIL_RESEND) {
+		if (!hidden_email(b, p) || !buf_puts(b, "<input type=\"hidden\" name=\"method\" value=\"code\">\n"))
+			return false;
+	} else if (kind == EMAIL_RETRY) {
+		if (!hidden_email(b, p))
 			return false;
 	} else if (!buf_puts(b, "<label for=\"email\">") || !text_html(b, w->email_label) ||
 		   !buf_puts(b, "</label>\n<input id=\"email\" type=\"email\" name=\"email\" required "
@@ -324,8 +388,26 @@ static bool email_form(struct buf *b, const struct page *p, const char *button, 
 		   !text_html(b, p->email) || !buf_puts(b, "\">\n")) {
 		return false;
 	}
-	return buf_printf(b, "<button type=\"submit\"%s>", secondary ? " class=\"secondary\"" : "") &&
-	       text_html(b, button) && buf_puts(b, "</button>\n</form>\n");
+	if (!buf_printf(b, "<button type=\"submit\"%s>", kind == EMAIL_RESEND ? " class=\"secondary\"" : "") ||
+	    !text_html(b, kind == EMAIL_ASK && p->idp ? w->go_on : button) || !buf_puts(b, "</button>\n"))
+		return false;
+	/* The guest may always skip their organisation's sign-in and get a code (the same form, method=code). */
+	if (kind == EMAIL_ASK && p->idp &&
+	    (!buf_puts(b, "<button type=\"submit\" name=\"method\" value=\"code\" class=\"secondary\">") ||
+	     !text_html(b, w->code_instead) || !buf_puts(b, "</button>\n")))
+		return false;
+	return buf_puts(b, "</form>\n");
+}
+
+/* code_instead_form - hidden address, method=code: the way out of a failed organisation sign-in */
+static bool code_instead_form(struct buf *b, const struct page *p)
+{
+	const struct words *w = &words[p->lang];
+
+	return form_start(b, p, "email") && hidden_email(b, p) &&
+	       buf_puts(b, "<input type=\"hidden\" name=\"method\" value=\"code\">\n"
+			   "<button type=\"submit\" class=\"secondary\">") &&
+	       text_html(b, w->code_instead) && buf_puts(b, "</button>\n</form>\n");
 }
 
 static bool code_form(struct buf *b, const struct page *p)
@@ -363,16 +445,17 @@ static bool render_login(struct buf *b, const struct page *p)
 		       box(b, "notice", strcmp(p->next_url, "/mfa/verify") == 0 ? w->code_ok_verify : w->code_ok_setup) &&
 		       link_button(b, p->next_url, w->go_on) && tail(b);
 	case VIEW_LOGIN:
-		return head(b, p, title) && buf_puts(b, "<p>") && text_html(b, w->login_ask) && buf_puts(b, "</p>\n") &&
-		       email_form(b, p, w->send_code, false) && tail(b);
+		return head(b, p, title) && buf_puts(b, "<p>") && text_html(b, p->idp ? w->login_ask_idp : w->login_ask) &&
+		       buf_puts(b, "</p>\n") &&
+		       email_form(b, p, w->send_code, EMAIL_ASK) && tail(b);
 	case VIEW_LOGIN_CODE:
 		return head(b, p, title) && box(b, "notice", w->login_sent) && code_form(b, p) &&
-		       email_form(b, p, w->new_code, true) && tail(b);
+		       email_form(b, p, w->new_code, EMAIL_RESEND) && tail(b);
 	case VIEW_LOGIN_WRONG_CODE:
 		return head(b, p, title) && box(b, "error", w->wrong_code) && code_form(b, p) &&
-		       email_form(b, p, w->new_code, true) && tail(b);
+		       email_form(b, p, w->new_code, EMAIL_RESEND) && tail(b);
 	default:
-		return head(b, p, title) && box(b, "error", w->limited) && email_form(b, p, w->new_code, true) &&
+		return head(b, p, title) && box(b, "error", w->limited) && email_form(b, p, w->new_code, EMAIL_RESEND) &&
 		       tail(b);
 	}
 }
@@ -476,22 +559,37 @@ static bool signed_in(struct buf *b, const struct page *p)
 	       buf_puts(b, "</a></p>\n") && tail(b);
 }
 
+/* idp_problem - organisation sign-in failed: say what happened; offer to retry and to get a code instead */
+static bool idp_problem(struct buf *b, const struct page *p)
+{
+	const struct words *w = &words[p->lang];
+	bool retry = p->problem != PROBLEM_NOT_INVITED && p->problem != PROBLEM_UNVERIFIED &&
+		     p->problem != PROBLEM_NO_ACCESS;
+
+	if (!head(b, p, w->idp_title) || !box(b, "error", w->problem[p->problem]))
+		return false;
+	if (p->code_option && ((retry && !email_form(b, p, w->try_again, EMAIL_RETRY)) || !code_instead_form(b, p)))
+		return false;
+	return tail(b);
+}
+
 bool pages_render(const struct page *p, struct buf *b)
 {
 	const struct words *w = &words[p->lang];
 
 	switch (p->view) {
 	case VIEW_ASK_EMAIL:
-		return head(b, p, w->title) && invitation_line(b, p) && buf_puts(b, "<p>") && text_html(b, w->ask_email) &&
-		       buf_puts(b, "</p>\n") && email_form(b, p, w->send_code, false) && tail(b);
+		return head(b, p, w->title) && invitation_line(b, p) && buf_puts(b, "<p>") &&
+		       text_html(b, p->idp ? w->ask_email_idp : w->ask_email) &&
+		       buf_puts(b, "</p>\n") && email_form(b, p, w->send_code, EMAIL_ASK) && tail(b);
 	case VIEW_ASK_CODE:
 		return head(b, p, w->title) && invitation_line(b, p) && box(b, "notice", w->code_sent) && code_form(b, p) &&
-		       email_form(b, p, w->new_code, true) && tail(b);
+		       email_form(b, p, w->new_code, EMAIL_RESEND) && tail(b);
 	case VIEW_WRONG_CODE:
 		return head(b, p, w->title) && box(b, "error", w->wrong_code) && code_form(b, p) &&
-		       email_form(b, p, w->new_code, true) && tail(b);
+		       email_form(b, p, w->new_code, EMAIL_RESEND) && tail(b);
 	case VIEW_LIMITED:
-		return head(b, p, w->title) && box(b, "error", w->limited) && email_form(b, p, w->new_code, true) &&
+		return head(b, p, w->title) && box(b, "error", w->limited) && email_form(b, p, w->new_code, EMAIL_RESEND) &&
 		       tail(b);
 	case VIEW_SIGNED_IN:
 		return signed_in(b, p);
@@ -523,6 +621,8 @@ bool pages_render(const struct page *p, struct buf *b)
 	case VIEW_ALREADY:
 	case VIEW_NO_RESOURCE:
 		return render_mfa_other(b, p);
+	case VIEW_IDP_PROBLEM:
+		return idp_problem(b, p);
 	}
 	return false;
 }

@@ -40,6 +40,18 @@ enum page_view {
 	VIEW_NEED_SIGNIN,	/* an MFA page without a live session */
 	VIEW_ALREADY,		/* an MFA page with a full session */
 	VIEW_NO_RESOURCE,	/* signed in, but no invitation is still valid */
+	VIEW_IDP_PROBLEM,	/* organisation sign-in did not work: problem says why; a code instead */
+};
+
+/* What went wrong with a sign-in at the guest's own organisation (VIEW_IDP_PROBLEM). */
+enum page_problem {
+	PROBLEM_STALE,		/* no such pending sign-in: too slow, used already, or another browser */
+	PROBLEM_NOT_INVITED,	/* the provider's verified address is not one of the invited */
+	PROBLEM_UNVERIFIED,	/* the provider does not vouch for the address */
+	PROBLEM_FAILED,		/* the ID token failed a check (signature, audience, time, nonce, ...) */
+	PROBLEM_PROVIDER_DOWN,	/* the provider could not be reached or answered nonsense */
+	PROBLEM_CANCELLED,	/* the provider sent an error back (the guest cancelled, or was refused) */
+	PROBLEM_NO_ACCESS,	/* /login: signed in at home, but no live invitation here */
 };
 
 struct mfa_recovery;
@@ -63,6 +75,10 @@ struct page {
 	unsigned recovery_left;	/* VIEW_SIGNED_IN after a recovery code */
 	bool used_recovery;
 	bool wrong;		/* VIEW_MFA_SETUP / VIEW_MFA_VERIFY: the last code was wrong */
+	/* Organisation sign-in: */
+	bool idp;		/* VIEW_ASK_EMAIL / VIEW_LOGIN: some domains sign in at home: offer "a code instead" */
+	enum page_problem problem;	/* VIEW_IDP_PROBLEM */
+	bool code_option;	/* VIEW_IDP_PROBLEM: email (and token or rd) known: offer to retry or get a code */
 };
 
 bool pages_render(const struct page *p, struct buf *out) __attribute__((warn_unused_result, nonnull));

@@ -86,7 +86,7 @@ static bool decode(const struct store_val *v, struct session_info *out)
 	const char *nul;
 	size_t alen, dlen;
 
-	if (v->len < REC_HEAD + 2 || p[0] != REC_VERSION || (p[1] != SESSION_CODE && p[1] != SESSION_FULL))
+	if (v->len < REC_HEAD + 2 || p[0] != REC_VERSION || (p[1] != SESSION_CODE && p[1] != SESSION_FULL && p[1] != SESSION_ORG_MFA))
 		return false;
 	nul = memchr(p + REC_HEAD, '\0', v->len - REC_HEAD);
 	if (nul == NULL)

@@ -5,7 +5,8 @@
  * in a cookie; the database keeps only a keyed hash of it (a stolen
  * database holds no usable cookie). A session has a level: SESSION_CODE
  * after the emailed code alone (it may only finish MFA: /mfa/setup,
- * /mfa/verify), SESSION_FULL after MFA (it passes /auth). It ends at the
+ * /mfa/verify), SESSION_FULL after MFA (it passes /auth), SESSION_ORG_MFA
+ * after a provider sign-in that asserted MFA (passes too). It ends at the
  * first of: created + session_ttl (absolute), last use + session_idle.
  * CSRF: the pages set a random pre-session cookie; each form carries a
  * keyed hash of it and a context id (the invitation, or a fixed id per
@@ -36,9 +37,16 @@
 #define SESSION_TOUCH_EVERY 60	/* seconds: last-use time is written at most this often */
 
 enum session_level {
-	SESSION_CODE = 1,	/* emailed code only: MFA still to do */
+	SESSION_CODE = 1,	/* emailed code (or a provider sign-in without MFA) only: MFA still to do */
 	SESSION_FULL = 2,	/* MFA done: /auth lets it through */
+	SESSION_ORG_MFA = 3,	/* the guest's own provider asserted MFA (idp.h): full, with no TOTP here */
 };
+
+/* session_is_full - may this level use resources (past every MFA step)? */
+static inline bool session_is_full(enum session_level l)
+{
+	return l == SESSION_FULL || l == SESSION_ORG_MFA;
+}
 
 /* Lifetimes, from [otpd] session_ttl and session_idle. */
 struct session_limits {

@@ -226,7 +226,7 @@ static enum store_status step_txn(struct store_txn *txn, void *arg)
 	w->result = SIGNIN_NO_SESSION;
 	if (!session_find(txn, w->fx->keys, w->cookie, w->now, &lim, &si))
 		return STORE_OK;
-	if (si.level == SESSION_FULL) {
+	if (session_is_full(si.level)) {
 		w->result = SIGNIN_OK;
 		return STORE_OK;
 	}
@@ -261,12 +261,13 @@ static enum store_status auth_txn(struct store_txn *txn, void *arg)
 	json_t *rec;
 
 	w->result = AUTH_DENY;
-	/* Security: a session from the emailed code alone never passes. */
-	if (!session_find(txn, w->fx->keys, w->cookie, w->now, &lim, &w->si) || w->si.level != SESSION_FULL)
+	/* Security: a session from the emailed code (or a provider without MFA) alone never passes; a full
+	 * one needs the authenticator still enrolled, unless the guest's own provider did the MFA. */
+	if (!session_find(txn, w->fx->keys, w->cookie, w->now, &lim, &w->si) || !session_is_full(w->si.level))
 		return STORE_OK;
 	if ((rec = guest_load(txn, w->si.addr, w->now)) == NULL)
 		return STORE_OK;
-	if (mfa_enrolled(rec) && guest_resource(txn, rec, w->url, w->now, res))
+	if ((w->si.level == SESSION_ORG_MFA || mfa_enrolled(rec)) && guest_resource(txn, rec, w->url, w->now, res))
 		w->result = AUTH_ALLOW;
 	json_decref(rec);
 	if (w->result == AUTH_ALLOW && w->touch)

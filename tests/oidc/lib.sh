@@ -209,3 +209,110 @@ id_token() {
 		--data-urlencode "redirect_uri=http://127.0.0.1:$OTPD_PORT/oidc/callback" "$GW_ISSUER/token" |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["id_token"])'
 }
+
+# --- scenarios through otpd itself (t-otpd-*.sh): a real otpd on $OTPD_PORT (the redirect URI the
+# provider knows), a real smtp-sink for code mails, curl with a cookie jar as the guest's browser ---
+OTPD=$BUILD/otpd/otpd
+RESOURCE=https://teams.example.org/team/42
+OTPD_PID=
+SINK_PID=
+
+otpd_cleanup() {
+	rc=$?
+	[ -n "$OTPD_PID" ] && kill "$OTPD_PID" 2>/dev/null && wait "$OTPD_PID" 2>/dev/null
+	[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
+	# Under SAN=1 a sanitizer report in otpd's log fails the scenario.
+	if [ -f "$T/otpd.log" ] && grep -q 'Sanitizer' "$T/otpd.log"; then
+		cat "$T/otpd.log" >&2
+		rc=1
+	fi
+	rm -rf "$T"
+	exit $rc
+}
+
+# otpd_run MFA_AMR - otpd_setup's config plus [otpd] listen/user/smtp, mfa_amr = MFA_AMR for the provider;
+# starts smtp-sink and otpd. glewlwyd's amr for a password sign-in is "password": MFA_AMR=password makes
+# that count as MFA (the provider-MFA path), "mfa otp" does not (the TOTP path).
+otpd_run() {
+	otpd_setup
+	trap otpd_cleanup EXIT
+	chmod 0755 "$T"
+	SMTP_PORT=$(free_port)
+	BASE=http://127.0.0.1:$OTPD_PORT
+	sed -i "s/^mfa_amr = .*/mfa_amr = $1/" "$T/otpd.conf"
+	python3 - "$T/otpd.conf" "$OTPD_PORT" "$SMTP_PORT" <<'PY'
+import sys
+path, port, smtp = sys.argv[1:]
+s = open(path).read().replace("[otpd]\n", "[otpd]\nlisten = 127.0.0.1:%s\nuser = nobody\n"
+    "smtp_url = smtp://127.0.0.1:%s\ncookie_secure = no\nmail_interval = 0s\n" % (port, smtp), 1)
+s = s.replace("[guestlink]\n", "[guestlink]\norg_name = Example University\n", 1)
+open(path, "w").write(s)
+PY
+	mkdir -p "$T/sink"
+	chown postfix "$T/sink" 2>/dev/null || chmod 0777 "$T/sink"
+	smtp-sink -u postfix -d "$T/sink/%H%M%S." "127.0.0.1:$SMTP_PORT" 100 &
+	SINK_PID=$!
+	"$OTPD" -f -c "$T/otpd.conf" >>"$T/otpd.log" 2>&1 &
+	OTPD_PID=$!
+	for _ in $(seq 50); do
+		curl -s -o /dev/null "$BASE/healthz" && return 0
+		sleep 0.1
+	done
+	cat "$T/otpd.log" >&2
+	fail "otpd did not start"
+}
+
+# page ARGS... - curl with the guest's jar ($T/jar); body $T/pg, headers $T/ph; prints the status
+page() { curl -s -c "$T/jar" -b "$T/jar" -D "$T/ph" -o "$T/pg" -w '%{http_code}' "$@"; }
+csrf_of() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$1" | head -1; }
+location() { tr -d '\r' <"$T/ph" | sed -n 's/^[Ll]ocation: //p'; }
+
+# accept_email TOKEN EMAIL [method=code] - the accept page, then the email step; prints the status
+accept_email() {
+	[ "$(page "$BASE/accept/$1")" = 200 ] || fail "accept page"
+	page --data-urlencode "email=$2" --data "csrf=$(csrf_of "$T/pg")${3:+&$3}" "$BASE/accept/$1/email"
+}
+
+# provider USER URL - USER's browser at the provider's authorization URL: prints where it sends us back
+provider() {
+	loc=$(curl -s -o /dev/null -b "$GW_DIR/$1.cookies" -w '%{redirect_url}' "$2&g_continue") || return 1
+	case "$loc" in
+	"$BASE/oidc/callback?"*) echo "$loc" ;;
+	*) echo "provider sent us to ${loc:-nowhere}" >&2; return 1 ;;
+	esac
+}
+
+# signin USER URL - provider, then otpd's callback in the jar; prints the callback's status
+signin() {
+	cb=$(provider "$1" "$2") || fail "provider"
+	echo "$cb" >"$T/callback"
+	page "$cb"
+}
+
+# auth URL [JAR] - /auth as nginx asks it; prints the status
+auth() { curl -s -b "${2:-$T/jar}" -D "$T/ah" -o /dev/null -w '%{http_code}' -H "X-Original-URL: $1" "$BASE/auth"; }
+
+mail_count() { find "$T/sink" -type f | wc -l; }
+wait_mails() {
+	for _ in $(seq $((${2:-10} * 10))); do
+		[ "$(mail_count)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# no_secrets - nothing secret of the sign-in in otpd's log: state, code, session id
+no_secrets() {
+	for f in "$T/jar"; do
+		for v in $(awk '$6 ~ /^(oidc_state|guestlink_session)$/ && $7 != "" { print $7 }' "$f"); do
+			grep -qF "$v" "$T/otpd.log" && fail "a cookie value in the log"
+		done
+	done
+	if [ -f "$T/callback" ]; then
+		c=$(sed -n 's/.*[?&]code=\([^&]*\).*/\1/p' "$T/callback")
+		s=$(sed -n 's/.*[?&]state=\([^&]*\).*/\1/p' "$T/callback")
+		[ -n "$c" ] && grep -qF "$c" "$T/otpd.log" && fail "the authorization code in the log"
+		[ -n "$s" ] && grep -qF "$s" "$T/otpd.log" && fail "the state in the log"
+	fi
+	return 0
+}

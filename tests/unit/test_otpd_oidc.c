@@ -519,12 +519,40 @@ static void test_begin_and_pending(void **state)
 	assert_string_equal(q.email, "guest@partner.example");
 	assert_string_equal(q.link_token, "TOKENTEXT");
 	assert_memory_equal(q.invitation, tok.id, TOKEN_ID_LEN);
+	assert_false(q.login);
+	assert_string_equal(q.rd, "");
 	oidc_pending_clear(&q);
 	for (size_t n = 0; n < enc.len; n++) {
 		assert_false(oidc_pending_decode(enc.data, n, &q));
 		oidc_pending_clear(&q);
 	}
 	buf_release(&enc);
+
+	/* A /login sign-in: no invitation, rd kept; each kind is refused by the other's finish. */
+	{
+		struct oidc_pending l;
+		struct buf url2;
+
+		buf_init(&url2, 4096);
+		assert_int_equal(oidc_begin_login(o, &cfg.oidc[0], "guest@partner.example", "https://wiki.example.org/x/y",
+						  NOW, &l, &url2), OIDC_OK);
+		assert_true(l.login);
+		assert_string_equal(l.link_token, "");
+		assert_string_equal(param(url2.data, "login_hint", v, sizeof(v)), "guest%40partner.example");
+		buf_init(&enc, CAP_OIDC_PENDING_BYTES);
+		assert_true(oidc_pending_encode(&l, &enc));
+		assert_true(oidc_pending_decode(enc.data, enc.len, &q));
+		assert_true(q.login);
+		assert_string_equal(q.rd, "https://wiki.example.org/x/y");
+		oidc_pending_clear(&q);
+		buf_release(&enc);
+		assert_false(q.login);
+		assert_int_equal(oidc_finish(o, &l, "code", l.state, &tok, NOW, &id), OIDC_ERR_STATE);
+		assert_int_equal(oidc_finish_login(o, &p, "code", p.state, NOW, &id), OIDC_ERR_STATE);
+		assert_int_equal(oidc_finish_login(o, &l, "code", "wrong-state", NOW, &id), OIDC_ERR_STATE);
+		oidc_pending_clear(&l);
+		buf_release(&url2);
+	}
 
 	/* State checks come before any network. */
 	assert_int_equal(oidc_finish(o, &p, "code", "wrong-state", &tok, NOW, &id), OIDC_ERR_STATE);

@@ -1,0 +1,45 @@
+#!/bin/sh
+# t-otpd-totp - through otpd's JSON API: the provider's sign-in does NOT count as MFA (mfa_amr = mfa otp,
+# glewlwyd says "password"), so the guest lands on /mfa/setup and /auth refuses until the TOTP is done.
+. "$(dirname "$0")/lib.sh"
+otpd_run "mfa otp"
+tok=$(invite alice@partner.example) || fail "mktoken"
+s=$(curl -s -c "$T/jar" -D "$T/ph" -o "$T/b" -w '%{http_code}' -H 'Content-Type: application/json' \
+	--data '{"email":"alice@partner.example"}' "$BASE/api/v1/accept/$tok/email")
+[ "$s" = 200 ] || fail "JSON email step: $s $(cat "$T/b")"
+url=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"]=="redirect"; print(d["next"])' "$T/b") ||
+	fail "JSON answer: $(cat "$T/b")"
+case "$url" in "$GW_ISSUER/auth?"*login_hint=alice%40partner.example*) ;; *) fail "next: $url" ;; esac
+grep -qi '^Set-Cookie: oidc_state=' "$T/ph" || fail "JSON: no state cookie"
+ok "JSON email step: 200 {\"status\":\"redirect\",\"next\":provider URL} and the state cookie"
+# An unconfigured domain keeps the old answer.
+s=$(curl -s -o "$T/b" -w '%{http_code}' -H 'Content-Type: application/json' \
+	--data '{"email":"guest@gmail.com"}' "$BASE/api/v1/accept/$tok/email")
+[ "$s" = 202 ] && grep -q '"status":"accepted"' "$T/b" || fail "unconfigured domain: $s $(cat "$T/b")"
+ok "JSON email step, other domain: 202 accepted"
+s=$(signin alice "$url")
+[ "$s" = 303 ] || fail "callback: $s $(cat "$T/pg")"
+[ "$(location)" = /mfa/setup ] || fail "callback sent us to $(location), want /mfa/setup"
+grep -qi '^Set-Cookie: guestlink_session=' "$T/ph" || fail "no session cookie"
+[ "$(auth "$RESOURCE")" = 401 ] || fail "/auth let a provider sign-in without MFA through"
+ok "no MFA at the provider: /mfa/setup, /auth 401"
+[ "$(page "$BASE/mfa/setup")" = 200 ] || fail "setup page"
+secret=$(sed -n 's/.*id="secret">\([^<]*\)<.*/\1/p' "$T/pg" | tr -d ' ')
+[ ${#secret} -eq 32 ] || fail "no TOTP secret on the setup page"
+s=$(page --data-urlencode "code=$(oathtool --totp -b "$secret")" --data "csrf=$(csrf_of "$T/pg")" "$BASE/mfa/setup")
+[ "$s" = 200 ] || fail "confirm: $s"
+grep -q "href=\"$RESOURCE\"" "$T/pg" || fail "enrolment done page: no way on to the resource"
+[ "$(auth "$RESOURCE")" = 200 ] || fail "/auth after TOTP enrolment"
+"$OTPCTL" -c "$T/otpd.conf" guests >"$T/guests" || fail "otpctl guests"
+grep -q '"email":"alice@partner.example","sign_in":"oidc:partner","mfa":"totp"' "$T/guests" ||
+	fail "guests: $(cat "$T/guests")"
+ok "after TOTP enrolment: /auth 200; otpctl guests: oidc:partner, totp"
+# Returning: /login through the provider, then /mfa/verify (enrolled).
+: >"$T/jar"
+page "$BASE/login" >/dev/null
+page --data-urlencode "email=alice@partner.example" --data "csrf=$(csrf_of "$T/pg")" "$BASE/login/email" >/dev/null
+s=$(signin alice "$(location)")
+[ "$s" = 303 ] && [ "$(location)" = /mfa/verify ] || fail "login callback: $s to $(location)"
+[ "$(auth "$RESOURCE")" = 401 ] || fail "/auth before the TOTP step"
+ok "/login without provider MFA: /mfa/verify first"
+no_secrets
