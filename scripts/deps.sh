@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh - install the Debian packages that building and testing guestlink need.
 #
-# Usage: scripts/deps.sh [build|check|demo]
+# Usage: scripts/deps.sh [build|check|demo|bench]
 # Installs only what is missing; does nothing when all is present. Needs root
 # (or sudo) only when something is missing; says so clearly otherwise.
 set -eu
@@ -13,18 +13,31 @@ build_pkgs="build-essential pkg-config libmilter-dev libsodium-dev liblmdb-dev
  libqrencode-dev libcmocka-dev libssl-dev"
 # oathtool: an independent TOTP; zbar-tools + librsvg2-bin: decode the QR SVG;
 # nginx: auth_request in front of a sample resource (a private instance per test).
+# chromium + fonts-dejavu-core: the browser test (tests/browser/, driven by
+# playwright-core from npm, which cannot download a browser of its own here).
 # glewlwyd (+ dbconfig-no-thanks, so apt does not pull a MySQL client for it):
 # the OpenID Connect provider tests/oidc/ starts on loopback; sqlite3 sets it up.
+# systemd: systemd-analyze verify for contrib/systemd/ (offline; nothing is started).
 test_pkgs="clang postfix miltertest swaks lmdb-utils curl valgrind python3 oathtool zbar-tools librsvg2-bin nginx
- glewlwyd dbconfig-no-thanks sqlite3"
-demo_pkgs="postfix swaks curl"
+ glewlwyd dbconfig-no-thanks sqlite3 chromium fonts-dejavu-core systemd"
+# The demo: nginx in front of otpd and a sample resource; oathtool for a TOTP code without a phone.
+demo_pkgs="postfix swaks curl nginx oathtool"
+
+# make bench: OpenDKIM as the signing baseline, wrk for HTTP load.
+bench_pkgs="opendkim opendkim-tools wrk"
 
 case "$what" in
 build) pkgs="$build_pkgs" ;;
 check) pkgs="$build_pkgs $test_pkgs" ;;
 demo)  pkgs="$build_pkgs $demo_pkgs" ;;
-*) echo "usage: $0 [build|check|demo]" >&2; exit 2 ;;
+bench) pkgs="$build_pkgs $test_pkgs $bench_pkgs" ;;
+*) echo "usage: $0 [build|check|demo|bench]" >&2; exit 2 ;;
 esac
+# Node.js and npm for the browser test: the machine's own if it has them (any
+# source), else Debian's.
+if [ "$what" = check ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+	pkgs="$pkgs nodejs npm"
+fi
 
 missing=""
 for p in $pkgs; do

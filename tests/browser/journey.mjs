@@ -1,0 +1,289 @@
+// tests/browser/journey.mjs - the guest's whole journey in headless Chromium
+// (Debian's /usr/bin/chromium, driven by playwright-core), at one viewport.
+//
+// tests/browser/run.sh sets up Postfix + milter + otpd + nginx + smtp-sink,
+// sends the invitation through Postfix and the milter, and runs this with:
+//   VIEWPORT   desktop (1280x800) | phone (360x740, isMobile, hasTouch)
+//   MAIL_HTML  the delivered invitation's text/html part (decoded), a file
+//   GUEST      the invited address
+//   SINK_DIR   where smtp-sink writes every mail Postfix delivers
+//   RESOURCE   the resource URL the invitation links to (behind nginx)
+//   OUT        where the screenshots go (NN-name.png), kept after the run
+//   CHROMIUM   the browser (default /usr/bin/chromium)
+// Steps: the invitation mail (rendered, its link clicked), accept page, email,
+// code from the sink, code page, /mfa/setup with oathtool's TOTP (an
+// independent implementation), recovery codes, the resource behind nginx;
+// then as a returning guest in a fresh context: the resource sends to
+// /login, email, code, /mfa/verify, back at the resource.
+// Prints one "ok N - ..." / "not ok N - ..." line per check and, last,
+// "journey-VIEWPORT: N passed, N failed". Exit status 1 when a check failed.
+import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const env = (name, dflt) => {
+	const v = process.env[name] ?? dflt;
+	if (v === undefined) {
+		console.error(`journey.mjs: ${name} is not set`);
+		process.exit(2);
+	}
+	return v;
+};
+const VIEWPORT = env('VIEWPORT');
+const MAIL_HTML = env('MAIL_HTML');
+const GUEST = env('GUEST');
+const SINK_DIR = env('SINK_DIR');
+const RESOURCE = env('RESOURCE');
+const OUT = env('OUT');
+const CHROMIUM = env('CHROMIUM', '/usr/bin/chromium');
+
+const VIEWPORTS = {
+	desktop: { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 },
+	phone: { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
+};
+const ctxOptions = VIEWPORTS[VIEWPORT];
+if (!ctxOptions) {
+	console.error(`journey.mjs: VIEWPORT must be desktop or phone, not ${VIEWPORT}`);
+	process.exit(2);
+}
+const WIDTH = ctxOptions.viewport.width;
+const PHONE = VIEWPORT === 'phone';
+mkdirSync(OUT, { recursive: true });
+
+// --- checks ------------------------------------------------------------------
+let passed = 0;
+let failed = 0;
+function ok(cond, msg, detail = '') {
+	if (cond) {
+		passed++;
+		console.log(`ok ${passed + failed} - ${VIEWPORT}: ${msg}`);
+	} else {
+		failed++;
+		console.log(`not ok ${passed + failed} - ${VIEWPORT}: ${msg}${detail ? `: ${detail}` : ''}`);
+	}
+	return cond;
+}
+function fatal(msg) {
+	throw new Error(msg);
+}
+
+// --- the mail sink -------------------------------------------------------------
+// codeMails - capture files holding a code mail for GUEST (smtp-sink records
+// the envelope recipient as "X-Rcpt-Args: <addr>")
+function codeMails() {
+	return readdirSync(SINK_DIR)
+		.map((f) => join(SINK_DIR, f))
+		.filter((f) => {
+			const t = readFileSync(f, 'latin1');
+			return t.includes(`X-Rcpt-Args: <${GUEST}>`) && /^Subject: (Your code|Je code) /m.test(t);
+		});
+}
+
+// waitCode - the 8-digit code from the first code mail not in `seen`
+async function waitCode(seen) {
+	for (let i = 0; i < 200; i++) {
+		const fresh = codeMails().filter((f) => !seen.has(f));
+		if (fresh.length > 0) {
+			const text = readFileSync(fresh[0], 'latin1').replace(/\r/g, '');
+			ok(/^Received: .*\n?.*by mx\.guestlink-test\.invalid \(Postfix\)/m.test(text),
+				'the code mail came through the private Postfix (Received header)');
+			const m = text.match(/^([0-9]{8})$/m);
+			if (!ok(m !== null, 'an 8-digit code on a line of its own in the code mail'))
+				fatal('no code in the code mail');
+			return m[1];
+		}
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	fatal(`no code mail for ${GUEST} in ${SINK_DIR} within 20 s`);
+}
+
+// totp - what an authenticator app shows now (or at now + offset seconds): oathtool
+function totp(secret, offset = 0) {
+	const at = Math.floor(Date.now() / 1000) + offset;
+	return execFileSync('oathtool', ['--totp', '-b', '-N', `@${at}`, secret], { encoding: 'utf8' }).trim();
+}
+
+// --- pages ----------------------------------------------------------------------
+let shot = 0;
+async function screenshot(page, name) {
+	const file = join(OUT, `${String(shot).padStart(2, '0')}-${name}.png`);
+	shot++;
+	await page.screenshot({ path: file, fullPage: true });
+	return file;
+}
+
+// layout - what would look wrong on this viewport: horizontal overflow, text
+// smaller than 12 px, a button or input that sticks out of the viewport
+async function layout(page) {
+	return page.evaluate((width) => {
+		const issues = [];
+		const sw = document.documentElement.scrollWidth;
+		if (sw > width)
+			issues.push(`scrollWidth ${sw} > ${width}`);
+		for (const el of document.querySelectorAll('body *')) {
+			const r = el.getBoundingClientRect();
+			if (r.width === 0 || r.height === 0)
+				continue;
+			const cs = getComputedStyle(el);
+			if (cs.visibility === 'hidden' || cs.display === 'none')
+				continue;
+			const ownText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim() !== '');
+			if (ownText && parseFloat(cs.fontSize) < 12)
+				issues.push(`${el.tagName.toLowerCase()} font-size ${cs.fontSize}: "${el.textContent.trim().slice(0, 40)}"`);
+			if (el.matches('button, input:not([type=hidden]), a.button') && (r.left < 0 || r.right > width + 0.5))
+				issues.push(`${el.tagName.toLowerCase()} off-screen: ${Math.round(r.left)}..${Math.round(r.right)}`);
+		}
+		return issues;
+	}, WIDTH);
+}
+
+// look - the checks every page of ours gets: its heading, the layout, a screenshot
+async function look(page, name, heading) {
+	const h1 = (await page.locator('h1').first().textContent({ timeout: 5000 }).catch(() => null)) ?? '';
+	ok(h1.trim() === heading, `${name}: heading "${heading}"`, `got "${h1.trim()}" at ${page.url()}`);
+	const issues = await layout(page);
+	ok(issues.length === 0, `${name}: nothing overflows or is too small at ${WIDTH} px`, issues.slice(0, 5).join('; '));
+	await screenshot(page, name);
+}
+
+async function press(page, locator) {
+	if (PHONE)
+		await locator.tap();
+	else
+		await locator.click();
+}
+
+// submit - press a button (or a link) and wait for the page it leads to: a
+// POST may come back to the same URL, so wait for the navigation itself
+async function submit(page, locator, url) {
+	const nav = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 10000 });
+	await press(page, locator);
+	await nav;
+	await page.waitForLoadState('load');
+	if (url !== undefined)
+		ok(url instanceof RegExp ? url.test(page.url()) : page.url() === url, `now at ${url}`, page.url());
+}
+
+async function text(page, selector) {
+	return ((await page.locator(selector).first().textContent({ timeout: 5000 }).catch(() => null)) ?? '').trim();
+}
+
+// --- the journey -------------------------------------------------------------------
+async function firstVisit(browser) {
+	const context = await browser.newContext(ctxOptions);
+	const page = await context.newPage();
+	const seen = new Set(codeMails());
+
+	// 00: the invitation as the guest's mail program would show its HTML part; the link is clicked.
+	await page.setContent(readFileSync(MAIL_HTML, 'utf8'));
+	const link = page.locator('a', { hasText: 'our research lab' });
+	const href = (await link.getAttribute('href')) ?? '';
+	ok(/^http:\/\/127\.0\.0\.1:[0-9]+\/accept\/[A-Za-z0-9_-]+$/.test(href), 'the invitation links to <public_url>/accept/<token>', href);
+	ok((await page.content()).includes('Example University'), 'the invitation carries the footer');
+	await screenshot(page, 'invitation-mail');
+	await submit(page, link, /\/accept\//);
+
+	// 01: who invited you to what; the email field.
+	ok((await text(page, 'p strong')) === 'staff@example.org', 'accept page names the inviter');
+	ok((await text(page, 'span.resource')) === RESOURCE, 'accept page names the resource', await text(page, 'span.resource'));
+	ok(await page.locator('input#email[type=email]').isVisible(), 'accept page has an email field');
+	await page.locator('input#email').fill(GUEST);
+	await look(page, 'accept', 'Accept your invitation');
+	await submit(page, page.getByRole('button', { name: 'Send me a code' }), /\/accept\/.*\/email$/);
+
+	// 02: the code page; the code comes from the mail Postfix delivered.
+	ok((await text(page, 'p.notice')).startsWith('If this address was invited, a code is on its way'), 'code-sent notice');
+	ok(await page.locator('input#code').isVisible(), 'the code field exists');
+	ok((await page.locator('input#code').getAttribute('autocomplete')) === 'one-time-code', 'the code field asks for one-time-code autofill');
+	const code = await waitCode(seen);
+	await page.locator('input#code').fill(code);
+	await look(page, 'code', 'Accept your invitation');
+	await submit(page, page.getByRole('button', { name: 'Sign in' }), /\/code$/);
+
+	// 03: code accepted; the page moves on to /mfa/setup by itself (1 s refresh).
+	ok((await text(page, 'p.notice')).startsWith('Code accepted. Next, set up an authenticator app'), 'code accepted: set up the app next');
+	ok((await page.locator('a.button').getAttribute('href')) === '/mfa/setup', 'the Continue button goes to /mfa/setup');
+	await look(page, 'code-accepted', 'Accept your invitation');
+	await page.waitForURL(/\/mfa\/setup$/, { timeout: 5000 });
+	ok(true, 'moved on to /mfa/setup by itself');
+
+	// 04: enrolment: QR code, key, a TOTP from oathtool.
+	ok(await page.locator('svg.qr').isVisible(), 'setup page shows the QR code');
+	const secret = (await text(page, '#secret')).replace(/ /g, '');
+	ok(/^[A-Z2-7]{32}$/.test(secret), 'setup page shows the key', secret);
+	ok(((await page.locator('a.app').getAttribute('href')) ?? '').startsWith('otpauth://totp/'), 'an otpauth:// link for the app on this phone');
+	await page.locator('input#code').fill(totp(secret));
+	await look(page, 'mfa-setup', 'Set up your authenticator app');
+	await submit(page, page.getByRole('button', { name: 'Confirm' }), /\/mfa\/setup$/);
+
+	// 05: the recovery codes, once.
+	const codes = await page.locator('ol.codes li code').allTextContents();
+	ok(codes.length === 10 && codes.every((c) => /^[2-9a-z]{4}-[2-9a-z]{4}-[2-9a-z]{4}$/.test(c)), '10 recovery codes', codes.join(' '));
+	await look(page, 'recovery-codes', 'Save your recovery codes');
+	const cont = page.getByRole('link', { name: 'I saved them, continue' });
+	ok((await cont.getAttribute('href')) === RESOURCE, 'continue goes to the resource');
+
+	// 06: the resource, behind nginx's auth_request.
+	await submit(page, cont, RESOURCE);
+	await look(page, 'resource', 'Research lab: shared files');
+	ok((await text(page, '#who')) === `Signed in as guest ${GUEST}`, 'the resource page names the guest (X-Guest-Email via nginx)', await text(page, '#who'));
+	await context.close();
+	return secret;
+}
+
+async function returningVisit(browser, secret) {
+	const context = await browser.newContext(ctxOptions);
+	const page = await context.newPage();
+	const seen = new Set(codeMails());
+
+	// 07: the resource without a session: nginx sends to /login?rd=<resource>.
+	await page.goto(RESOURCE);
+	ok(page.url().includes('/login?rd='), 'no session: the resource sends to /login?rd=', page.url());
+	ok(!(await page.content()).includes('Research lab: shared files'), 'no session: the resource is not shown');
+	await page.locator('input#email').fill(GUEST);
+	await look(page, 'login', 'Sign in');
+	await submit(page, page.getByRole('button', { name: 'Send me a code' }), /\/login\/email$/);
+
+	// 08: the emailed code again.
+	ok(await page.locator('input#code').isVisible(), 'login: the code field exists');
+	await page.locator('input#code').fill(await waitCode(seen));
+	await look(page, 'login-code', 'Sign in');
+	await submit(page, page.getByRole('button', { name: 'Sign in' }), /\/login\/code$/);
+	ok((await text(page, 'p.notice')).startsWith('Code accepted. Next, confirm'), 'login code accepted: confirm with the app next');
+	await page.waitForURL(/\/mfa\/verify$/, { timeout: 5000 });
+
+	// 09: the app's code; the one used at enrolment is spent, so the next time step's.
+	ok(await page.locator('input#code').isVisible(), 'verify page: the code field exists');
+	await page.locator('input#code').fill(totp(secret, 30));
+	await look(page, 'mfa-verify', 'Confirm it is you');
+	await submit(page, page.getByRole('button', { name: 'Sign in' }), /\/mfa\/verify$/);
+
+	// 10: signed in; back at the resource by itself.
+	ok((await text(page, 'p.notice')) === 'You are signed in.', 'verify: signed in', await text(page, 'p.notice'));
+	await look(page, 'signed-in', 'Sign in');
+	await page.waitForURL(RESOURCE, { timeout: 5000 });
+	await look(page, 'resource-again', 'Research lab: shared files');
+	ok((await text(page, '#who')) === `Signed in as guest ${GUEST}`, 'back at the resource as the guest');
+	await context.close();
+}
+
+const browser = await chromium.launch({
+	executablePath: CHROMIUM,
+	headless: true,
+	// Playwright gives every launch a new empty profile (user data dir).
+	args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+		'--disable-component-update', '--disable-sync'],
+});
+const t0 = Date.now();
+try {
+	const secret = await firstVisit(browser);
+	await returningVisit(browser, secret);
+} catch (e) {
+	ok(false, 'the journey ran to the end', e.message.split('\n')[0]);
+} finally {
+	await browser.close();
+}
+console.log(`# ${VIEWPORT}: ${shot} screenshots in ${OUT}, ${Date.now() - t0} ms`);
+console.log(`journey-${VIEWPORT}: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
