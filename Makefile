@@ -32,7 +32,7 @@ ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(HARDEN) $(WERROR) $(XFLAGS) -Ishared
 	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ALL_LDFLAGS = $(LDFLAGS) $(XLDFLAGS)
 
-.PHONY: bench all check demo asan fuzz install clean deps check-deps style test-unit test-milter test-otpd test-oidc test-e2e \
+.PHONY: bench bench-bins all check demo asan fuzz install clean deps check-deps style test-unit test-milter test-otpd test-oidc test-e2e \
 	check-build check-asan check-fuzz
 
 all:
@@ -42,6 +42,7 @@ include milter/milter.mk
 include otpd/otpd.mk
 -include tests/tests.mk
 -include tests/oidc/oidc.mk
+-include tests/browser/browser.mk
 -include bench/bench.mk
 
 $(O)/%.o: %.c
@@ -61,7 +62,7 @@ check-deps:
 check: check-deps
 	$(MAKE) WERROR=-Werror all test-bins
 	$(MAKE) style
-	$(MAKE) test-unit test-milter test-otpd test-oidc test-e2e
+	$(MAKE) test-unit test-milter test-otpd test-oidc test-e2e test-browser
 	$(MAKE) check-asan
 	$(MAKE) check-fuzz
 	@echo "make check: all tests passed"

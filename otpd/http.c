@@ -470,9 +470,15 @@ static enum MHD_Result idp_begin_page(struct MHD_Connection *c, const struct flo
 	return send_page(c, status, &pr->pg, pr->set_csrf[0] ? pr->set_csrf : NULL, NULL);
 }
 
-static const char *next_path(enum flow_next next)
+/* next_path - the MFA step after a code, in the language the guest chose (a
+ * GET there has no form to carry it, and Accept-Language may say otherwise) */
+static const char *next_path(enum flow_next next, enum lang l)
 {
-	return next == NEXT_MFA_VERIFY ? "/mfa/verify" : "/mfa/setup";
+	if (l == LANG_N)	/* the JSON API: a plain path, as documented */
+		return next == NEXT_MFA_VERIFY ? "/mfa/verify" : "/mfa/setup";
+	if (l == LANG_NL)
+		return next == NEXT_MFA_VERIFY ? "/mfa/verify?lang=nl" : "/mfa/setup?lang=nl";
+	return next == NEXT_MFA_VERIFY ? "/mfa/verify?lang=en" : "/mfa/setup?lang=en";
 }
 
 static enum MHD_Result route_accept_page(struct MHD_Connection *c, const struct flow_ctx *fx, const char *tok,
@@ -569,7 +575,7 @@ static enum MHD_Result route_form_post(struct MHD_Connection *c, const struct fl
 		make_cookie(cookie, sizeof(cookie), fx->cfg, SESSION_COOKIE, session, fx->cfg->session_ttl);
 		sodium_memzero(session, sizeof(session));
 		pr->pg.view = VIEW_CODE_OK;
-		pr->pg.next_url = next_path(next);
+		pr->pg.next_url = next_path(next, pr->pg.lang);
 		ret = send_page(c, MHD_HTTP_OK, &pr->pg, cookie, NULL);
 		sodium_memzero(cookie, sizeof(cookie));
 		free(pr);
@@ -701,7 +707,7 @@ static enum MHD_Result route_api(struct MHD_Connection *c, const struct flow_ctx
 		/* next: the MFA step this session must do before the resource (docs/admin.md). */
 		json_t *o;
 
-		snprintf(next_url, sizeof(next_url), "%s%s", fx->cfg->public_url, next_path(next));
+		snprintf(next_url, sizeof(next_url), "%s%s", fx->cfg->public_url, next_path(next, LANG_N));
 		o = json_pack("{s:s,s:s}", "status", "ok", "next", next_url);
 		char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
@@ -798,7 +804,7 @@ static enum MHD_Result route_login_post(struct MHD_Connection *c, const struct f
 		sodium_memzero(session, sizeof(session));
 		set = cookie;
 		pr->pg.view = VIEW_CODE_OK;
-		pr->pg.next_url = next_path(next);
+		pr->pg.next_url = next_path(next, pr->pg.lang);
 		break;
 	case FLOW_LIMITED:
 		pr->pg.view = VIEW_LOGIN_LIMITED;
@@ -1045,7 +1051,7 @@ static enum MHD_Result route_oidc_callback(struct MHD_Connection *c, const struc
 	if (r == IDP_SIGNED_IN || r == IDP_MFA_NEXT) {
 		make_cookie(cookie, sizeof(cookie), fx->cfg, SESSION_COOKIE, d->session, fx->cfg->session_ttl);
 		/* Security: only the invitation's signed resource (or a checked rd), or the MFA step: never the query. */
-		ret = send_redirect_with(c, r == IDP_SIGNED_IN ? d->dest : next_path(d->next), cookie, clear);
+		ret = send_redirect_with(c, r == IDP_SIGNED_IN ? d->dest : next_path(d->next, request_lang(c, NULL)), cookie, clear);
 		sodium_memzero(cookie, sizeof(cookie));
 		goto out;
 	}

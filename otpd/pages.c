@@ -12,7 +12,7 @@
 
 struct words {
 	const char *title, *invited_by, *to, *ask_email, *email_label, *send_code, *code_sent, *code_label,
-		*sign_in, *wrong_code, *new_code, *limited, *signed_in, *continue_to, *bad_link, *expired_link,
+		*sign_in, *wrong_code, *new_code, *limited, *signed_in, *signed_in_title, *continue_to, *bad_link, *expired_link,
 		*revoked_link, *bad_request, *unavailable, *not_found, *other_lang, *code_help;
 	/* returning guests */
 	const char *login_title, *login_ask, *login_sent, *code_ok_setup, *code_ok_verify, *go_on;
@@ -44,6 +44,7 @@ static const struct words words[LANG_N] = {
 		.limited = "Too many tries. Wait a while and ask for a new code. If this keeps happening, "
 			   "ask the person who invited you to send the invitation again.",
 		.signed_in = "You are signed in.",
+		.signed_in_title = "Signed in",
 		.continue_to = "Continue to",
 		.bad_link = "This link is not valid. Check that you copied all of it, or ask the person who "
 			    "invited you to send it again.",
@@ -137,6 +138,7 @@ static const struct words words[LANG_N] = {
 		.limited = "Te veel pogingen. Wacht even en vraag een nieuwe code aan. Blijft dit gebeuren, "
 			   "vraag dan degene die je uitnodigde om de uitnodiging opnieuw te sturen.",
 		.signed_in = "Je bent ingelogd.",
+		.signed_in_title = "Ingelogd",
 		.continue_to = "Verder naar",
 		.bad_link = "Deze link is niet geldig. Controleer of je hem helemaal hebt gekopieerd, of vraag "
 			    "degene die je uitnodigde om hem opnieuw te sturen.",
@@ -235,7 +237,7 @@ static const char stylesheet[] =
 	"button.secondary{background:#e3e7ee;color:#1b1b1b}"
 	".notice{padding:.75rem;border-radius:.35rem;background:#e8f0fe;margin:.75rem 0}"
 	".error{padding:.75rem;border-radius:.35rem;background:#fce8e6;margin:.75rem 0}"
-	".resource{word-break:break-all}"
+	".resource{display:block;overflow-wrap:anywhere}"
 	"svg.qr{display:block;width:100%;max-width:15rem;height:auto;margin:.75rem auto}"
 	".secret{font-family:ui-monospace,monospace;font-size:1.15rem;word-spacing:.35rem;"
 	"overflow-wrap:anywhere;background:#f4f5f7;padding:.5rem;border-radius:.35rem}"
@@ -244,7 +246,8 @@ static const char stylesheet[] =
 	"ol.steps{padding-left:1.4rem}"
 	"a.button{display:block;margin-top:1rem;text-align:center;font-size:1.1rem;padding:.7rem;"
 	"border-radius:.35rem;background:#0b57d0;color:#fff;text-decoration:none}"
-	"a.app{display:inline-block;margin:.25rem 0}"
+	"a.app{display:block;margin:.75rem 0;text-align:center;padding:.6rem;border:1px solid #0b57d0;"
+	"border-radius:.35rem;text-decoration:none}"
 	"a{color:#0b57d0}";
 
 const char *pages_qr_label(enum lang l)
@@ -442,7 +445,7 @@ static bool render_login(struct buf *b, const struct page *p)
 	switch (p->view) {
 	case VIEW_CODE_OK:
 		return head(b, p, title) &&
-		       box(b, "notice", strcmp(p->next_url, "/mfa/verify") == 0 ? w->code_ok_verify : w->code_ok_setup) &&
+		       box(b, "notice", strncmp(p->next_url, "/mfa/verify", 11) == 0 ? w->code_ok_verify : w->code_ok_setup) &&
 		       link_button(b, p->next_url, w->go_on) && tail(b);
 	case VIEW_LOGIN:
 		return head(b, p, title) && buf_puts(b, "<p>") && text_html(b, p->idp ? w->login_ask_idp : w->login_ask) &&
@@ -543,8 +546,7 @@ static bool signed_in(struct buf *b, const struct page *p)
 	const struct words *w = &words[p->lang];
 	char left[400];
 
-	if (!head(b, p, p->token != NULL && p->token[0] != '\0' ? w->title : w->login_title) ||
-	    !box(b, "notice", w->signed_in))
+	if (!head(b, p, w->signed_in_title) || !box(b, "notice", w->signed_in))
 		return false;
 	if (p->used_recovery) {
 		const char *pct = strstr(w->recovery_left, "%u");

@@ -203,9 +203,9 @@ async function firstVisit(browser) {
 
 	// 03: code accepted; the page moves on to /mfa/setup by itself (1 s refresh).
 	ok((await text(page, 'p.notice')).startsWith('Code accepted. Next, set up an authenticator app'), 'code accepted: set up the app next');
-	ok((await page.locator('a.button').getAttribute('href')) === '/mfa/setup', 'the Continue button goes to /mfa/setup');
+	ok((await page.locator('a.button').getAttribute('href')) === '/mfa/setup?lang=en', 'the Continue button goes to /mfa/setup in the chosen language');
 	await look(page, 'code-accepted', 'Accept your invitation');
-	await page.waitForURL(/\/mfa\/setup$/, { timeout: 5000 });
+	await page.waitForURL(/\/mfa\/setup\?lang=en$/, { timeout: 5000 });
 	ok(true, 'moved on to /mfa/setup by itself');
 
 	// 04: enrolment: QR code, key, a TOTP from oathtool.
@@ -251,7 +251,7 @@ async function returningVisit(browser, secret) {
 	await look(page, 'login-code', 'Sign in');
 	await submit(page, page.getByRole('button', { name: 'Sign in' }), /\/login\/code$/);
 	ok((await text(page, 'p.notice')).startsWith('Code accepted. Next, confirm'), 'login code accepted: confirm with the app next');
-	await page.waitForURL(/\/mfa\/verify$/, { timeout: 5000 });
+	await page.waitForURL(/\/mfa\/verify\?lang=en$/, { timeout: 5000 });
 
 	// 09: the app's code; the one used at enrolment is spent, so the next time step's.
 	ok(await page.locator('input#code').isVisible(), 'verify page: the code field exists');
@@ -261,7 +261,7 @@ async function returningVisit(browser, secret) {
 
 	// 10: signed in; back at the resource by itself.
 	ok((await text(page, 'p.notice')) === 'You are signed in.', 'verify: signed in', await text(page, 'p.notice'));
-	await look(page, 'signed-in', 'Sign in');
+	await look(page, 'signed-in', 'Signed in');
 	await page.waitForURL(RESOURCE, { timeout: 5000 });
 	await look(page, 'resource-again', 'Research lab: shared files');
 	ok((await text(page, '#who')) === `Signed in as guest ${GUEST}`, 'back at the resource as the guest');
