@@ -179,7 +179,8 @@ out:
 
 enum verdict invite_process(const struct invite_request *req, struct invite_result *res)
 {
-	struct policy_msg m = { .staff = req->staff, .n_guests = req->n_guests, .too_big = req->too_big };
+	struct policy_msg m = { .staff = req->staff, .n_guests = req->n_guests, .too_big = req->too_big,
+				.n_bad = req->n_bad };
 	struct link_state *ls;
 	enum subject_tag tag = SUBJECT_UNTAGGED;
 

@@ -33,6 +33,7 @@ struct invite_request {
 	const char *sender;		/* envelope sender, normalized; "" for the null sender */
 	const char *const *guests;	/* normalized external envelope recipients, distinct */
 	size_t n_guests;
+	size_t n_bad;			/* outside recipients addr_normalize refused (never guests) */
 	const char *subject;		/* raw Subject value, NULL if none */
 	const char *headers;		/* top-level MIME headers as "Name: value\r\n" */
 	size_t headers_len;

@@ -37,6 +37,7 @@ struct msg {
 	enum staff_reason staff;
 	char **guests;			/* normalized, distinct, outside internal_domains */
 	size_t n_guests;
+	size_t n_bad;			/* outside recipients whose address we refuse */
 	size_t n_rcpts;
 	char *subject;			/* the first Subject value */
 	size_t header_count;
@@ -157,7 +158,17 @@ static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
 	if (m == NULL || argv[0] == NULL)
 		return SMFIS_CONTINUE;
 	m->n_rcpts++;
-	if (!addr_normalize(argv[0], strlen(argv[0]), addr) || config_is_internal(g_cfg, addr))
+	if (!addr_normalize(argv[0], strlen(argv[0]), addr)) {
+		/*
+		 * Security: an address with quotes, spaces, brackets... never becomes a
+		 * guest (it could reach a header or a code mail); an outside one makes
+		 * a tagged mail refused (policy), an internal one is just a colleague.
+		 */
+		if (!config_is_internal(g_cfg, argv[0]))
+			m->n_bad++;
+		return SMFIS_CONTINUE;
+	}
+	if (config_is_internal(g_cfg, addr))
 		return SMFIS_CONTINUE;
 	for (size_t i = 0; i < m->n_guests; i++)
 		if (strcmp(m->guests[i], addr) == 0)
@@ -188,12 +199,18 @@ static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
 
 	if (m == NULL)
 		return SMFIS_CONTINUE;
-	if (++m->header_count > CAP_HEADER_COUNT) {
-		/* Too many to be ordinary: decide on what we have; never loses mail. */
-		return SMFIS_CONTINUE;
-	}
 	if (strcasecmp(name, "Subject") == 0 && m->subject == NULL && (m->subject = strdup(value)) == NULL)
 		return tempfail(ctx, "out_of_memory");
+	if (++m->header_count > CAP_HEADER_COUNT) {
+		/*
+		 * Security: past the cap the MIME headers are no longer kept, and a
+		 * rewrite without them would miss parts (and leave their links as they
+		 * were): too big, so a tagged mail is refused (policy). The Subject is
+		 * still looked at above, so a tag after the cap is seen.
+		 */
+		m->too_big = true;
+		return SMFIS_CONTINUE;
+	}
 	if (strcasecmp(name, "Content-Transfer-Encoding") == 0)
 		m->has_cte = true;
 	if (strcasecmp(name, "MIME-Version") == 0)
@@ -207,7 +224,8 @@ static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
 
 static struct policy_msg policy_of(const struct msg *m)
 {
-	struct policy_msg pm = { .staff = m->staff, .n_guests = m->n_guests, .too_big = m->too_big };
+	struct policy_msg pm = { .staff = m->staff, .n_guests = m->n_guests, .too_big = m->too_big,
+				 .n_bad = m->n_bad };
 
 	pm.tagged = invite_tagged(g_cfg, m->subject);
 	return pm;
@@ -335,6 +353,7 @@ static sfsistat on_eom(SMFICTX *ctx)
 	req.sender = m->sender;
 	req.guests = (const char *const *)m->guests;
 	req.n_guests = m->n_guests;
+	req.n_bad = m->n_bad;
 	req.subject = m->subject;
 	req.headers = m->headers.data ? m->headers.data : "";
 	req.headers_len = m->headers.len;

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "caps.h"
+
 enum staff_reason policy_staff(const char *auth_authen, bool addr_trusted, bool local)
 {
 	if (auth_authen != NULL && auth_authen[0] != '\0')
@@ -21,7 +23,10 @@ enum staff_reason policy_staff(const char *auth_authen, bool addr_trusted, bool 
 
 bool policy_wants_body(const struct config *cfg, const struct policy_msg *m)
 {
-	if (m->staff == STAFF_NO || m->n_guests == 0)
+	if (m->staff == STAFF_NO)
+		return false;
+	/* A tagged mail to an odd outside address only: refused below, never sent on with its tag. */
+	if (m->n_guests == 0 && !(m->tagged && m->n_bad > 0))
 		return false;
 	return m->tagged || cfg->trigger == TRIGGER_LINK;
 }
@@ -33,6 +38,13 @@ enum verdict policy_before_rewrite(const struct config *cfg, const struct policy
 	if (m->too_big)
 		/* An untagged mail in link mode may be ordinary mail: never refuse it for size. */
 		return m->tagged ? VERDICT_REJECT_TOO_BIG : VERDICT_PASS;
+	/*
+	 * Security: an outside recipient whose address we refuse (quotes, spaces,
+	 * brackets...) cannot be a guest; staff asked for an invitation, so say so
+	 * instead of sending it on with the address silently left out.
+	 */
+	if (m->tagged && m->n_bad > 0)
+		return VERDICT_REJECT_BAD_ADDRESS;
 	if (m->tagged && m->n_guests > (size_t)cfg->max_recipients)
 		return VERDICT_REJECT_TOO_MANY;
 	return VERDICT_REWRITE;
@@ -42,6 +54,8 @@ enum verdict policy_after_rewrite(const struct config *cfg, const struct policy_
 {
 	if (!policy_wants_body(cfg, m))
 		return VERDICT_PASS;
+	if (m->tagged && m->n_bad > 0)
+		return VERDICT_REJECT_BAD_ADDRESS;
 	switch (r) {
 	case REWRITE_CHANGED:
 		/* link mode: links found make it an invitation, so the guest cap holds too */
@@ -97,8 +111,16 @@ void policy_reply(const struct config *cfg, enum verdict v, char *text, size_t t
 		out->rcode = "552";
 		out->xcode = "5.3.4";
 		snprintf(text, textsz,
-			 "This invitation is too large to process (at most %lld bytes). Share attachments as a link instead.",
-			 cfg->max_message_size);
+			 "This invitation is too large to process (at most %lld bytes and %u header fields). "
+			 "Share attachments as a link instead.", cfg->max_message_size, CAP_HEADER_COUNT);
+		return;
+	case VERDICT_REJECT_BAD_ADDRESS:
+		out->rcode = "550";
+		out->xcode = "5.1.3";
+		snprintf(text, textsz,
+			 "A recipient outside the organisation has an address an invitation cannot carry (quotes, "
+			 "spaces, brackets, commas or semicolons). Invite each guest at a plain address such as "
+			 "name@example.com.");
 		return;
 	case VERDICT_TEMPFAIL:
 		out->rcode = "451";
@@ -111,7 +133,8 @@ void policy_reply(const struct config *cfg, enum verdict v, char *text, size_t t
 const char *policy_verdict_word(enum verdict v)
 {
 	static const char *const words[] = { "pass", "rewrite", "reject_no_link", "reject_signed",
-					     "reject_too_many", "reject_too_big", "tempfail" };
+					     "reject_too_many", "reject_too_big", "tempfail",
+					     "reject_bad_address" };
 
 	return (unsigned)v < sizeof(words) / sizeof(words[0]) ? words[v] : "unknown";
 }

@@ -30,13 +30,15 @@ enum verdict {
 	VERDICT_REJECT_TOO_MANY,	/* more guests than max_recipients */
 	VERDICT_REJECT_TOO_BIG,		/* larger than max_message_size */
 	VERDICT_TEMPFAIL,		/* we failed; the client keeps the mail and retries */
+	VERDICT_REJECT_BAD_ADDRESS,	/* tagged, and an outside recipient address we cannot invite */
 };
 
 struct policy_msg {
 	enum staff_reason staff;
 	size_t n_guests;	/* distinct envelope recipients outside internal_domains */
 	bool tagged;		/* subject carries the tag */
-	bool too_big;		/* body passed max_message_size */
+	bool too_big;		/* body passed max_message_size, or more than CAP_HEADER_COUNT headers */
+	size_t n_bad;		/* outside envelope recipients whose address addr_normalize refuses */
 };
 
 struct policy_reply {

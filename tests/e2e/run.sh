@@ -26,6 +26,15 @@ else
 	tests=$(cd "$here" && ls t-*.sh)
 fi
 
+# Every scenario leaves its logs and the secrets it saw here; t-zz-logs.sh
+# (last) checks that no log holds any of them.
+own_archive=
+if [ -z "${T_LOG_ARCHIVE:-}" ]; then
+	T_LOG_ARCHIVE=$(mktemp -d "${TMPDIR:-/tmp}/guestlink-e2e-logs.XXXXXX")
+	own_archive=$T_LOG_ARCHIVE
+fi
+export T_LOG_ARCHIVE
+
 passed=0
 failed=0
 failed_names=""
@@ -50,6 +59,8 @@ for t in $tests; do
 	fi
 	rm -f "$log"
 done
+[ -n "$own_archive" ] && [ "$failed" -eq 0 ] && rm -rf "$own_archive"
+[ -n "$own_archive" ] && [ "$failed" -ne 0 ] && echo "# logs kept in $own_archive"
 echo "# e2e took $(($(date +%s) - start))s${failed_names:+; failed:$failed_names}"
 echo "e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -13,6 +13,10 @@
 # Cleanup (trap on EXIT) kills only the PIDs that bg_start remembered, runs the
 # stop hooks that others registered (the private Postfix) and removes T_DIR
 # unless a check failed or KEEP=1 is set; then T_DIR is kept and printed.
+# With T_LOG_ARCHIVE set (tests/e2e/run.sh sets it), it first copies the
+# logs (*.log, *.err, maillog), the accept-link tokens the sink received, the
+# key material, and any never-logged.txt a test wrote (one string a line
+# that must appear in no log) into T_LOG_ARCHIVE/<test>/, for t-zz-logs.sh.
 # With T_PERSIST=1 and T_DIR set (scripts/demo.sh) there is no cleanup at all.
 #
 # Nothing here starts anything by itself; nothing here kills by name.
@@ -240,16 +244,40 @@ EOF
 		kill -TERM "$p" 2>/dev/null
 	done
 	for p in $T_PIDS; do
-		if ! wait_until 10 _pid_gone "$p"; then
+		if ! wait_until "${T_STOP_WAIT:-10}" _pid_gone "$p"; then
 			kill -KILL "$p" 2>/dev/null
 		fi
 		wait "$p" 2>/dev/null
 	done
+	[ -n "${T_LOG_ARCHIVE:-}" ] && _t_archive_logs
 	if [ "$T_FAIL" -gt 0 ] || [ "$rc" -ne 0 ] || [ "${KEEP:-0}" = 1 ]; then
 		echo "# kept $T_DIR"
 	else
 		rm -rf "$T_DIR"
 	fi
+}
+# _t_archive_logs - what t-zz-logs.sh needs from this test (see above)
+_t_archive_logs() {
+	local a="$T_LOG_ARCHIVE/$T_NAME" f
+	mkdir -p "$a" || return 0
+	find "$T_DIR" -type f \( -name '*.log' -o -name '*.err' -o -name maillog \) \
+		! -path '*/sink/*' -print0 2>/dev/null |
+		while IFS= read -r -d '' f; do
+			cp "$f" "$a/$(printf '%s' "${f#"$T_DIR"/}" | tr / _)"
+		done
+	# Every token delivered to a sink, and the keys, as strings no log may hold.
+	{
+		find "$T_DIR" -path '*/sink/*' -type f -exec grep -ohE '/accept/[A-Za-z0-9_-]{20,}' {} + 2>/dev/null |
+			sed 's|^/accept/||' | sort -u
+		find "$T_DIR" -type f \( -name link.key -o -name otpd.secret \) -print0 2>/dev/null |
+			while IFS= read -r -d '' f; do
+				od -An -tx1 -v "$f" | tr -d ' \n'; echo
+				base64 -w0 "$f" | tr -d '='; echo
+				base64 -w0 "$f" | tr -d '=' | tr '+/' '-_'; echo
+			done
+		find "$T_DIR" -type f -name never-logged.txt -exec cat {} + 2>/dev/null
+	} | grep -v '^$' | sort -u >"$a/never-logged.txt"
+	return 0
 }
 if [ "${T_PERSIST:-0}" != 1 ]; then
 	trap _t_cleanup EXIT

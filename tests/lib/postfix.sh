@@ -19,7 +19,11 @@
 #                               smtp-sink's own X-* records
 #   milter_config FILE KEYDIR SOCKDIR [EXTRA_MILTER_LINES]
 #   milter_start CONF           guestlink-milter -f, PID in MILTER_PID, log in
-#                               MILTER_LOG; waits for the socket
+#                               MILTER_LOG; waits for the socket. MILTER_WRAPPER
+#                               (word-split) goes before the binary, e.g.
+#                               "valgrind --log-file=... " (tests/hardening/valgrind.sh);
+#                               MILTER_START_WAIT / MILTER_STOP_WAIT seconds
+#                               (default 10) for a slow wrapper
 #   milter_stop / milter_kill   SIGTERM and wait (10 s) / SIGKILL
 
 PF_BIN=/usr/sbin/postfix
@@ -230,9 +234,10 @@ milter_start() {
 	sock=$(sed -n 's/^socket *= *unix://p' "$conf" | head -1)
 	MILTER_LOG=${MILTER_LOG:-$T_DIR/milter.log}
 	rm -f "$sock"
-	bg_start guestlink-milter "$MILTER_LOG" "$MILTER_BIN" -c "$conf" -f
+	# shellcheck disable=SC2086 # MILTER_WRAPPER is a command line on purpose
+	bg_start guestlink-milter "$MILTER_LOG" ${MILTER_WRAPPER:-} "$MILTER_BIN" -c "$conf" -f
 	MILTER_PID=$BG_PID
-	if ! wait_for_socket "$sock" 10; then
+	if ! wait_for_socket "$sock" "${MILTER_START_WAIT:-10}"; then
 		cat "$MILTER_LOG" >&2
 		die "guestlink-milter did not create $sock"
 	fi
@@ -241,7 +246,7 @@ milter_start() {
 # milter_stop - SIGTERM, and wait for the PID (libmilter takes up to ~5 s)
 milter_stop() {
 	[ -n "${MILTER_PID:-}" ] || return 0
-	bg_stop "$MILTER_PID" 10
+	bg_stop "$MILTER_PID" "${MILTER_STOP_WAIT:-10}"
 	MILTER_PID=
 }
 

@@ -56,27 +56,40 @@ static const struct {
 	enum rewrite_result r;
 	enum verdict before, after;
 } cases[] = {
-	{ "not staff", TRIGGER_TAG, { STAFF_NO, 1, true, false }, REWRITE_CHANGED, VERDICT_PASS, VERDICT_PASS },
-	{ "internal only", TRIGGER_TAG, { STAFF_AUTH, 0, true, false }, REWRITE_CHANGED, VERDICT_PASS, VERDICT_PASS },
-	{ "untagged", TRIGGER_TAG, { STAFF_AUTH, 1, false, false }, REWRITE_CHANGED, VERDICT_PASS, VERDICT_PASS },
-	{ "invitation", TRIGGER_TAG, { STAFF_AUTH, 1, true, false }, REWRITE_CHANGED, VERDICT_REWRITE, VERDICT_REWRITE },
-	{ "no link", TRIGGER_TAG, { STAFF_NETWORK, 2, true, false }, REWRITE_UNCHANGED, VERDICT_REWRITE,
+	{ "not staff", TRIGGER_TAG, { STAFF_NO, 1, true, false, 0 }, REWRITE_CHANGED, VERDICT_PASS, VERDICT_PASS },
+	{ "internal only", TRIGGER_TAG, { STAFF_AUTH, 0, true, false, 0 }, REWRITE_CHANGED, VERDICT_PASS, VERDICT_PASS },
+	{ "untagged", TRIGGER_TAG, { STAFF_AUTH, 1, false, false, 0 }, REWRITE_CHANGED, VERDICT_PASS, VERDICT_PASS },
+	{ "invitation", TRIGGER_TAG, { STAFF_AUTH, 1, true, false, 0 }, REWRITE_CHANGED, VERDICT_REWRITE, VERDICT_REWRITE },
+	{ "no link", TRIGGER_TAG, { STAFF_NETWORK, 2, true, false, 0 }, REWRITE_UNCHANGED, VERDICT_REWRITE,
 	  VERDICT_REJECT_NO_LINK },
-	{ "signed", TRIGGER_TAG, { STAFF_LOCAL, 1, true, false }, REWRITE_SIGNED, VERDICT_REWRITE, VERDICT_REJECT_SIGNED },
-	{ "malformed", TRIGGER_TAG, { STAFF_AUTH, 1, true, false }, REWRITE_MALFORMED, VERDICT_REWRITE, VERDICT_TEMPFAIL },
-	{ "error", TRIGGER_TAG, { STAFF_AUTH, 1, true, false }, REWRITE_ERROR, VERDICT_REWRITE, VERDICT_TEMPFAIL },
-	{ "too many", TRIGGER_TAG, { STAFF_AUTH, 4, true, false }, REWRITE_CHANGED, VERDICT_REJECT_TOO_MANY,
+	{ "signed", TRIGGER_TAG, { STAFF_LOCAL, 1, true, false, 0 }, REWRITE_SIGNED, VERDICT_REWRITE, VERDICT_REJECT_SIGNED },
+	{ "malformed", TRIGGER_TAG, { STAFF_AUTH, 1, true, false, 0 }, REWRITE_MALFORMED, VERDICT_REWRITE, VERDICT_TEMPFAIL },
+	{ "error", TRIGGER_TAG, { STAFF_AUTH, 1, true, false, 0 }, REWRITE_ERROR, VERDICT_REWRITE, VERDICT_TEMPFAIL },
+	{ "too many", TRIGGER_TAG, { STAFF_AUTH, 4, true, false, 0 }, REWRITE_CHANGED, VERDICT_REJECT_TOO_MANY,
 	  VERDICT_REJECT_TOO_MANY },
-	{ "too big", TRIGGER_TAG, { STAFF_AUTH, 1, true, true }, REWRITE_CHANGED, VERDICT_REJECT_TOO_BIG, VERDICT_REWRITE },
-	{ "link mode, link", TRIGGER_LINK, { STAFF_AUTH, 1, false, false }, REWRITE_CHANGED, VERDICT_REWRITE,
+	{ "too big", TRIGGER_TAG, { STAFF_AUTH, 1, true, true, 0 }, REWRITE_CHANGED, VERDICT_REJECT_TOO_BIG, VERDICT_REWRITE },
+	{ "link mode, link", TRIGGER_LINK, { STAFF_AUTH, 1, false, false, 0 }, REWRITE_CHANGED, VERDICT_REWRITE,
 	  VERDICT_REWRITE },
-	{ "link mode, no link", TRIGGER_LINK, { STAFF_AUTH, 1, false, false }, REWRITE_UNCHANGED, VERDICT_REWRITE,
+	{ "link mode, no link", TRIGGER_LINK, { STAFF_AUTH, 1, false, false, 0 }, REWRITE_UNCHANGED, VERDICT_REWRITE,
 	  VERDICT_PASS },
-	{ "link mode, signed", TRIGGER_LINK, { STAFF_AUTH, 1, false, false }, REWRITE_SIGNED, VERDICT_REWRITE,
+	{ "link mode, signed", TRIGGER_LINK, { STAFF_AUTH, 1, false, false, 0 }, REWRITE_SIGNED, VERDICT_REWRITE,
 	  VERDICT_PASS },
-	{ "link mode, too big", TRIGGER_LINK, { STAFF_AUTH, 1, false, true }, REWRITE_CHANGED, VERDICT_PASS,
+	{ "link mode, too big", TRIGGER_LINK, { STAFF_AUTH, 1, false, true, 0 }, REWRITE_CHANGED, VERDICT_PASS,
 	  VERDICT_REWRITE },
-	{ "link mode, too many", TRIGGER_LINK, { STAFF_AUTH, 4, false, false }, REWRITE_CHANGED, VERDICT_REWRITE,
+	/* Outside recipients whose address addr_normalize refuses (quotes, spaces, brackets). */
+	{ "bad address only", TRIGGER_TAG, { STAFF_AUTH, 0, true, false, 1 }, REWRITE_CHANGED,
+	  VERDICT_REJECT_BAD_ADDRESS, VERDICT_REJECT_BAD_ADDRESS },
+	{ "bad address and a guest", TRIGGER_TAG, { STAFF_NETWORK, 1, true, false, 1 }, REWRITE_CHANGED,
+	  VERDICT_REJECT_BAD_ADDRESS, VERDICT_REJECT_BAD_ADDRESS },
+	{ "bad address, untagged", TRIGGER_TAG, { STAFF_AUTH, 0, false, false, 1 }, REWRITE_CHANGED, VERDICT_PASS,
+	  VERDICT_PASS },
+	{ "bad address, not staff", TRIGGER_TAG, { STAFF_NO, 0, true, false, 1 }, REWRITE_CHANGED, VERDICT_PASS,
+	  VERDICT_PASS },
+	{ "link mode, bad address only", TRIGGER_LINK, { STAFF_AUTH, 0, false, false, 1 }, REWRITE_CHANGED,
+	  VERDICT_PASS, VERDICT_PASS },
+	{ "link mode, bad address and a guest", TRIGGER_LINK, { STAFF_AUTH, 1, false, false, 1 }, REWRITE_CHANGED,
+	  VERDICT_REWRITE, VERDICT_REWRITE },
+	{ "link mode, too many", TRIGGER_LINK, { STAFF_AUTH, 4, false, false, 0 }, REWRITE_CHANGED, VERDICT_REWRITE,
 	  VERDICT_REJECT_TOO_MANY },
 };
 
@@ -118,6 +131,11 @@ static void test_replies(void **state)
 	policy_reply(&cfg, VERDICT_REJECT_TOO_MANY, text, sizeof(text), &r);
 	assert_string_equal(r.xcode, "5.5.3");
 	assert_non_null(strstr(text, "at most 3"));
+	policy_reply(&cfg, VERDICT_REJECT_BAD_ADDRESS, text, sizeof(text), &r);
+	assert_string_equal(r.rcode, "550");
+	assert_string_equal(r.xcode, "5.1.3");
+	assert_non_null(strstr(text, "plain address"));
+	assert_string_equal(policy_verdict_word(VERDICT_REJECT_BAD_ADDRESS), "reject_bad_address");
 	policy_reply(&cfg, VERDICT_TEMPFAIL, text, sizeof(text), &r);
 	assert_string_equal(r.rcode, "451");
 	assert_string_equal(r.xcode, "4.7.1");

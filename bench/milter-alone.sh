@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# milter-alone.sh - the milter without Postfix, driven by bench/milterload over
+# its unix socket: invitations rewritten per milter CPU second (= per core) by
+# message size and number of guests, pass-through messages per CPU second, and
+# peak RSS (VmHWM) with 200 connections at once.
+#
+#   bench/milter-alone.sh [ROUNDS]     (default 3; medians over the rounds)
+set -eu
+ROUNDS=${1:-3}
+T_NAME=milter-alone
+. "$(dirname "$0")/../tests/lib/common.sh"
+. "$(dirname "$0")/../tests/lib/postfix.sh"
+need_bins
+LOAD="$BUILD/bench/milterload"
+[ -x "$LOAD" ] || die "build $LOAD first (make bench-bins)"
+
+make_keys "$T_DIR/keys"
+milter_config "$T_DIR/milter.conf" "$T_DIR/keys" "$T_DIR/run" "max_recipients = 50
+max_message_size = 64m"
+MILTER_LOG="$T_DIR/milter.log"
+for kb in 10 100 1024 10240; do
+	python3 "$T_SRC/bench/mkmsg.py" "$kb" "[invite] Join our research lab" >"$T_DIR/inv-$kb.eml"
+done
+python3 "$T_SRC/bench/mkmsg.py" 100 "Lab news" >"$T_DIR/plain.eml"
+
+# field NAME LINE - a key=value field of milterload's output
+field() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# median of the arguments
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+# run COUNT FILE RCPTS [CONCURRENCY] - one milterload run against the running milter; prints its line
+run() {
+	local out
+	out=$("$LOAD" -s "$MILTER_SOCK" -p "$MILTER_PID" -f "$2" -m "$1" -r "$3" -c "${4:-1}" -a) ||
+		die "milterload failed: $out"
+	echo "$out"
+}
+
+# fresh COUNT FILE RCPTS [CONCURRENCY] - the same against a new milter (peak RSS is per process)
+fresh() {
+	local out
+	milter_stop
+	milter_start "$T_DIR/milter.conf"
+	out=$(run "$@")
+	echo "$out"
+}
+
+milter_start "$T_DIR/milter.conf"
+
+echo "| message | guests | rewritten per milter CPU second (median) | min | max |"
+echo "|---|---|---|---|---|"
+for kb in 10 100 1024 10240; do
+	case $kb in 10) n=2000 ;; 100) n=1000 ;; 1024) n=100 ;; *) n=10 ;; esac
+	for r in 1 10 50; do
+		vals=()
+		for _ in $(seq "$ROUNDS"); do
+			line=$(run "$n" "$T_DIR/inv-$kb.eml" "$r")
+			[ "$(field rewritten "$line")" = "$n" ] || die "not all rewritten: $line"
+			vals+=("$(field msgs_per_cpu_s "$line")")
+		done
+		sorted=$(printf '%s\n' "${vals[@]}" | sort -g)
+		echo "| $kb KB | $r | $(median "${vals[@]}") | $(echo "$sorted" | head -1) | $(echo "$sorted" | tail -1) |"
+	done
+done
+echo
+vals=()
+for _ in $(seq "$ROUNDS"); do
+	line=$(run 5000 "$T_DIR/plain.eml" 1)
+	[ "$(field passed "$line")" = 5000 ] || die "not all passed: $line"
+	vals+=("$(field msgs_per_cpu_s "$line")")
+done
+echo "Pass-through (ordinary 100 KB mail from an authenticated sender, accepted after the headers):"
+echo "$(median "${vals[@]}") messages per milter CPU second (median of $ROUNDS)."
+echo
+line=$(fresh 200 "$T_DIR/inv-100.eml" 1 200)
+one=$(fresh 200 "$T_DIR/inv-100.eml" 1 1)
+big=$(fresh 4 "$T_DIR/inv-10240.eml" 1 1)
+milter_stop
+echo "Peak RSS: 200 invitations of 100 KB over 200 connections at once: $(( $(field milter_hwm_kb "$line") / 1024 )) MB;"
+echo "the same one at a time: $(( $(field milter_hwm_kb "$one") / 1024 )) MB; 10 MB invitations one at a time: $(( $(field milter_hwm_kb "$big") / 1024 )) MB."
