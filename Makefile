@@ -41,6 +41,7 @@ include shared/shared.mk
 include milter/milter.mk
 include otpd/otpd.mk
 -include tests/tests.mk
+-include tests/hardening/hardening.mk
 -include tests/oidc/oidc.mk
 -include tests/browser/browser.mk
 -include bench/bench.mk
@@ -62,14 +63,15 @@ check-deps:
 check: check-deps
 	$(MAKE) WERROR=-Werror all test-bins
 	$(MAKE) style
-	$(MAKE) test-unit test-milter test-otpd test-oidc test-e2e test-browser
+	$(MAKE) test-unit test-milter test-otpd test-oidc test-e2e test-hardening test-browser
 	$(MAKE) check-asan
+	$(MAKE) test-valgrind
 	$(MAKE) check-fuzz
 	@echo "make check: all tests passed"
 
 check-asan:
 	$(MAKE) O=build/asan SAN=1 WERROR=-Werror CFLAGS="-O1 -g" all test-bins
-	$(MAKE) O=build/asan SAN=1 CFLAGS="-O1 -g" test-unit test-milter test-otpd test-oidc
+	$(MAKE) O=build/asan SAN=1 CFLAGS="-O1 -g" test-unit test-milter test-otpd test-oidc test-e2e
 
 asan: check-deps check-asan
 
