@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "caps.h"
+#include "errmsg.h"
 
 enum cfg_type {
 	CFG_STRING,	/* free text */
@@ -125,6 +126,8 @@ static const struct cfg_def cfg_defs[] = {
 	  "Domain attribute of the session cookie, e.g. `example.org` when resources are on other hosts than otpd (their nginx `auth_request` must see the cookie); empty: host-only." },
 	{ "otpd", "threads", CFG_INT, "4", OFF(threads), 1, 256, 0,
 	  "HTTP worker threads." },
+	{ "otpd", "write_batch", CFG_INT, "64", OFF(write_batch), 1, 1024, 0,
+	  "Group commit: most concurrent requests whose database writes share one commit and one fsync; each still answers only after its write is durable. 1: a commit per request." },
 	{ "otpd", "connection_limit", CFG_INT, "1000", OFF(connection_limit), 1, 100000, 0,
 	  "Most open HTTP connections." },
 	{ "otpd", "per_ip_connection_limit", CFG_INT, "500", OFF(per_ip_connection_limit), 0, 100000, 0,
@@ -184,17 +187,6 @@ static int lower_ascii(int c)
 static void *field(void *base, const struct cfg_def *d)
 {
 	return (char *)base + d->offset;
-}
-
-static bool fail(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return false;
 }
 
 /* parse_number - decimal digits then an optional unit letter from units with multipliers */
@@ -314,7 +306,7 @@ static bool parse_list(const struct cfg_def *d, void *cfg, const char *value, ch
 
 	while (next_word(&p, &w, &len)) {
 		if (len >= sizeof(word))
-			return fail(err, errsz, "%s: item too long", d->name);
+			return errmsg_set(err, errsz, "%s: item too long", d->name);
 		for (size_t i = 0; i < len; i++)
 			word[i] = d->type == CFG_DOMAINS ? (char)lower_ascii(w[i]) : w[i];
 		word[len] = '\0';
@@ -322,18 +314,18 @@ static bool parse_list(const struct cfg_def *d, void *cfg, const char *value, ch
 			struct strlist *l = field(cfg, d);
 
 			if (d->type == CFG_DOMAINS && !valid_domain(word, len))
-				return fail(err, errsz, "%s: '%s' is not a domain name", d->name, word);
+				return errmsg_set(err, errsz, "%s: '%s' is not a domain name", d->name, word);
 			if (d->type == CFG_WORDS && !valid_word(word, len))
-				return fail(err, errsz, "%s: '%s' is not a claim value", d->name, word);
+				return errmsg_set(err, errsz, "%s: '%s' is not a claim value", d->name, word);
 			if (!strlist_add(l, word, len))
-				return fail(err, errsz, "%s: too many items (at most %u)", d->name, CAP_LIST_ITEMS);
+				return errmsg_set(err, errsz, "%s: too many items (at most %u)", d->name, CAP_LIST_ITEMS);
 		} else if (d->type == CFG_CIDRS) {
 			struct cidr_list *l = field(cfg, d);
 
 			if (l->n >= CAP_LIST_ITEMS)
-				return fail(err, errsz, "%s: too many items (at most %u)", d->name, CAP_LIST_ITEMS);
+				return errmsg_set(err, errsz, "%s: too many items (at most %u)", d->name, CAP_LIST_ITEMS);
 			if (!cidr_parse(word, &l->items[l->n]))
-				return fail(err, errsz, "%s: '%s' is not an address or network (like 192.0.2.0/24 or 2001:db8::/32)",
+				return errmsg_set(err, errsz, "%s: '%s' is not an address or network (like 192.0.2.0/24 or 2001:db8::/32)",
 					    d->name, word);
 			l->n++;
 		} else {
@@ -341,9 +333,9 @@ static bool parse_list(const struct cfg_def *d, void *cfg, const char *value, ch
 			const char *why = "";
 
 			if (l->n >= CAP_LIST_ITEMS)
-				return fail(err, errsz, "%s: too many items (at most %u)", d->name, CAP_LIST_ITEMS);
+				return errmsg_set(err, errsz, "%s: too many items (at most %u)", d->name, CAP_LIST_ITEMS);
 			if (!resource_list_add(l, word, &why))
-				return fail(err, errsz, "%s: '%s' %s", d->name, word, why);
+				return errmsg_set(err, errsz, "%s: '%s' %s", d->name, word, why);
 		}
 	}
 	return true;
@@ -416,7 +408,7 @@ static bool set_string(char **slot, const char *value, char *err, size_t errsz)
 	char *copy = strdup(value);
 
 	if (copy == NULL)
-		return fail(err, errsz, "out of memory");
+		return errmsg_set(err, errsz, "out of memory");
 	free(*slot);
 	*slot = copy;
 	return true;
@@ -425,7 +417,7 @@ static bool set_string(char **slot, const char *value, char *err, size_t errsz)
 static bool check_range(const struct cfg_def *d, long long v, const char *value, char *err, size_t errsz)
 {
 	if (v < d->min || v > d->max)
-		return fail(err, errsz, "%s = %s is out of range (%lld to %lld%s)", d->name, value,
+		return errmsg_set(err, errsz, "%s = %s is out of range (%lld to %lld%s)", d->name, value,
 			    d->min, d->max, d->type == CFG_DURATION ? " seconds" : d->type == CFG_SIZE ? " bytes" : "");
 	return true;
 }
@@ -469,7 +461,7 @@ static bool set_value(const struct cfg_def *d, void *cfg, const char *value, cha
 		return set_string(field(cfg, d), value, err, errsz);
 	case CFG_PATH:
 		if (value[0] == '\0')
-			return fail(err, errsz, "%s: empty path", d->name);
+			return errmsg_set(err, errsz, "%s: empty path", d->name);
 		return set_string(field(cfg, d), value, err, errsz);
 	case CFG_BASE_URL: {
 		struct url u;
@@ -478,7 +470,7 @@ static bool set_value(const struct cfg_def *d, void *cfg, const char *value, cha
 		while (len > 0 && value[len - 1] == '/')
 			len--;
 		if (!url_parse(value, len, &u) || u.path_len != 0)
-			return fail(err, errsz, "%s: '%s' is not an http(s) URL of a host (like https://guest.example.org)",
+			return errmsg_set(err, errsz, "%s: '%s' is not an http(s) URL of a host (like https://guest.example.org)",
 				    d->name, value);
 		if (!set_string(field(cfg, d), value, err, errsz))
 			return false;
@@ -492,12 +484,12 @@ static bool set_value(const struct cfg_def *d, void *cfg, const char *value, cha
 		return parse_list(d, cfg, value, err, errsz);
 	case CFG_ISSUER:
 		if (!valid_issuer(value))
-			return fail(err, errsz, "%s: '%s' is not an https URL (http only to 127.0.0.1, ::1 or localhost)",
+			return errmsg_set(err, errsz, "%s: '%s' is not an https URL (http only to 127.0.0.1, ::1 or localhost)",
 				    d->name, value);
 		return set_string(field(cfg, d), value, err, errsz);
 	case CFG_SCOPES:
 		if (!valid_scopes(value))
-			return fail(err, errsz, "%s: '%s' is not a space-separated scope list with openid", d->name, value);
+			return errmsg_set(err, errsz, "%s: '%s' is not a space-separated scope list with openid", d->name, value);
 		return set_string(field(cfg, d), value, err, errsz);
 	case CFG_TOKEN_AUTH:
 		if (strcmp(value, "client_secret_basic") == 0)
@@ -505,33 +497,33 @@ static bool set_value(const struct cfg_def *d, void *cfg, const char *value, cha
 		else if (strcmp(value, "client_secret_post") == 0)
 			*(enum oidc_token_auth *)field(cfg, d) = OIDC_AUTH_POST;
 		else
-			return fail(err, errsz, "%s: '%s' is neither client_secret_basic nor client_secret_post",
+			return errmsg_set(err, errsz, "%s: '%s' is neither client_secret_basic nor client_secret_post",
 				    d->name, value);
 		return true;
 	case CFG_DURATION:
 		if (!config_parse_duration(value, &v))
-			return fail(err, errsz, "%s: '%s' is not a duration (a number with s, m, h or d)", d->name, value);
+			return errmsg_set(err, errsz, "%s: '%s' is not a duration (a number with s, m, h or d)", d->name, value);
 		if (!check_range(d, v, value, err, errsz))
 			return false;
 		*(long long *)field(cfg, d) = v;
 		return true;
 	case CFG_SIZE:
 		if (!parse_size(value, &v))
-			return fail(err, errsz, "%s: '%s' is not a size (a number with k, m or g)", d->name, value);
+			return errmsg_set(err, errsz, "%s: '%s' is not a size (a number with k, m or g)", d->name, value);
 		if (!check_range(d, v, value, err, errsz))
 			return false;
 		*(long long *)field(cfg, d) = v;
 		return true;
 	case CFG_INT:
 		if (!parse_number(value, "", NULL, &v))
-			return fail(err, errsz, "%s: '%s' is not a whole number", d->name, value);
+			return errmsg_set(err, errsz, "%s: '%s' is not a whole number", d->name, value);
 		if (!check_range(d, v, value, err, errsz))
 			return false;
 		*(long long *)field(cfg, d) = v;
 		return true;
 	case CFG_BOOL:
 		if (!parse_bool(value, field(cfg, d)))
-			return fail(err, errsz, "%s: '%s' is not yes or no", d->name, value);
+			return errmsg_set(err, errsz, "%s: '%s' is not yes or no", d->name, value);
 		return true;
 	case CFG_TRIGGER:
 		if (strcmp(value, "tag") == 0)
@@ -539,18 +531,18 @@ static bool set_value(const struct cfg_def *d, void *cfg, const char *value, cha
 		else if (strcmp(value, "link") == 0)
 			*(enum trigger *)field(cfg, d) = TRIGGER_LINK;
 		else
-			return fail(err, errsz, "%s: '%s' is neither tag nor link", d->name, value);
+			return errmsg_set(err, errsz, "%s: '%s' is neither tag nor link", d->name, value);
 		return true;
 	case CFG_SOCKET:
 		if (!valid_socket(value))
-			return fail(err, errsz, "%s: '%s' is not unix:/path or inet:PORT@HOST", d->name, value);
+			return errmsg_set(err, errsz, "%s: '%s' is not unix:/path or inet:PORT@HOST", d->name, value);
 		return set_string(field(cfg, d), value, err, errsz);
 	case CFG_LISTEN:
 		if (!valid_listen(value))
-			return fail(err, errsz, "%s: '%s' is not HOST:PORT, [V6]:PORT or unix:/path", d->name, value);
+			return errmsg_set(err, errsz, "%s: '%s' is not HOST:PORT, [V6]:PORT or unix:/path", d->name, value);
 		return set_string(field(cfg, d), value, err, errsz);
 	}
-	return fail(err, errsz, "%s: unknown type", d->name);
+	return errmsg_set(err, errsz, "%s: unknown type", d->name);
 }
 
 static bool is_list(const struct cfg_def *d)
@@ -569,7 +561,7 @@ static int set_pair(struct parse_state *st, const struct cfg_def *d, bool *seen,
 		    const char *value)
 {
 	if (*seen && !is_list(d)) {
-		fail(st->err, sizeof(st->err), "[%s] %s is given twice", section, d->name);
+		errmsg_set(st->err, sizeof(st->err), "[%s] %s is given twice", section, d->name);
 		return 0;
 	}
 	/* The first occurrence of a list replaces its default; later lines (an
@@ -599,7 +591,7 @@ static struct oidc_provider *oidc_section(struct parse_state *st, const char *na
 	struct oidc_provider *p;
 
 	if (!valid_oidc_name(name)) {
-		fail(st->err, sizeof(st->err), "[oidc %s]: NAME must be 1 to %u of a-z, 0-9, '-', '_'", name,
+		errmsg_set(st->err, sizeof(st->err), "[oidc %s]: NAME must be 1 to %u of a-z, 0-9, '-', '_'", name,
 		     CAP_OIDC_NAME);
 		return NULL;
 	}
@@ -607,14 +599,14 @@ static struct oidc_provider *oidc_section(struct parse_state *st, const char *na
 		if (strcmp(cfg->oidc[i].name, name) == 0)
 			return (*index = i), &cfg->oidc[i];
 	if (cfg->n_oidc >= CAP_OIDC_PROVIDERS) {
-		fail(st->err, sizeof(st->err), "too many [oidc NAME] sections (at most %u)", CAP_OIDC_PROVIDERS);
+		errmsg_set(st->err, sizeof(st->err), "too many [oidc NAME] sections (at most %u)", CAP_OIDC_PROVIDERS);
 		return NULL;
 	}
 	p = &cfg->oidc[cfg->n_oidc];
 	memset(p, 0, sizeof(*p));
 	p->name = strdup(name);
 	if (p->name == NULL) {
-		fail(st->err, sizeof(st->err), "out of memory");
+		errmsg_set(st->err, sizeof(st->err), "out of memory");
 		return NULL;
 	}
 	*index = cfg->n_oidc++;
@@ -635,7 +627,7 @@ static int on_oidc_pair(struct parse_state *st, const char *section, const char 
 	for (size_t i = 0; i < N_OIDC_DEFS; i++)
 		if (strcmp(oidc_defs[i].name, name) == 0)
 			return set_pair(st, &oidc_defs[i], &st->oidc_seen[idx][i], p, section, value);
-	fail(st->err, sizeof(st->err), "unknown key '%s' in [%s]", name, section);
+	errmsg_set(st->err, sizeof(st->err), "unknown key '%s' in [%s]", name, section);
 	return 0;
 }
 
@@ -655,7 +647,7 @@ static int on_pair(void *user, const char *section, const char *name, const char
 	if (strncmp(section, OIDC_PREFIX, strlen(OIDC_PREFIX)) == 0)
 		return on_oidc_pair(st, section, name, value);
 	if (!section_known(section)) {
-		fail(st->err, sizeof(st->err), section[0] ? "unknown section [%s]" : "key '%s' outside a section",
+		errmsg_set(st->err, sizeof(st->err), section[0] ? "unknown section [%s]" : "key '%s' outside a section",
 		     section[0] ? section : name);
 		return 0;
 	}
@@ -666,7 +658,7 @@ static int on_pair(void *user, const char *section, const char *name, const char
 			continue;
 		return set_pair(st, d, &st->seen[i], st->cfg, section, value);
 	}
-	fail(st->err, sizeof(st->err), "unknown key '%s' in [%s]", name, section);
+	errmsg_set(st->err, sizeof(st->err), "unknown key '%s' in [%s]", name, section);
 	return 0;
 }
 
@@ -698,12 +690,12 @@ static bool oidc_check(const struct config *cfg, const char *name, char *err, si
 			p->domains.n == 0 ? "domains" : NULL;
 
 		if (missing != NULL)
-			return fail(err, errsz, "%s: [oidc %s] %s must be set", name, p->name, missing);
+			return errmsg_set(err, errsz, "%s: [oidc %s] %s must be set", name, p->name, missing);
 		for (size_t d = 0; d < p->domains.n; d++) {
 			const struct oidc_provider *q = config_oidc_for_domain(cfg, p->domains.items[d]);
 
 			if (q != p)
-				return fail(err, errsz, "%s: [oidc %s] domain %s is already served by [oidc %s]", name,
+				return errmsg_set(err, errsz, "%s: [oidc %s] domain %s is already served by [oidc %s]", name,
 					    p->name, p->domains.items[d], q->name);
 		}
 	}
@@ -725,12 +717,12 @@ static bool config_finish(int rc, const char *name, struct parse_state *st, char
 	if (rc == 0)
 		return oidc_check(st->cfg, name, err, errsz);
 	if (rc == -1)
-		return fail(err, errsz, "%s: cannot open: %s", name, strerror(errno));
+		return errmsg_set(err, errsz, "%s: cannot open: %s", name, strerror(errno));
 	if (rc == -2)
-		return fail(err, errsz, "%s: out of memory", name);
+		return errmsg_set(err, errsz, "%s: out of memory", name);
 	if (st->err[0] == '\0')
-		return fail(err, errsz, "%s:%d: syntax error (expected [section], key = value, or a comment)", name, rc);
-	return fail(err, errsz, "%s:%d: %s", name, rc, st->err);
+		return errmsg_set(err, errsz, "%s:%d: syntax error (expected [section], key = value, or a comment)", name, rc);
+	return errmsg_set(err, errsz, "%s:%d: %s", name, rc, st->err);
 }
 
 static bool config_start(const char *name, struct config *cfg, struct parse_state *st, char *err, size_t errsz)
@@ -741,7 +733,7 @@ static bool config_start(const char *name, struct config *cfg, struct parse_stat
 	ini_settings();
 	cfg->path = strdup(name);
 	if (cfg->path == NULL)
-		return fail(err, errsz, "out of memory");
+		return errmsg_set(err, errsz, "out of memory");
 	return config_defaults(cfg, err, errsz);
 }
 
@@ -797,7 +789,7 @@ bool config_require(const struct config *cfg, unsigned need, char *err, size_t e
 		const struct cfg_def *d = &cfg_defs[i];
 
 		if ((d->need & need) != 0 && !is_set(cfg, d))
-			return fail(err, errsz, "%s: [%s] %s must be set (%s)", cfg->path, d->section, d->name, d->doc);
+			return errmsg_set(err, errsz, "%s: [%s] %s must be set (%s)", cfg->path, d->section, d->name, d->doc);
 	}
 	return true;
 }

@@ -6,6 +6,8 @@
  */
 #include "keys.h"
 
+#include "errmsg.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,17 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static bool fail(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return false;
-}
 
 void keys_kid_from_pk(const uint8_t pk[KEYS_PK_LEN], uint8_t kid[KEYS_KID_LEN])
 {
@@ -48,21 +39,21 @@ static bool read_exact(const char *path, uint8_t *buf, size_t len, bool secret, 
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0)
-		return fail(err, errsz, "%s: cannot open: %s", path, strerror(errno));
+		return errmsg_set(err, errsz, "%s: cannot open: %s", path, strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail(err, errsz, "%s: not a regular file", path);
+		return errmsg_set(err, errsz, "%s: not a regular file", path);
 	}
 	/* Security: as ssh does, refuse a secret others could have read. */
 	if (secret && (st.st_mode & 077) != 0) {
 		close(fd);
-		return fail(err, errsz, "%s: mode %04o lets group or others read it; run chmod 600 %s",
+		return errmsg_set(err, errsz, "%s: mode %04o lets group or others read it; run chmod 600 %s",
 			    path, (unsigned)(st.st_mode & 07777), path);
 	}
 	n = read(fd, buf, len);
 	if (n != (ssize_t)len || read(fd, &extra, 1) != 0) {
 		close(fd);
-		return fail(err, errsz, "%s: must hold exactly %zu bytes (made by otpctl keygen)", path, len);
+		return errmsg_set(err, errsz, "%s: must hold exactly %zu bytes (made by otpctl keygen)", path, len);
 	}
 	close(fd);
 	return true;
@@ -78,7 +69,7 @@ bool keys_load_signing(const char *path, struct signing_key *out, char *err, siz
 	if (seed == NULL || out->sk == NULL) {
 		sodium_free(seed);
 		keys_free_signing(out);
-		return fail(err, errsz, "%s: out of memory", path);
+		return errmsg_set(err, errsz, "%s: out of memory", path);
 	}
 	if (!read_exact(path, seed, crypto_sign_SEEDBYTES, true, err, errsz)) {
 		sodium_free(seed);
@@ -116,7 +107,7 @@ bool keys_load_verify(const char *dir, struct keyring *out, char *err, size_t er
 
 	memset(out, 0, sizeof(*out));
 	if (d == NULL)
-		return fail(err, errsz, "%s: cannot open key directory: %s", dir, strerror(errno));
+		return errmsg_set(err, errsz, "%s: cannot open key directory: %s", dir, strerror(errno));
 	while ((de = readdir(d)) != NULL) {
 		uint8_t kid[KEYS_KID_LEN], want[KEYS_KID_LEN];
 
@@ -124,7 +115,7 @@ bool keys_load_verify(const char *dir, struct keyring *out, char *err, size_t er
 			continue;
 		if (out->n >= CAP_KEY_FILES) {
 			closedir(d);
-			return fail(err, errsz, "%s: more than %u public keys", dir, CAP_KEY_FILES);
+			return errmsg_set(err, errsz, "%s: more than %u public keys", dir, CAP_KEY_FILES);
 		}
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if (!read_exact(path, out->keys[out->n].pk, KEYS_PK_LEN, false, err, errsz)) {
@@ -134,14 +125,14 @@ bool keys_load_verify(const char *dir, struct keyring *out, char *err, size_t er
 		keys_kid_from_pk(out->keys[out->n].pk, want);
 		if (memcmp(kid, want, KEYS_KID_LEN) != 0) {
 			closedir(d);
-			return fail(err, errsz, "%s: the key in it does not have the key id of its name", path);
+			return errmsg_set(err, errsz, "%s: the key in it does not have the key id of its name", path);
 		}
 		memcpy(out->keys[out->n].kid, kid, KEYS_KID_LEN);
 		out->n++;
 	}
 	closedir(d);
 	if (out->n == 0)
-		return fail(err, errsz, "%s: no public keys (<kid>.pub files from otpctl keygen)", dir);
+		return errmsg_set(err, errsz, "%s: no public keys (<kid>.pub files from otpctl keygen)", dir);
 	return true;
 }
 
@@ -159,7 +150,7 @@ bool keys_load_secret(const char *path, uint8_t **out, char *err, size_t errsz)
 
 	*out = NULL;
 	if (s == NULL)
-		return fail(err, errsz, "%s: out of memory", path);
+		return errmsg_set(err, errsz, "%s: out of memory", path);
 	if (!read_exact(path, s, KEYS_SECRET_LEN, true, err, errsz)) {
 		sodium_free(s);
 		return false;
@@ -181,17 +172,17 @@ static bool write_new(const char *path, const uint8_t *data, size_t len, char *e
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 	if (fd < 0)
-		return fail(err, errsz, "%s: cannot create: %s%s", path, strerror(errno),
+		return errmsg_set(err, errsz, "%s: cannot create: %s%s", path, strerror(errno),
 			    errno == EEXIST ? " (keygen never overwrites keys; use another directory)" : "");
 	if (fchmod(fd, 0600) != 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) != 0) {
 		int e = errno;
 
 		close(fd);
 		unlink(path);
-		return fail(err, errsz, "%s: cannot write: %s", path, strerror(e));
+		return errmsg_set(err, errsz, "%s: cannot write: %s", path, strerror(e));
 	}
 	if (close(fd) != 0)
-		return fail(err, errsz, "%s: cannot write: %s", path, strerror(errno));
+		return errmsg_set(err, errsz, "%s: cannot write: %s", path, strerror(errno));
 	return true;
 }
 
@@ -203,12 +194,12 @@ bool keys_generate(const char *dir, FILE *out, char *err, size_t errsz)
 	bool ok = false;
 
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return fail(err, errsz, "%s: cannot create directory: %s", dir, strerror(errno));
+		return errmsg_set(err, errsz, "%s: cannot create directory: %s", dir, strerror(errno));
 	seed = sodium_malloc(crypto_sign_SEEDBYTES);
 	sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
 	secret = sodium_malloc(KEYS_SECRET_LEN);
 	if (seed == NULL || sk == NULL || secret == NULL) {
-		fail(err, errsz, "out of memory");
+		errmsg_set(err, errsz, "out of memory");
 		goto out;
 	}
 	randombytes_buf(seed, crypto_sign_SEEDBYTES);
