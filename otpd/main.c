@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dbcheck.h"
 #include "flow.h"
 #include "http.h"
 #include "keys.h"
@@ -135,6 +136,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check_only) {
+		/* -n (ExecStartPre) also refuses what the start would: a secret group or others can read. */
+		if (!keys_load_secret(cfg.secret, &master, err, sizeof(err))) {
+			fprintf(stderr, "otpd: %s\n", err);
+			config_free(&cfg);
+			return 1;
+		}
+		master = keys_free_secret(master);
 		puts("configuration OK");
 		config_free(&cfg);
 		return 0;
@@ -162,8 +170,12 @@ int main(int argc, char **argv)
 		log_fatal("event=start reason=\"%s\"", err);
 	if (pw != NULL && strncmp(cfg.listen, "unix:", 5) == 0 && chown(cfg.listen + 5, pw->pw_uid, pw->pw_gid) != 0)
 		log_fatal_errno("event=start reason=\"cannot chown %s\"", cfg.listen + 5);
+	/* Security: a corrupt or foreign data.mdb is refused here, with its name, rather than crash a reader. */
+	if (!dbcheck_run(cfg.database, err, sizeof(err)))
+		log_fatal("event=start reason=\"%s\"", err);
 	if ((st = store_open(cfg.database, (uint64_t)cfg.database_max_size, err, sizeof(err))) == NULL)
 		log_fatal("event=start reason=\"%s\"", err);
+	store_set_batch(st, (unsigned)cfg.write_batch);
 	if (pw != NULL && !store_chown(cfg.database, pw->pw_uid, pw->pw_gid))
 		log_fatal_errno("event=start reason=\"cannot chown %s\"", cfg.database);
 	if (!keys_load_verify(cfg.verify_keys, ring, err, sizeof(err)) ||

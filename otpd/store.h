@@ -5,7 +5,9 @@
  * reads treat an expired record as absent, store_sweep() deletes them.
  * Work happens inside store_read()/store_write(), which run a callback in a
  * transaction: store_write() commits (durably: fsync) before it returns, so
- * a reply sent after it never promises something a crash could lose.
+ * a reply sent after it never promises something a crash could lose. With
+ * store_set_batch(), concurrent writers share one commit (group commit);
+ * each callback still sees and commits its own transaction, or none of it.
  *
  * Failure: when the map is full, store_write() aborts, grows the map up to
  * the configured maximum and runs the callback again (callbacks must not
@@ -66,6 +68,9 @@ typedef enum store_status (*store_fn)(struct store_txn *txn, void *arg);
 
 /* store_write - run fn in a write transaction; commit if it returns STORE_OK */
 enum store_status store_write(struct store *st, store_fn fn, void *arg) STORE_WUR __attribute__((nonnull(1, 2)));
+/* store_set_batch - group commit: up to max concurrent store_write()s share one commit (1: off, the default).
+ * Call before any thread writes. */
+void store_set_batch(struct store *st, unsigned max) __attribute__((nonnull));
 /* store_read - run fn in a read-only transaction */
 enum store_status store_read(struct store *st, store_fn fn, void *arg) STORE_WUR __attribute__((nonnull(1, 2)));
 

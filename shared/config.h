@@ -88,6 +88,7 @@ struct config {
 	long long session_idle;		/* seconds: a session unused this long ends */
 	char *cookie_domain;		/* "" = host-only cookies */
 	long long threads;		/* HTTP worker threads */
+	long long write_batch;		/* group commit: requests per LMDB commit */
 	long long connection_limit;
 	long long per_ip_connection_limit;
 	long long connection_timeout;	/* seconds idle */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <unistd.h>
 
@@ -229,6 +230,83 @@ static void test_outbox(void **state)
 	assert_int_equal(s.calls, 0);
 }
 
+/* Group commit: concurrent writers share commits; each callback's work commits or rolls back on its own. */
+#define GC_THREADS 12
+#define GC_WRITES 150
+
+struct gc_write {
+	int thread, i;
+};
+
+static enum store_status gc_put(struct store_txn *txn, void *arg)
+{
+	const struct gc_write *g = arg;
+	char key[32];
+	enum store_status s;
+
+	snprintf(key, sizeof(key), "gc-%d-%d", g->thread, g->i);
+	s = store_put(txn, STORE_AUDIT, key, strlen(key), "v", 1, 9999);
+	if (s != STORE_OK)
+		return s;
+	if (g->i % 5 == 1)
+		return STORE_ABORT;	/* rolled back: its put must not survive */
+	if (g->i % 7 == 2)
+		return STORE_ERROR;	/* likewise, and the caller sees the error */
+	return STORE_OK;
+}
+
+static enum store_status gc_get(struct store_txn *txn, void *arg)
+{
+	const struct gc_write *g = arg;
+	char key[32];
+	struct store_val v;
+
+	snprintf(key, sizeof(key), "gc-%d-%d", g->thread, g->i);
+	return store_get(txn, STORE_AUDIT, key, strlen(key), 1, &v);
+}
+
+static void *gc_thread(void *arg)
+{
+	struct gc_write g = { (int)(intptr_t)arg, 0 };
+	intptr_t bad = 0;
+
+	for (g.i = 0; g.i < GC_WRITES; g.i++) {
+		enum store_status want = g.i % 5 == 1 ? STORE_ABORT : g.i % 7 == 2 ? STORE_ERROR : STORE_OK;
+
+		if (store_write(st, gc_put, &g) != want)
+			bad++;
+	}
+	return (void *)bad;
+}
+
+static void test_group_commit(void **state)
+{
+	pthread_t th[GC_THREADS];
+
+	(void)state;
+	store_set_batch(st, 8);
+	for (int t = 0; t < GC_THREADS; t++)
+		assert_int_equal(pthread_create(&th[t], NULL, gc_thread, (void *)(intptr_t)t), 0);
+	for (int t = 0; t < GC_THREADS; t++) {
+		void *bad;
+
+		assert_int_equal(pthread_join(th[t], &bad), 0);
+		if (bad != NULL)
+			fail_msg("thread %d: got %ld unexpected store_write results, want 0", t, (long)(intptr_t)bad);
+	}
+	for (int t = 0; t < GC_THREADS; t++) {
+		for (int i = 0; i < GC_WRITES; i++) {
+			struct gc_write g = { t, i };
+			enum store_status want = i % 5 == 1 || i % 7 == 2 ? STORE_NOTFOUND : STORE_OK;
+
+			if (store_read(st, gc_get, &g) != want)
+				fail_msg("gc-%d-%d: got %s, want %s", t, i, store_status_word(store_read(st, gc_get, &g)),
+					 store_status_word(want));
+		}
+	}
+	store_set_batch(st, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_codes),
 		cmocka_unit_test(test_well_formed),
 		cmocka_unit_test(test_outbox),
+		cmocka_unit_test(test_group_commit),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
