@@ -11,6 +11,8 @@ OTPD_CORE_OBJ = $(OTPD_CORE_SRC:%.c=$(O)/%.o)
 OTPD_CORE_LIBS = $(shell pkg-config --libs libmicrohttpd lmdb libcurl jansson libqrencode libcrypto) -lpthread
 # OpenID Connect sign-in (otpd/oidc.c): JWS checks with OpenSSL's libcrypto.
 OTPD_CORE_SRC += otpd/oidc.c otpd/idp.c
+# The start-up check of the database file (otpd/dbcheck.c).
+OTPD_CORE_SRC += otpd/dbcheck.c
 OTPD_CORE_LIBS += $(shell pkg-config --libs libcrypto)
 OTPD_OBJ = $(O)/otpd/main.o
 OTPCTL_SRC = otpd/otpctl.c

@@ -20,7 +20,6 @@
 
 #define HDR_LEN (8 + 4 + 1)
 #define BATCH 16
-#define MAX_BACKOFF 60
 
 struct outbox {
 	struct store *st;
@@ -164,12 +163,13 @@ static enum store_status settle(struct store_txn *txn, void *arg)
 		return st == STORE_NOTFOUND || st == STORE_OK ? STORE_OK : st;
 	if (s->sent)
 		return store_del(txn, STORE_OUTBOX, s->m->slot, TOKEN_ID_LEN);
-	backoff = attempts < 6 ? (1u << attempts) : MAX_BACKOFF;
+	/* 1, 2, 4, 8, then every OUTBOX_MAX_BACKOFF seconds until the code expires (outbox.h). */
+	backoff = attempts < 6 ? (1u << attempts) : OUTBOX_MAX_BACKOFF;
 	copy = malloc(v.len);
 	if (copy == NULL)
 		return STORE_ERROR;
 	memcpy(copy, v.data, v.len);
-	put_be(copy, s->now + (backoff < MAX_BACKOFF ? backoff : MAX_BACKOFF), 8);
+	put_be(copy, s->now + (backoff < OUTBOX_MAX_BACKOFF ? backoff : OUTBOX_MAX_BACKOFF), 8);
 	put_be(copy + 8, attempts + 1, 4);
 	st = store_put(txn, STORE_OUTBOX, s->m->slot, TOKEN_ID_LEN, copy, v.len, v.expires_at);
 	free(copy);

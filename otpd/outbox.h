@@ -11,6 +11,10 @@
  * (crypto_secretbox, key from [keys] secret).
  * Delivery is at least once: a crash between sending and deleting sends
  * the same mail again.
+ * Retries: after 1, 2, 4 and 8 seconds, then every OUTBOX_MAX_BACKOFF
+ * seconds, so a mail goes out at most that long after the relay is back,
+ * however long it was down (tests/unit/test_otpd_outbox.c shows it for
+ * outages from seconds to the code's lifetime).
  */
 #ifndef OTPD_OUTBOX_H
 #define OTPD_OUTBOX_H
@@ -25,6 +29,9 @@
 #include "token.h"
 
 struct outbox;
+
+/* The longest wait between two attempts at one mail (seconds). */
+#define OUTBOX_MAX_BACKOFF 15
 
 /* outbox_put - queue msg for rcpt until expires_at; slot identifies (invitation, address) */
 enum store_status outbox_put(struct store_txn *txn, const struct secrets *keys, const uint8_t slot[TOKEN_ID_LEN],

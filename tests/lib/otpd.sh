@@ -11,6 +11,8 @@
 #   otpd_start CONF    otpd -f in the background (PID in OTPD_PID, log in
 #                      OTPD_LOG, default $T_DIR/otpd.log); waits for /healthz
 #   otpd_stop          SIGTERM and wait
+#   OTPD_WRAPPER       a command otpd runs under (valgrind: tests/hardening/valgrind.sh), word-split;
+#                      OTPD_START_WAIT seconds for /healthz (default 10)
 
 OTPD_BIN="$BUILD/otpd/otpd"
 # As root otpd must drop to a user; nobody owns nothing else here.
@@ -40,9 +42,10 @@ otpd_start() {
 	local conf=$1 listen
 	listen=$(sed -n '/^\[otpd\]/,/^\[/s/^listen = //p' "$conf" | head -1)
 	OTPD_LOG=${OTPD_LOG:-$T_DIR/otpd.log}
-	bg_start otpd "$OTPD_LOG" "$OTPD_BIN" -c "$conf" -f
+	# shellcheck disable=SC2086
+	bg_start otpd "$OTPD_LOG" ${OTPD_WRAPPER:-} "$OTPD_BIN" -c "$conf" -f
 	OTPD_PID=$BG_PID
-	if ! wait_until 10 _otpd_healthy "http://$listen"; then
+	if ! wait_until "${OTPD_START_WAIT:-10}" _otpd_healthy "http://$listen"; then
 		tail -20 "$OTPD_LOG" >&2
 		die "otpd did not answer on http://$listen/healthz"
 	fi
@@ -50,6 +53,6 @@ otpd_start() {
 
 otpd_stop() {
 	[ -n "${OTPD_PID:-}" ] || return 0
-	bg_stop "$OTPD_PID" 10
+	bg_stop "$OTPD_PID" "${OTPD_STOP_WAIT:-10}"
 	OTPD_PID=
 }

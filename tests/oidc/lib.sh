@@ -2,8 +2,9 @@
 # and helpers for the t-*.sh scenarios. Sourced by run.sh (which starts and
 # stops the provider once) and by each scenario (which only uses it).
 #
-# Provider layout (gw_start): sqlite database from the package's schema, the
-# OIDC plugin "oidc" (RS256 key made here), scope "email", clients "otpd"
+# The provider itself (gw_start, gw_stop, gw_login ...) is in provider.sh,
+# shared with the browser test: sqlite database from the package's schema,
+# the OIDC plugin "oidc" (RS256 key made here), scope "email", clients "otpd"
 # (redirect URI http://127.0.0.1:$OTPD_PORT/oidc/callback) and "other", users
 #   alice@partner.example  verified email, invited in the scenarios
 #   bob@partner.example    verified email, never invited
@@ -15,128 +16,15 @@ BUILD=${BUILD:-.}
 PROBE=$BUILD/tests/oidc/oidc_probe
 MKTOKEN=$BUILD/tests/otpd/mktoken
 OTPCTL=$BUILD/otpd/otpctl
-GW_INIT_SQL=/usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+# lib.sh is sourced by scripts in tests/oidc (run.sh, t-*.sh): $0 is one of them.
+. "$(dirname "$0")/provider.sh"
+gw_fail() { fail "glewlwyd: $*"; }
 
-# gw_api METHOD PATH [JSON] - an admin API call; fails the run on a non-2xx
-gw_api() {
-	code=$(curl -s -o "$GW_DIR/api.out" -w '%{http_code}' -b "$GW_DIR/admin.cookies" -X "$1" \
-		-H 'Content-Type: application/json' ${3:+-d "$3"} "$GW_API$2") || code=000
-	case "$code" in 2??) ;; *) echo "glewlwyd: $1 $2 -> $code $(cat "$GW_DIR/api.out")" >&2; return 1 ;; esac
-}
-
-gw_start() {
-	GW_DIR=$(mktemp -d /tmp/oidc-gw.XXXXXX)
-	GW_PORT=$(free_port)
-	OTPD_PORT=$(free_port)
-	GW_API=http://127.0.0.1:$GW_PORT/api
-	GW_ISSUER=$GW_API/oidc
-	export GW_DIR GW_PORT OTPD_PORT GW_API GW_ISSUER
-	[ -r "$GW_INIT_SQL" ] || fail "glewlwyd is not installed (scripts/deps.sh check)"
-	zcat "$GW_INIT_SQL" | sqlite3 "$GW_DIR/gw.db" || fail "glewlwyd database"
-	cat >"$GW_DIR/glewlwyd.conf" <<EOC
-port=$GW_PORT
-bind_address="127.0.0.1"
-external_url="http://127.0.0.1:$GW_PORT"
-login_url="login.html"
-api_prefix="api"
-log_mode="file"
-log_file="$GW_DIR/glewlwyd.log"
-log_level="INFO"
-cookie_secure=0
-session_expiration=3600
-session_key="GLEWLWYD2_SESSION_ID"
-admin_scope="g_admin"
-profile_scope="g_profile"
-admin_session_authentication="cookie"
-profile_session_authentication="cookie"
-login_api_enabled=true
-user_module_path="/usr/lib/glewlwyd/user"
-client_module_path="/usr/lib/glewlwyd/client"
-user_auth_scheme_module_path="/usr/lib/glewlwyd/scheme"
-plugin_module_path="/usr/lib/glewlwyd/plugin"
-hash_algorithm="SHA512"
-database = { type = "sqlite3"; path = "$GW_DIR/gw.db"; };
-EOC
-	glewlwyd -c "$GW_DIR/glewlwyd.conf" >"$GW_DIR/stdout.log" 2>&1 &
-	GW_PID=$!
-	export GW_PID
-	echo "$GW_PID" >"$GW_DIR/pid"
-	for _ in $(seq 50); do
-		curl -s -o /dev/null "$GW_API/auth/scheme" && break
-		kill -0 "$GW_PID" 2>/dev/null || { cat "$GW_DIR/stdout.log" >&2; fail "glewlwyd exited"; }
-		sleep 0.1
-	done
-	gw_configure || { tail -20 "$GW_DIR/glewlwyd.log" >&2; fail "glewlwyd setup"; }
-}
-
-gw_stop() {
-	[ -n "${GW_PID:-}" ] && kill "$GW_PID" 2>/dev/null && wait "$GW_PID" 2>/dev/null
-	[ -n "${GW_DIR:-}" ] && rm -rf "$GW_DIR"
-	return 0
-}
-
-# json_str FILE - a file's content as a JSON string
-json_str() { python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$1"; }
-
-gw_configure() {
-	curl -s -o /dev/null -c "$GW_DIR/admin.cookies" -H 'Content-Type: application/json' \
-		-d '{"username":"admin","password":"password"}' "$GW_API/auth/" || return 1
-	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$GW_DIR/sign.key" 2>/dev/null &&
-		openssl pkey -in "$GW_DIR/sign.key" -pubout -out "$GW_DIR/sign.pub" || return 1
-	# The OIDC plugin: code flow only, PKCE, email and email_verified in every ID token.
-	gw_api POST /mod/plugin/ "{\"module\":\"oidc\",\"name\":\"oidc\",\"display_name\":\"OIDC\",\"enabled\":true,
-	  \"parameters\":{\"iss\":\"$GW_ISSUER\",\"jwt-type\":\"rsa\",\"jwt-key-size\":\"256\",
-	  \"key\":$(json_str "$GW_DIR/sign.key"),\"cert\":$(json_str "$GW_DIR/sign.pub"),
-	  \"access-token-duration\":3600,\"refresh-token-duration\":1209600,\"code-duration\":600,
-	  \"allow-non-oidc\":false,\"auth-type-code-enabled\":true,\"auth-type-code-revoke-replayed\":true,
-	  \"auth-type-token-enabled\":false,\"auth-type-implicit-enabled\":false,\"auth-type-password-enabled\":false,
-	  \"auth-type-client-enabled\":false,\"auth-type-refresh-enabled\":false,
-	  \"pkce-allowed\":true,\"subject-type\":\"public\",\"email-claim\":\"mandatory\",\"name-claim\":\"no\",
-	  \"scope-claim\":\"no\",\"claims\":[{\"name\":\"email_verified\",\"user-property\":\"email_verified\",
-	  \"type\":\"boolean\",\"boolean-value-true\":\"1\",\"boolean-value-false\":\"0\",\"mandatory\":true,
-	  \"on-demand\":false,\"scopes\":[]}]}}" || return 1
-	# Users may carry an email_verified property; the module reloads to see it.
-	gw_api PUT /mod/user/database '{"module":"database","name":"database","display_name":"Database backend",
-	  "order_rank":0,"readonly":false,"parameters":{"use-glewlwyd-connection":true,"data-format":{
-	  "email_verified":{"multiple":false,"read":true,"write":true,"profile-read":true,"profile-write":false}}}}' &&
-		gw_api PUT /mod/user/database/reset || return 1
-	gw_api PUT /scope/openid '{"display_name":"openid","description":"OpenID Connect","password_required":true,
-	  "password_max_age":0,"scheme":{}}' &&
-		gw_api POST /scope/ '{"name":"email","display_name":"email","description":"email address",
-	  "password_required":true,"password_max_age":0,"scheme":{}}' || return 1
-	for c in otpd other; do
-		gw_api POST /client/ "{\"client_id\":\"$c\",\"name\":\"$c\",\"confidential\":true,
-		  \"password\":\"secret-of-$c\",\"redirect_uri\":[\"http://127.0.0.1:$OTPD_PORT/oidc/callback\"],
-		  \"authorization_type\":[\"code\"],\"token_endpoint_auth_method\":[\"client_secret_basic\",
-		  \"client_secret_post\"],\"scope\":[\"openid\",\"email\"],\"enabled\":true}" || return 1
-	done
-	gw_user alice 1 && gw_user bob 1 && gw_user carol 0
-}
-
-# gw_user NAME VERIFIED - NAME@partner.example, password pw-NAME, consent for both clients
-gw_user() {
-	gw_api POST /user/ "{\"username\":\"$1\",\"name\":\"$1\",\"email\":\"$1@partner.example\",
-	  \"email_verified\":\"$2\",\"password\":\"pw-$1-0123\",\"scope\":[\"openid\",\"email\"],\"enabled\":true}" ||
-		return 1
-	gw_login "$1" || return 1
-	for c in otpd other; do
-		curl -s -o /dev/null -f -b "$GW_DIR/$1.cookies" -X PUT -H 'Content-Type: application/json' \
-			-d '{"scope":"openid email"}' "$GW_API/auth/grant/$c" || return 1
-	done
-}
-
-# gw_login NAME - a provider session for the user, the way its login page does it
-gw_login() {
-	curl -s -o /dev/null -f -c "$GW_DIR/$1.cookies" -H 'Content-Type: application/json' \
-		-d "{\"username\":\"$1\",\"password\":\"pw-$1-0123\"}" "$GW_API/auth/"
-}
+free_port() { _gw_free_port; }
 
 # --- per scenario: an otpd config, keys and an invitation ---
 
@@ -224,6 +112,10 @@ otpd_cleanup() {
 	# Under SAN=1 a sanitizer report in otpd's log fails the scenario.
 	if [ -f "$T/otpd.log" ] && grep -q 'Sanitizer' "$T/otpd.log"; then
 		cat "$T/otpd.log" >&2
+		rc=1
+	fi
+	# No code, cookie, token or key in otpd's log (the check every tests/otpd scenario runs).
+	if [ -f "$T/otpd.log" ] && [ -f tests/otpd/logscan.sh ] && ! sh tests/otpd/logscan.sh "$T" "$T/otpd.log" >&2; then
 		rc=1
 	fi
 	rm -rf "$T"

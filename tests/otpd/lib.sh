@@ -16,6 +16,9 @@ T=$(mktemp -d /tmp/otpd-test.XXXXXX)
 chmod 0755 "$T"
 SINK_PID=
 OTPD_PID=
+# OTPD_WRAPPER: a command otpd runs under (valgrind, tests/hardening/valgrind.sh); word-split on purpose.
+OTPD_WRAPPER=${OTPD_WRAPPER:-}
+OTPD_START_WAIT=${OTPD_START_WAIT:-5}
 
 fail() { echo "FAIL: $*" >&2; [ -f "$T/otpd.log" ] && tail -20 "$T/otpd.log" >&2; exit 1; }
 ok() { echo "ok: $*"; }
@@ -24,14 +27,81 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# curl - every curl of a scenario goes through here: it notes each Location header and each page's
+# meta-refresh and resource or button links ($T/locations, checked at cleanup: no open redirect anywhere in the run)
+# and each Set-Cookie value, TOTP secret and recovery code ($T/never-logged.txt: none may be in the log).
+curl() {
+	_hdr= _out= _prev=
+	for _a in "$@"; do
+		case $_prev in -D) _hdr=$_a ;; -o) _out=$_a ;; esac
+		_prev=$_a
+	done
+	if [ -z "$_hdr" ]; then
+		_hdr=$T/.curl-headers
+		set -- -D "$_hdr" "$@"
+	fi
+	command curl "$@"
+	_rc=$?
+	if [ -f "$_hdr" ]; then
+		tr -d '\r' <"$_hdr" | sed -n 's/^[Ll]ocation: //p' >>"$T/locations"
+		tr -d '\r' <"$_hdr" | sed -n 's/^[Ss]et-[Cc]ookie: [^=]*=\([^;][^;]*\);.*/\1/p' >>"$T/never-logged.txt"
+	fi
+	case $_out in
+	"" | /dev/null) ;;
+	*)
+		if [ -f "$_out" ]; then
+			sed -n 's/.*http-equiv="refresh" content="[0-9]*;url=\([^"]*\)".*/\1/p; s/.*class="resource" href="\([^"]*\)".*/\1/p; s/.*class="button" href="\([^"]*\)".*/\1/p' \
+				"$_out" >>"$T/locations"
+			sed -n 's/.*id="secret">\([^<]*\)<.*/\1/p; s/.*<li><code>\([^<]*\)<.*/\1/p' "$_out" | tr -d ' ' \
+				>>"$T/never-logged.txt"
+		fi
+		;;
+	esac
+	return $_rc
+}
+
+# never_logged STRING - a secret the scenario saw; cleanup checks otpd's log for it
+never_logged() { printf '%s\n' "$1" >>"$T/never-logged.txt"; }
+
+# check_locations - every redirect otpd sent (Location, meta refresh, the resource link) stays relative
+# (not //host or /\host), under public_url, under the invitation's resource, or is one of LOCATION_ALLOW.
+check_locations() {
+	[ -s "$T/locations" ] || return 0
+	_pub=$(sed -n 's/^public_url = //p' "$T/otpd.conf" 2>/dev/null | head -1)
+	sed 's/&amp;/\&/g' "$T/locations" | sort -u | while IFS= read -r _l; do
+		case $_l in
+		//* | /\\*) ;;
+		/*) continue ;;
+		"$_pub"/* | "$_pub") continue ;;
+		"$RESOURCE" | "$RESOURCE"/* | "$RESOURCE"\?* | "$RESOURCE"\#*) continue ;;
+		esac
+		for _ok in ${LOCATION_ALLOW:-}; do
+			case $_l in "$_ok"*) continue 2 ;; esac
+		done
+		echo "redirect outside public_url and the resource: $_l"
+	done
+}
+
 cleanup() {
 	rc=$?
 	[ -n "${NGINX_PID:-}" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
 	[ -n "$OTPD_PID" ] && kill "$OTPD_PID" 2>/dev/null && wait "$OTPD_PID" 2>/dev/null
 	[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
+	# A scenario's own undo (t-store-faults.sh unmounts its tmpfs), after its processes are gone.
+	[ -n "${CLEANUP_HOOK:-}" ] && eval "$CLEANUP_HOOK"
 	# Under SAN=1 a sanitizer report in otpd's log fails the scenario.
 	if [ -f "$T/otpd.log" ] && grep -q 'Sanitizer' "$T/otpd.log"; then
 		cat "$T/otpd.log" >&2
+		rc=1
+	fi
+	# Every scenario: no secret it saw in otpd's log, no redirect off our sites (OTPD_TEST_CHECKS=0: not
+	# a test, e.g. bench/otpd.sh).
+	if [ "${OTPD_TEST_CHECKS:-1}" = 1 ] && [ -f "$T/otpd.log" ] && ! sh tests/otpd/logscan.sh "$T" "$T/otpd.log" >&2; then
+		rc=1
+	fi
+	[ "${OTPD_TEST_CHECKS:-1}" = 1 ] && _bad=$(check_locations) || _bad=
+	if [ -n "$_bad" ]; then
+		echo "FAIL: $_bad" >&2
 		rc=1
 	fi
 	rm -rf "$T"
@@ -79,9 +149,10 @@ stop_sink() {
 }
 
 start_otpd() {
-	"$OTPD" -f -c "$T/otpd.conf" >>"$T/otpd.log" 2>&1 &
+	# shellcheck disable=SC2086
+	$OTPD_WRAPPER "$OTPD" -f -c "$T/otpd.conf" >>"$T/otpd.log" 2>&1 &
 	OTPD_PID=$!
-	for _ in $(seq 50); do
+	for _ in $(seq $((OTPD_START_WAIT * 10))); do
 		curl -s -o /dev/null "$BASE/healthz" && return 0
 		sleep 0.1
 	done
@@ -95,7 +166,9 @@ kill_otpd() { # kill_otpd [SIGNAL]
 }
 
 token() { # token GUEST... (ttl 1 day, issued now)
-	"$MKTOKEN" "$SIGNING_KEY" "$INVITER" "$RESOURCE" 0 86400 "$@"
+	_tok=$("$MKTOKEN" "$SIGNING_KEY" "$INVITER" "$RESOURCE" 0 86400 "$@") || return 1
+	never_logged "$_tok"
+	echo "$_tok"
 }
 
 # api POST_PATH JSON -> prints "STATUS BODY"; headers in $T/h

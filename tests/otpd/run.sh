@@ -1,18 +1,22 @@
 #!/bin/sh
-# run.sh - run every otpd integration scenario (tests/otpd/t-*.sh).
+# run.sh [t-NAME.sh...] - run the otpd integration scenarios (default: every tests/otpd/t-*.sh).
 # Prints one line per scenario and a final "otpd: N passed, N failed".
 cd "$(dirname "$0")/../.." || exit 2
 BUILD=${BUILD:-.}
 export BUILD
 pass=0 fail=0
-for t in tests/otpd/t-*.sh; do
+tests=
+for t in "$@"; do tests="$tests tests/otpd/$(basename "$t")"; done
+[ -n "$tests" ] || tests=$(ls tests/otpd/t-*.sh)
+for t in $tests; do
 	log=$(mktemp)
+	start=$(date +%s)
 	if sh "$t" >"$log" 2>&1; then
 		pass=$((pass + 1))
-		echo "PASS $t"
+		echo "PASS $t ($(($(date +%s) - start))s)"
 	else
 		fail=$((fail + 1))
-		echo "FAIL $t"
+		echo "FAIL $t ($(($(date +%s) - start))s)"
 		sed 's/^/    /' "$log"
 	fi
 	rm -f "$log"
