@@ -8,6 +8,11 @@
 //   GUEST      the invited address
 //   SINK_DIR   where smtp-sink writes every mail Postfix delivers
 //   RESOURCE   the resource URL the invitation links to (behind nginx)
+//   PARTNER_MAIL_HTML  the text/html part of a second invitation, to PARTNER
+//   PARTNER    an invited address of partner.example (alice@partner.example),
+//              a domain with its own OpenID Connect provider in otpd's config
+//   PROVIDER   that provider's public origin (glewlwyd behind nginx; its login
+//              page is tests/browser/provider-login.html, a stand-in)
 //   OUT        where the screenshots go (NN-name.png), kept after the run
 //   CHROMIUM   the browser (default /usr/bin/chromium)
 // Steps: the invitation mail (rendered, its link clicked), accept page, email,
@@ -15,6 +20,13 @@
 // independent implementation), recovery codes, the resource behind nginx;
 // then as a returning guest in a fresh context: the resource sends to
 // /login, email, code, /mfa/verify, back at the resource.
+// Then the guest of partner.example, in a fresh context: the invitation mail,
+// the accept page ("Email me a code instead" offered), her address, the
+// provider's login page with the address filled in (login_hint), her
+// password, back through otpd's /oidc/callback to the resource, named there;
+// no code mail for her, no TOTP. Last, a refusal: bob@partner.example (not
+// invited) at the same accept link signs in at the provider and gets the
+// "not invited" page, with no session.
 // Prints one "ok N - ..." / "not ok N - ..." line per check and, last,
 // "journey-VIEWPORT: N passed, N failed". Exit status 1 when a check failed.
 import { chromium } from 'playwright-core';
@@ -35,6 +47,9 @@ const MAIL_HTML = env('MAIL_HTML');
 const GUEST = env('GUEST');
 const SINK_DIR = env('SINK_DIR');
 const RESOURCE = env('RESOURCE');
+const PARTNER_MAIL_HTML = env('PARTNER_MAIL_HTML');
+const PARTNER = env('PARTNER');
+const PROVIDER = env('PROVIDER');
 const OUT = env('OUT');
 const CHROMIUM = env('CHROMIUM', '/usr/bin/chromium');
 
@@ -69,14 +84,14 @@ function fatal(msg) {
 }
 
 // --- the mail sink -------------------------------------------------------------
-// codeMails - capture files holding a code mail for GUEST (smtp-sink records
-// the envelope recipient as "X-Rcpt-Args: <addr>")
-function codeMails() {
+// codeMails [ADDR] - capture files holding a code mail for ADDR (default GUEST;
+// smtp-sink records the envelope recipient as "X-Rcpt-Args: <addr>")
+function codeMails(addr = GUEST) {
 	return readdirSync(SINK_DIR)
 		.map((f) => join(SINK_DIR, f))
 		.filter((f) => {
 			const t = readFileSync(f, 'latin1');
-			return t.includes(`X-Rcpt-Args: <${GUEST}>`) && /^Subject: (Your code|Je code) /m.test(t);
+			return t.includes(`X-Rcpt-Args: <${addr}>`) && /^Subject: (Your code|Je code) /m.test(t);
 		});
 }
 
@@ -190,7 +205,8 @@ async function firstVisit(browser) {
 	ok(await page.locator('input#email[type=email]').isVisible(), 'accept page has an email field');
 	await page.locator('input#email').fill(GUEST);
 	await look(page, 'accept', 'Accept your invitation');
-	await submit(page, page.getByRole('button', { name: 'Send me a code' }), /\/accept\/.*\/email$/);
+	// With an organisation's sign-in configured the button says "Continue": another domain gets a code.
+	await submit(page, page.getByRole('button', { name: 'Continue', exact: true }), /\/accept\/.*\/email$/);
 
 	// 02: the code page; the code comes from the mail Postfix delivered.
 	ok((await text(page, 'p.notice')).startsWith('If this address was invited, a code is on its way'), 'code-sent notice');
@@ -243,7 +259,7 @@ async function returningVisit(browser, secret) {
 	ok(!(await page.content()).includes('Research lab: shared files'), 'no session: the resource is not shown');
 	await page.locator('input#email').fill(GUEST);
 	await look(page, 'login', 'Sign in');
-	await submit(page, page.getByRole('button', { name: 'Send me a code' }), /\/login\/email$/);
+	await submit(page, page.getByRole('button', { name: 'Continue', exact: true }), /\/login\/email$/);
 
 	// 08: the emailed code again.
 	ok(await page.locator('input#code').isVisible(), 'login: the code field exists');
@@ -268,6 +284,111 @@ async function returningVisit(browser, secret) {
 	await context.close();
 }
 
+// mainFrameRequests - every URL the page's main frame requests from now on (redirects included)
+function mainFrameRequests(page) {
+	const urls = [];
+	page.on('request', (r) => {
+		if (r.isNavigationRequest() && r.frame() === page.mainFrame())
+			urls.push(r.url());
+	});
+	return urls;
+}
+
+// providerLogin - at the provider's login page: address filled in from login_hint; sign in as USER
+async function providerLogin(page, addr, password, name) {
+	ok(page.url().startsWith(`${PROVIDER}/login.html?`), `${name}: at the provider's login page`, page.url());
+	ok(new URL(page.url()).searchParams.get('login_hint') === addr, `${name}: login_hint=${addr}`, page.url());
+	ok((await page.locator('input#username').inputValue()) === addr, `${name}: the address is filled in`);
+	ok(await page.locator('input#password').isVisible(), `${name}: a password field`);
+	await page.locator('input#password').fill(password);
+	await look(page, name, 'Sign in to Partner University');
+	await press(page, page.getByRole('button', { name: 'Sign in', exact: true }));
+}
+
+// partnerVisit - alice, invited, signs in with her own organisation's account
+async function partnerVisit(browser) {
+	const context = await browser.newContext(ctxOptions);
+	const page = await context.newPage();
+	const seen = new Set(codeMails(PARTNER));
+	// A page's Content-Security-Policy may block the way to the provider (form-action covers redirects).
+	const csp = [];
+	page.on('console', (m) => {
+		if (m.text().includes('Content Security Policy'))
+			csp.push(m.text().trim().replace(/\/accept\/[A-Za-z0-9_-]+/g, '/accept/<token>'));
+	});
+
+	// 11: her invitation, through Postfix and the milter like the first.
+	await page.setContent(readFileSync(PARTNER_MAIL_HTML, 'utf8'));
+	const link = page.locator('a', { hasText: 'our research lab' });
+	const href = (await link.getAttribute('href')) ?? '';
+	ok(/^http:\/\/127\.0\.0\.1:[0-9]+\/accept\/[A-Za-z0-9_-]+$/.test(href), 'partner: the invitation links to <public_url>/accept/<token>', href);
+	await screenshot(page, 'partner-invitation-mail');
+	await submit(page, link, /\/accept\//);
+	const acceptUrl = page.url();
+	const publicUrl = new URL(acceptUrl).origin;
+
+	// 12: the accept page: her address; the way out to a code is offered.
+	ok((await text(page, 'p strong')) === 'staff@example.org', 'partner: accept page names the inviter');
+	await page.locator('input#email').fill(PARTNER);
+	const instead = page.getByRole('button', { name: 'Email me a code instead' });
+	ok(await instead.isVisible(), 'partner: accept page offers "Email me a code instead"');
+	ok((await instead.getAttribute('value')) === 'code', 'partner: that button asks for method=code');
+	await look(page, 'partner-accept', 'Accept your invitation');
+	const toProvider = submit(page, page.getByRole('button', { name: 'Continue', exact: true }),
+		new RegExp(`^${PROVIDER}/login\\.html\\?`));
+	await toProvider.catch(() => {});
+	if (!ok(csp.length === 0, 'partner: no Content-Security-Policy violation on the way to the provider', csp[0] ?? ''))
+		fatal('the browser did not go to the provider (blocked by the page\'s CSP)');
+	await toProvider;
+
+	// 13: the provider's login page (glewlwyd's authorization endpoint sent her there).
+	const hops = mainFrameRequests(page);
+	await providerLogin(page, PARTNER, 'pw-alice-0123', 'provider-login');
+
+	// 14: glewlwyd -> otpd's /oidc/callback -> the resource behind nginx, named there.
+	await page.waitForURL(RESOURCE, { timeout: 10000 }).catch(() => {});
+	ok(page.url() === RESOURCE, 'partner: signed in at the provider, now at the resource', page.url());
+	ok(hops.some((u) => u.startsWith(`${PROVIDER}/api/oidc/auth?`) && u.includes('g_continue')),
+		'partner: went on to the provider\'s authorization endpoint (g_continue)', hops.join(' '));
+	ok(hops.some((u) => u.startsWith(`${publicUrl}/oidc/callback?`) && /[?&]code=/.test(u)),
+		'partner: came back through otpd\'s /oidc/callback with a code', hops.join(' '));
+	ok(!hops.some((u) => u.includes('/mfa/')), 'partner: no TOTP step (the provider\'s sign-in counts as MFA)', hops.join(' '));
+	await look(page, 'partner-resource', 'Research lab: shared files');
+	ok((await text(page, '#who')) === `Signed in as guest ${PARTNER}`, 'partner: the resource page names her', await text(page, '#who'));
+	const cookies = await context.cookies(publicUrl);
+	ok(cookies.some((c) => c.name === 'guestlink_session'), 'partner: otpd\'s session cookie');
+	ok(!cookies.some((c) => c.name === 'oidc_state'), 'partner: the state cookie is gone');
+	// Give a wrongly queued code mail the time to arrive before saying there is none.
+	await new Promise((r) => setTimeout(r, 1000));
+	ok(codeMails(PARTNER).filter((f) => !seen.has(f)).length === 0, `partner: no code mail was sent to ${PARTNER}`);
+	await context.close();
+	return acceptUrl;
+}
+
+// refusedVisit - bob (partner.example, not invited) at alice's link: the provider, then "not invited"
+async function refusedVisit(browser, acceptUrl) {
+	const context = await browser.newContext(ctxOptions);
+	const page = await context.newPage();
+	const bob = 'bob@partner.example';
+	await page.goto(acceptUrl);
+	await page.locator('input#email').fill(bob);
+	await submit(page, page.getByRole('button', { name: 'Continue', exact: true }), new RegExp(`^${PROVIDER}/login\\.html\\?`));
+	const answer = page.waitForResponse((r) => r.url().includes('/oidc/callback?'), { timeout: 10000 });
+	await providerLogin(page, bob, 'pw-bob-0123', 'refused-provider-login');
+	const r = await answer.catch(() => null);
+	await page.waitForLoadState('load');
+	ok(r !== null && r.status() === 403, 'refused: the callback answers 403', r ? String(r.status()) : 'no callback');
+	ok((await text(page, 'p.error')).startsWith('Your university account is not one of the invited addresses'),
+		'refused: says the account is not one of the invited addresses', await text(page, 'p.error'));
+	ok(await page.getByRole('button', { name: 'Email me a code instead' }).isVisible(), 'refused: offers a code by email instead');
+	await look(page, 'not-invited', 'Sign in with your organisation');
+	ok(!(await context.cookies(new URL(acceptUrl).origin)).some((c) => c.name === 'guestlink_session'), 'refused: no session cookie');
+	await page.goto(RESOURCE);
+	ok(page.url().includes('/login?rd='), 'refused: the resource still sends to /login', page.url());
+	ok(codeMails(bob).length === 0, 'refused: no code mail to bob');
+	await context.close();
+}
+
 const browser = await chromium.launch({
 	executablePath: CHROMIUM,
 	headless: true,
@@ -276,11 +397,22 @@ const browser = await chromium.launch({
 		'--disable-component-update', '--disable-sync'],
 });
 const t0 = Date.now();
+// stage - one part of the journey; an exception ends that part (one failed check), not the others
+async function stage(name, fn) {
+	try {
+		return await fn();
+	} catch (e) {
+		ok(false, `the ${name} ran to the end`, e.message.split('\n')[0]);
+		return undefined;
+	}
+}
 try {
-	const secret = await firstVisit(browser);
-	await returningVisit(browser, secret);
-} catch (e) {
-	ok(false, 'the journey ran to the end', e.message.split('\n')[0]);
+	const secret = await stage('journey with a code', () => firstVisit(browser));
+	if (secret !== undefined)
+		await stage('returning guest\'s journey', () => returningVisit(browser, secret));
+	const acceptUrl = await stage('journey through the provider', () => partnerVisit(browser));
+	if (acceptUrl !== undefined)
+		await stage('refusal at the provider', () => refusedVisit(browser, acceptUrl));
 } finally {
 	await browser.close();
 }

@@ -7,16 +7,29 @@
 # delivers, otpd on the same config file (code mails go through the private
 # Postfix), and nginx in front of otpd and a static sample resource
 # (auth_request to otpd's /auth). public_url is nginx's address, the
-# resource http://127.0.0.1:PORT/resource/. For each viewport one invitation
-# to a new guest is sent by SMTP through Postfix and the milter; then
-# journey.mjs (playwright-core driving Debian's Chromium) clicks through it:
-# see that file for the steps and the checks.
+# resource http://127.0.0.1:PORT/resource/.
+# The guests' own organisation, partner.example, has an OpenID Connect
+# provider: a private glewlwyd (tests/oidc/provider.sh: users alice, bob,
+# carol @partner.example), one process, ended by its PID. Its public origin
+# is http://localhost:IDP_PORT (another site than otpd's 127.0.0.1, so
+# neither sees the other's cookies): a second server block of the same nginx
+# that serves the login page tests/browser/provider-login.html (a stand-in for
+# glewlwyd's login webapp, which Debian does not package: see README.md) at
+# /login.html and proxies everything else to glewlwyd. otpd has
+# [oidc partner] for partner.example with mfa_amr = password (glewlwyd's
+# password sign-in counts as MFA: no TOTP for those guests); the client
+# "otpd" is registered with redirect URI <public_url>/oidc/callback.
+# For each viewport two invitations are sent by SMTP through Postfix and the
+# milter: one to a new guest of another domain (code flow), one to
+# alice@partner.example (her provider); then journey.mjs (playwright-core
+# driving Debian's Chromium) clicks through both, and a refusal (bob, not
+# invited): see that file for the steps and the checks.
 #
 # Screenshots of every page: build/artifacts/browser/<viewport>/NN-name.png
 # (ARTIFACTS to put them elsewhere), kept after the run; the path is printed.
 # Runs `npm ci` in tests/browser when node_modules is missing. Needs root
 # (postfix start), the binaries built by make (BUILD, default .), chromium,
-# node and npm, nginx, oathtool (scripts/deps.sh check).
+# node and npm, nginx, oathtool, glewlwyd (scripts/deps.sh check).
 # Prints each viewport's checks and, last, exactly
 #   browser: N passed, N failed
 # (N counts checks over both viewports). Exit status 1 when any failed.
@@ -26,6 +39,8 @@ T_NAME=browser
 . "$(dirname "$0")/../lib/e2e.sh"
 . "$T_SRC/tests/lib/otpd.sh"
 . "$T_SRC/tests/lib/nginx.sh"
+# shellcheck source=../oidc/provider.sh
+. "$T_SRC/tests/oidc/provider.sh"
 
 here="$T_SRC/tests/browser"
 viewports=${*:-desktop phone}
@@ -47,7 +62,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	_summary
 	exit 1
 fi
-for tool in node npm nginx oathtool swaks smtp-sink "$CHROMIUM"; do
+for tool in node npm nginx oathtool swaks smtp-sink glewlwyd sqlite3 openssl "$CHROMIUM"; do
 	command -v "$tool" >/dev/null || { T_FAIL=1; echo "browser: $tool missing (scripts/deps.sh check)" >&2; _summary; exit 1; }
 done
 need_bins "$MILTER_BIN" "$OTPCTL_BIN" "$OTPD_BIN"
@@ -58,14 +73,48 @@ if [ ! -d "$here/node_modules/playwright-core" ]; then
 		die "npm ci failed: $(tail -5 "$T_DIR/npm.log")"
 fi
 
-# --- Postfix + milter + otpd + nginx + sink -----------------------------------
+# --- Postfix + milter + otpd + nginx + sink + provider ---------------------------
 OTPD_PORT=$(free_port)
 SMTP_PORT=$(free_port)
 SINK_PORT=$(free_port)
 NGINX_PORT=$(free_port)
-ports() { printf '%s\n' "$OTPD_PORT" "$SMTP_PORT" "$SINK_PORT" "$NGINX_PORT" | sort | uniq -d; }
-while [ -n "$(ports)" ]; do SINK_PORT=$(free_port); NGINX_PORT=$(free_port); done
+IDP_PORT=$(free_port)
+GW_PORT=$(free_port)
+ports() { printf '%s\n' "$OTPD_PORT" "$SMTP_PORT" "$SINK_PORT" "$NGINX_PORT" "$IDP_PORT" "$GW_PORT" | sort | uniq -d; }
+while [ -n "$(ports)" ]; do
+	SINK_PORT=$(free_port)
+	NGINX_PORT=$(free_port)
+	IDP_PORT=$(free_port)
+	GW_PORT=$(free_port)
+done
 PUBLIC=http://127.0.0.1:$NGINX_PORT
+PROVIDER=http://localhost:$IDP_PORT
+PARTNER=alice@partner.example
+
+# The provider first: glewlwyd behind nginx at $PROVIDER, the client otpd's redirect URI on public_url.
+gw_fail() { die "glewlwyd: $*"; }
+GW_DIR="$T_DIR/gw"
+GW_PUBLIC=$PROVIDER
+GW_REDIRECT_URI=$PUBLIC/oidc/callback
+gw_start
+T_PIDS="$T_PIDS $GW_PID"
+note "started glewlwyd (pid $GW_PID), issuer $GW_ISSUER"
+mkdir -p "$T_DIR/nginx/conf.d" "$T_DIR/nginx/idp"
+cp "$here/provider-login.html" "$T_DIR/nginx/idp/login.html"
+chmod 0644 "$T_DIR/nginx/idp/login.html"
+# The provider's front: its login page, and glewlwyd for everything else (API, OIDC endpoints).
+cat >"$T_DIR/nginx/conf.d/provider.conf" <<EOF
+server {
+    listen 127.0.0.1:$IDP_PORT;
+    server_name localhost;
+    location = /login.html { root $T_DIR/nginx/idp; }
+    location / {
+        proxy_pass http://127.0.0.1:$GW_PORT;
+        proxy_set_header Host \$http_host;
+        proxy_set_header X-Forwarded-For \$remote_addr;
+    }
+}
+EOF
 KEY_DIR="$T_DIR/keys"
 make_keys "$KEY_DIR"
 CONF="$T_DIR/guestlink.conf"
@@ -73,6 +122,17 @@ milter_config "$CONF" "$KEY_DIR" "$T_DIR/run" "otpd_url = http://127.0.0.1:$OTPD
 sed -i -e "s|^public_url = .*|public_url = $PUBLIC|" -e "s|^resources = .*|resources = $PUBLIC/resource/|" "$CONF"
 # A returning guest asks for a second code within the minute: no wait between code mails.
 otpd_config "$CONF" "$OTPD_PORT" "$SMTP_PORT" "$T_DIR/db" "mail_interval = 0s"
+printf 'secret-of-otpd\n' >"$T_DIR/client.secret"
+chmod 0600 "$T_DIR/client.secret"
+# partner.example signs in at its own provider; its password sign-in (amr "password") counts as MFA.
+cat >>"$CONF" <<EOF
+[oidc partner]
+issuer = $GW_ISSUER
+client_id = otpd
+client_secret_file = $T_DIR/client.secret
+domains = partner.example
+mfa_amr = password
+EOF
 out=$("$OTPD_BIN" -c "$CONF" -n 2>&1) || die "otpd -n: $out"
 
 SINK_DIR="$T_DIR/sink"
@@ -84,26 +144,34 @@ nginx_start "$T_DIR/nginx" "$NGINX_PORT" "127.0.0.1:$OTPD_PORT"
 pf_create "$PF_DIR" "$SMTP_PORT" "$SINK_PORT" "$MILTER_SOCK"
 pf_start "$PF_DIR"
 wait_for_port "$SMTP_PORT" 10 || die "postfix smtpd did not listen on $SMTP_PORT"
-note "set up in $(($(date +%s) - t0)) s: nginx $PUBLIC, otpd 127.0.0.1:$OTPD_PORT, postfix 127.0.0.1:$SMTP_PORT"
+wait_for_port "$IDP_PORT" 10 || die "nginx did not listen on $IDP_PORT"
+note "set up in $(($(date +%s) - t0)) s: nginx $PUBLIC, otpd 127.0.0.1:$OTPD_PORT, postfix 127.0.0.1:$SMTP_PORT, provider $PROVIDER"
 
 # --- one invitation and one browser journey per viewport -------------------------
 rm -rf "$ARTIFACTS"
 for vp in $viewports; do
 	guest="guest-$vp@example.net"
-	id=$(unique_id)
-	make_invite "$T_DIR/$vp.eml" "[invite] Join our research lab" "Guest <$guest>" "$id" "$NGINX_RESOURCE"
-	if ! smtp_send "$T_DIR/$vp.eml" staff@example.org "$guest"; then
-		fail "$vp: the invitation was refused: $SMTP_REPLY"
-		continue
-	fi
-	if ! f=$(sink_wait "$id" 15); then
-		fail "$vp: the invitation did not reach the sink"
-		continue
-	fi
-	ok "$vp: the invitation went through Postfix and the milter ($SMTP_REPLY)"
-	mime "$f" part text/html >"$T_DIR/$vp-mail.html"
+	# invite ADDR FILE - one invitation for ADDR through Postfix and the milter; its HTML part in FILE
+	invite() {
+		local id
+		id=$(unique_id)
+		make_invite "$T_DIR/$vp-$1.eml" "[invite] Join our research lab" "Guest <$1>" "$id" "$NGINX_RESOURCE"
+		if ! smtp_send "$T_DIR/$vp-$1.eml" staff@example.org "$1"; then
+			fail "$vp: the invitation to $1 was refused: $SMTP_REPLY"
+			return 1
+		fi
+		if ! f=$(sink_wait "$id" 15); then
+			fail "$vp: the invitation to $1 did not reach the sink"
+			return 1
+		fi
+		ok "$vp: the invitation to $1 went through Postfix and the milter ($SMTP_REPLY)"
+		mime "$f" part text/html >"$2"
+	}
+	invite "$guest" "$T_DIR/$vp-mail.html" || continue
+	invite "$PARTNER" "$T_DIR/$vp-partner-mail.html" || continue
 	rc=0
 	VIEWPORT=$vp MAIL_HTML="$T_DIR/$vp-mail.html" GUEST=$guest SINK_DIR=$SINK_DIR RESOURCE=$NGINX_RESOURCE \
+		PARTNER_MAIL_HTML="$T_DIR/$vp-partner-mail.html" PARTNER=$PARTNER PROVIDER=$PROVIDER \
 		OUT="$ARTIFACTS/$vp" CHROMIUM=$CHROMIUM node "$here/journey.mjs" >"$T_DIR/$vp.out" 2>&1 || rc=$?
 	cat "$T_DIR/$vp.out"
 	summary=$(grep -E "^journey-$vp: [0-9]+ passed, [0-9]+ failed\$" "$T_DIR/$vp.out" || true)
@@ -122,6 +190,7 @@ done
 expect_no_match "$(cat "$OTPD_LOG" "$MILTER_LOG")" 'Sanitizer|level=(panic|fatal|error)' "no sanitizer report, panic, fatal or error in the daemons' logs"
 check "otpd still running" pid_alive "$OTPD_PID"
 check "nginx still running" pid_alive "$NGINX_PID"
+check "glewlwyd still running" pid_alive "$GW_PID"
 echo "# screenshots: $ARTIFACTS"
 echo "# browser test took $(($(date +%s) - t0)) s"
 _summary

@@ -8,6 +8,9 @@
 #       NGINX_PID); waits until it answers on 127.0.0.1:PORT.
 #       The resource is http://127.0.0.1:PORT/resource/ (a prefix for the
 #       milter's resources =); the sample page is $NGINX_RESOURCE.
+#       Files DIR/conf.d/*.conf, written before nginx_start, are included in
+#       the http block: more server blocks (the browser test puts the front
+#       of its OpenID provider there).
 #   nginx_stop         SIGTERM and wait
 
 nginx_start() {
