@@ -46,8 +46,16 @@
 #include "signin.h"
 #include "text.h"
 
-#define CSP "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; " \
-	    "frame-ancestors 'none'; base-uri 'none'"
+/*
+ * Security: a strict CSP. form-action also governs the redirect that follows
+ * a form POST (Chromium enforces it), so the origins of the configured
+ * OpenID Connect providers are allowed there: the email step's 303 goes to a
+ * provider's authorization endpoint, which must share its issuer's origin.
+ * Built once at start-up (csp_build), read-only afterwards.
+ */
+#define CSP_HEAD "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'"
+#define CSP_TAIL "; frame-ancestors 'none'; base-uri 'none'"
+static char csp[2048] = CSP_HEAD CSP_TAIL;
 
 struct http_server {
 	struct MHD_Daemon *mhd;
@@ -109,7 +117,7 @@ static enum MHD_Result send_answer(struct MHD_Connection *c, struct answer *a)
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", a->ctype ? a->ctype : "text/plain; charset=utf-8");
-	MHD_add_response_header(r, "Content-Security-Policy", CSP);
+	MHD_add_response_header(r, "Content-Security-Policy", csp);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
@@ -1284,6 +1292,46 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 	}
 }
 
+/* origin_of - "scheme://host[:port]" of an absolute URL, if it has only URL-safe characters */
+static bool origin_of(const char *url, char *out, size_t outsz)
+{
+	const char *p = strstr(url, "://"), *end;
+	size_t n;
+
+	if (p == NULL)
+		return false;
+	end = strchr(p + 3, '/');
+	n = end ? (size_t)(end - url) : strlen(url);
+	if (n == 0 || n >= outsz)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((url[i] >= 'a' && url[i] <= 'z') || (url[i] >= 'A' && url[i] <= 'Z') ||
+		      (url[i] >= '0' && url[i] <= '9') || strchr(":/.-[]", url[i]) != NULL))
+			return false;
+	memcpy(out, url, n);
+	out[n] = '\0';
+	return true;
+}
+
+/* csp_build - the CSP with the providers' origins in form-action */
+static void csp_build(const struct config *cfg)
+{
+	struct buf b;
+	char origin[512];
+
+	buf_init(&b, sizeof(csp) - 1);
+	if (!buf_puts(&b, CSP_HEAD))
+		goto out;
+	for (size_t i = 0; i < cfg->n_oidc; i++)
+		if (origin_of(cfg->oidc[i].issuer, origin, sizeof(origin)) && strstr(b.data, origin) == NULL &&
+		    !(buf_putc(&b, ' ') && buf_puts(&b, origin)))
+			goto out;
+	if (buf_puts(&b, CSP_TAIL))
+		memcpy(csp, b.data, b.len + 1);
+out:
+	buf_release(&b);
+}
+
 struct http_server *http_start(int listen_fd, const struct flow_ctx *fx)
 {
 	struct http_server *h = calloc(1, sizeof(*h));
@@ -1293,6 +1341,7 @@ struct http_server *http_start(int listen_fd, const struct flow_ctx *fx)
 		return NULL;
 	h->fx = fx;
 	h->fd = listen_fd;
+	csp_build(cfg);
 	h->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, on_request, h,
 				  MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
 				  MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
