@@ -19,6 +19,8 @@
  */
 #include "store.h"
 
+#include "errmsg.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -69,17 +71,6 @@ struct store_txn {
 	int mdb_err;	/* first LMDB error inside the callback */
 };
 
-static bool fail(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return false;
-}
-
 const char *store_status_word(enum store_status s)
 {
 	switch (s) {
@@ -120,7 +111,7 @@ struct store *store_open(const char *dir, uint64_t max_size, char *err, size_t e
 	int rc, dead = 0;
 
 	if (st == NULL) {
-		fail(err, errsz, "out of memory");
+		errmsg_set(err, errsz, "out of memory");
 		return NULL;
 	}
 	st->max_size = max_size;
@@ -133,30 +124,30 @@ struct store *store_open(const char *dir, uint64_t max_size, char *err, size_t e
 	pthread_rwlock_init(&st->resize, &attr);
 	pthread_rwlockattr_destroy(&attr);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		fail(err, errsz, "%s: cannot create: %s", dir, strerror(errno));
+		errmsg_set(err, errsz, "%s: cannot create: %s", dir, strerror(errno));
 		goto bad;
 	}
 	if ((rc = mdb_env_create(&st->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(st->env, STORE_NDB)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->env, STORE_INITIAL_MAP < max_size ? STORE_INITIAL_MAP : max_size)) != 0 ||
 	    (rc = mdb_env_open(st->env, dir, MDB_NOTLS, 0600)) != 0) {
-		fail(err, errsz, "%s: cannot open the database: %s", dir, mdb_strerror(rc));
+		errmsg_set(err, errsz, "%s: cannot open the database: %s", dir, mdb_strerror(rc));
 		goto bad;
 	}
 	mdb_reader_check(st->env, &dead);
 	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0) {
-		fail(err, errsz, "%s: %s", dir, mdb_strerror(rc));
+		errmsg_set(err, errsz, "%s: %s", dir, mdb_strerror(rc));
 		goto bad;
 	}
 	for (int i = 0; i < STORE_NDB; i++) {
 		if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &st->dbi[i])) != 0) {
 			mdb_txn_abort(txn);
-			fail(err, errsz, "%s: database %s: %s", dir, db_names[i], mdb_strerror(rc));
+			errmsg_set(err, errsz, "%s: database %s: %s", dir, db_names[i], mdb_strerror(rc));
 			goto bad;
 		}
 	}
 	if ((rc = mdb_txn_commit(txn)) != 0) {
-		fail(err, errsz, "%s: %s", dir, mdb_strerror(rc));
+		errmsg_set(err, errsz, "%s: %s", dir, mdb_strerror(rc));
 		goto bad;
 	}
 	if (dead > 0)

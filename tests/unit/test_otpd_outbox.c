@@ -18,6 +18,7 @@
 #include "outbox.h"
 #include "secrets.h"
 #include "store.h"
+#include "store_fixture.h"
 
 #define T0 100000u
 #define CODE_TTL 600u
@@ -28,28 +29,15 @@ static struct secrets *keys;
 
 static int setup(void **state)
 {
-	uint8_t master[32];
-	char err[256];
-
 	(void)state;
 	log_open("test_otpd_outbox", LOG_SINK_STDERR, LOG_LEVEL_ERROR);	/* not a line per deferred attempt */
-	if (sodium_init() < 0 || mkdtemp(dir) == NULL)
-		return -1;
-	randombytes_buf(master, sizeof(master));
-	keys = secrets_derive(master);
-	st = store_open(dir, 1024 * 1024 * 16, err, sizeof(err));
-	return st && keys ? 0 : -1;
+	return fixture_open(dir, 1024 * 1024 * 16, &st, &keys);
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	st = store_close(st);
-	keys = secrets_free(keys);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_close(dir, &st, &keys);
 }
 
 struct relay {

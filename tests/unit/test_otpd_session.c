@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "session.h"
+#include "store_fixture.h"
 
 static char dir[] = "/tmp/otpd-session.XXXXXX";
 static struct store *st;
@@ -21,27 +22,14 @@ static const struct session_limits lim = { 8 * 3600, 3600 };	/* ttl 8 h, idle 1 
 
 static int setup(void **state)
 {
-	uint8_t master[32];
-	char err[256];
-
 	(void)state;
-	if (sodium_init() < 0 || mkdtemp(dir) == NULL)
-		return -1;
-	randombytes_buf(master, sizeof(master));
-	keys = secrets_derive(master);
-	st = store_open(dir, 1024 * 1024 * 16, err, sizeof(err));
-	return st && keys ? 0 : -1;
+	return fixture_open(dir, 1024 * 1024 * 16, &st, &keys);
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	st = store_close(st);
-	keys = secrets_free(keys);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_close(dir, &st, &keys);
 }
 
 enum op { OP_FIND, OP_TOUCH };

@@ -18,6 +18,7 @@
 #include "outbox.h"
 #include "secrets.h"
 #include "store.h"
+#include "store_fixture.h"
 
 static char dir[] = "/tmp/otpd-unit.XXXXXX";
 static struct store *st;
@@ -26,27 +27,14 @@ static const uint8_t inv[TOKEN_ID_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
 
 static int setup(void **state)
 {
-	uint8_t master[32];
-	char err[256];
-
 	(void)state;
-	if (sodium_init() < 0 || mkdtemp(dir) == NULL)
-		return -1;
-	randombytes_buf(master, sizeof(master));
-	keys = secrets_derive(master);
-	st = store_open(dir, 1024 * 1024 * 64, err, sizeof(err));
-	return st && keys ? 0 : -1;
+	return fixture_open(dir, 1024 * 1024 * 64, &st, &keys);
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	st = store_close(st);
-	keys = secrets_free(keys);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_close(dir, &st, &keys);
 }
 
 struct kv {
