@@ -123,8 +123,8 @@ expect_match "$code" '^[0-9]{8}$' "code mail: an 8-digit code on a line of its o
 # --- 5. the code typed in: on to /mfa/setup ----------------------------------------
 expect_eq "$(page --data-urlencode "email=$GUEST" --data "code=$code&csrf=$csrf" "$link/code")" 200 "POST code: 200"
 expect_match "$(cat "$T_DIR/pg")" 'Code accepted\. Next, set up an authenticator app' "POST code: accepted, set up the app next"
-expect_match "$(cat "$T_DIR/pg")" '<a class="button" href="/mfa/setup">' "POST code: next is /mfa/setup (button)"
-expect_match "$(cat "$T_DIR/pg")" 'http-equiv="refresh" content="1;url=/mfa/setup"' "POST code: next is /mfa/setup (refresh)"
+expect_match "$(cat "$T_DIR/pg")" '<a class="button" href="/mfa/setup\?lang=en">' "POST code: next is /mfa/setup in the chosen language (button)"
+expect_match "$(cat "$T_DIR/pg")" 'http-equiv="refresh" content="1;url=/mfa/setup\?lang=en"' "POST code: next is /mfa/setup in the chosen language (refresh)"
 expect_match "$(grep -i '^Set-Cookie: guestlink_session=' "$T_DIR/ph" || true)" 'HttpOnly' "POST code: a session cookie, HttpOnly"
 auth() { curl -s -b "$JAR" -D "$T_DIR/ah" -o /dev/null -w '%{http_code}' -H "X-Original-URL: $1" "$BASE/auth"; }
 expect_eq "$(auth "$RESOURCE_URL")" 401 "/auth refuses a session that has only the emailed code"
