@@ -16,6 +16,7 @@
  * known ones and get the same answers; no mail goes to them.
  */
 #include "flow.h"
+#include "bytes.h"
 
 #include <arpa/inet.h>
 #include <sodium.h>
@@ -112,21 +113,6 @@ static void client_key(char prefix, const struct flow_client *c, uint8_t out[10]
 	out[0] = (uint8_t)prefix;
 	memcpy(out + 1, c->key, c->len);
 	*len = c->len + 1;
-}
-
-static uint64_t be_get(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < n; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static void be_put(uint8_t *p, uint64_t v, size_t n)
-{
-	for (size_t i = n; i-- > 0; v >>= 8)
-		p[i] = (uint8_t)v;
 }
 
 const uint8_t FLOW_LOGIN_ID[TOKEN_ID_LEN] = "guestlink-login";

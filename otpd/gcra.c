@@ -7,6 +7,7 @@
  * "refuse": a limit that cannot be recorded is not granted.
  */
 #include "gcra.h"
+#include "bytes.h"
 
 #include <string.h>
 
@@ -27,22 +28,13 @@ bool gcra_check(const struct gcra_limit *lim, uint64_t tat_ms, uint64_t now_ms, 
 	return true;
 }
 
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 uint64_t gcra_load(struct store_txn *txn, const void *key, size_t klen, uint64_t now_ms)
 {
 	struct store_val v;
 
 	if (store_get(txn, STORE_LIMITS, key, klen, now_ms / 1000, &v) != STORE_OK || v.len != 8)
 		return 0;
-	return get_be64(v.data);
+	return be_get(v.data, 8);
 }
 
 enum store_status gcra_save(struct store_txn *txn, const void *key, size_t klen, const struct gcra_limit *lim,

@@ -6,6 +6,7 @@
  * secretbox(message). Expiry: the code's.
  */
 #include "outbox.h"
+#include "bytes.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -31,21 +32,6 @@ struct outbox {
 	bool kicked, stopping;
 };
 
-static uint64_t get_be(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < n; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static void put_be(uint8_t *p, uint64_t v, size_t n)
-{
-	for (size_t i = n; i-- > 0; v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 enum store_status outbox_put(struct store_txn *txn, const struct secrets *keys, const uint8_t slot[TOKEN_ID_LEN],
 			     const char *rcpt, const char *msg, size_t len, uint64_t now, uint64_t expires_at)
 {
@@ -58,8 +44,8 @@ enum store_status outbox_put(struct store_txn *txn, const struct secrets *keys, 
 	rec = malloc(total);
 	if (rec == NULL)
 		return STORE_ERROR;
-	put_be(rec, now, 8);
-	put_be(rec + 8, 0, 4);
+	be_put(rec, now, 8);
+	be_put(rec + 8, 0, 4);
 	rec[12] = (uint8_t)rlen;
 	memcpy(rec + HDR_LEN, rcpt, rlen);
 	p = rec + HDR_LEN + rlen;
@@ -95,8 +81,8 @@ static bool parse_rec(const struct store_val *v, uint64_t *next, uint32_t *attem
 
 	if (v->len < HDR_LEN)
 		return false;
-	*next = get_be(d, 8);
-	*attempts = (uint32_t)get_be(d + 8, 4);
+	*next = be_get(d, 8);
+	*attempts = (uint32_t)be_get(d + 8, 4);
 	*rlen = d[12];
 	return v->len >= HDR_LEN + *rlen + crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES;
 }
@@ -169,8 +155,8 @@ static enum store_status settle(struct store_txn *txn, void *arg)
 	if (copy == NULL)
 		return STORE_ERROR;
 	memcpy(copy, v.data, v.len);
-	put_be(copy, s->now + (backoff < OUTBOX_MAX_BACKOFF ? backoff : OUTBOX_MAX_BACKOFF), 8);
-	put_be(copy + 8, attempts + 1, 4);
+	be_put(copy, s->now + (backoff < OUTBOX_MAX_BACKOFF ? backoff : OUTBOX_MAX_BACKOFF), 8);
+	be_put(copy + 8, attempts + 1, 4);
 	st = store_put(txn, STORE_OUTBOX, s->m->slot, TOKEN_ID_LEN, copy, v.len, v.expires_at);
 	free(copy);
 	return st;

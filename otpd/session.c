@@ -8,6 +8,7 @@
  * Records of another version are treated as absent (sign in again).
  */
 #include "session.h"
+#include "bytes.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -20,21 +21,6 @@
 static void to_text(const uint8_t *p, size_t len, char *out, size_t outsz)
 {
 	sodium_bin2base64(out, outsz, p, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-}
-
-static uint64_t be_get(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static void be_put(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
 }
 
 static uint64_t ends_at(uint64_t created, uint64_t last_seen, const struct session_limits *lim)
@@ -55,8 +41,8 @@ static enum store_status put_record(struct store_txn *txn, const uint8_t key[SES
 		return STORE_ERROR;
 	rec[0] = REC_VERSION;
 	rec[1] = (uint8_t)level;
-	be_put(rec + 2, created);
-	be_put(rec + 10, seen);
+	be_put(rec + 2, created, 8);
+	be_put(rec + 10, seen, 8);
 	memcpy(rec + REC_HEAD, addr, alen + 1);
 	memcpy(rec + REC_HEAD + alen + 1, dest, dlen);
 	return store_put(txn, STORE_SESSIONS, key, SESSION_KEY_LEN, rec, REC_HEAD + alen + 1 + dlen,
@@ -96,8 +82,8 @@ static bool decode(const struct store_val *v, struct session_info *out)
 	if (alen == 0 || alen >= ADDR_BUF || dlen > CAP_URL_BYTES)
 		return false;
 	out->level = (enum session_level)p[1];
-	out->created_at = be_get(p + 2);
-	out->last_seen = be_get(p + 10);
+	out->created_at = be_get(p + 2, 8);
+	out->last_seen = be_get(p + 10, 8);
 	memcpy(out->addr, p + REC_HEAD, alen + 1);
 	memcpy(out->dest, nul + 1, dlen);
 	out->dest[dlen] = '\0';

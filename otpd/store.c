@@ -18,6 +18,7 @@
  * batch is rolled back and each request runs again alone, as before.
  */
 #include "store.h"
+#include "bytes.h"
 
 #include "errmsg.h"
 
@@ -86,21 +87,6 @@ const char *store_status_word(enum store_status s)
 		break;
 	}
 	return "error";
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
 }
 
 struct store *store_open(const char *dir, uint64_t max_size, char *err, size_t errsz)
@@ -389,7 +375,7 @@ static bool decode(const MDB_val *v, uint64_t now, struct store_val *out)
 {
 	if (v->mv_size < 8)
 		return false;
-	out->expires_at = get_be64(v->mv_data);
+	out->expires_at = be_get(v->mv_data, 8);
 	out->data = (const uint8_t *)v->mv_data + 8;
 	out->len = v->mv_size - 8;
 	return out->expires_at > now;
@@ -417,7 +403,7 @@ enum store_status store_put(struct store_txn *txn, enum store_db db, const void 
 	rc = mdb_put(txn->txn, txn->st->dbi[db], &k, &v, MDB_RESERVE);
 	if (rc != 0)
 		return note(txn, rc);
-	put_be64(v.mv_data, expires_at);
+	be_put(v.mv_data, expires_at, 8);
 	if (vlen > 0)
 		memcpy((uint8_t *)v.mv_data + 8, val, vlen);
 	return STORE_OK;
@@ -467,7 +453,7 @@ static enum store_status sweep_some(struct store_txn *txn, void *arg)
 		if (rc != 0)
 			return note(txn, rc);
 		for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-			if (v.mv_size >= 8 && get_be64(v.mv_data) > sw->now)
+			if (v.mv_size >= 8 && be_get(v.mv_data, 8) > sw->now)
 				continue;
 			if ((rc = mdb_cursor_del(cur, 0)) != 0)
 				break;

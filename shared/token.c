@@ -8,6 +8,7 @@
  * from "expired" on a forged token.
  */
 #include "token.h"
+#include "bytes.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -62,22 +63,6 @@ bool token_has_guest(const struct token *t, const char *addr)
 	return found;
 }
 
-static uint8_t *put_be(uint8_t *p, uint64_t v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-	return p + n;
-}
-
-static uint64_t get_be(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < n; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 bool token_encode(const struct token *t, const struct signing_key *key, struct buf *out)
 {
 	uint8_t bin[TOKEN_MAX_BIN], *p = bin;
@@ -92,15 +77,18 @@ bool token_encode(const struct token *t, const struct signing_key *key, struct b
 	p += KEYS_KID_LEN;
 	memcpy(p, t->id, TOKEN_ID_LEN);
 	p += TOKEN_ID_LEN;
-	p = put_be(p, t->issued_at, 8);
-	p = put_be(p, t->expires_at - t->issued_at, 4);
+	be_put(p, t->issued_at, 8);
+	p += 8;
+	be_put(p, t->expires_at - t->issued_at, 4);
+	p += 4;
 	*p++ = (uint8_t)t->n_guests;
 	memcpy(p, t->guests, t->n_guests * TOKEN_GUEST_LEN);
 	p += t->n_guests * TOKEN_GUEST_LEN;
 	*p++ = (uint8_t)il;
 	memcpy(p, t->inviter, il);
 	p += il;
-	p = put_be(p, rl, 2);
+	be_put(p, rl, 2);
+	p += 2;
 	memcpy(p, t->resource, rl);
 	p += rl;
 	crypto_sign_detached(p, NULL, bin, (size_t)(p - bin), key->sk);
@@ -141,9 +129,9 @@ static enum token_status parse_bin(const uint8_t *bin, size_t blen, struct token
 	p += KEYS_KID_LEN;
 	memcpy(t->id, p, TOKEN_ID_LEN);
 	p += TOKEN_ID_LEN;
-	t->issued_at = get_be(p, 8);
+	t->issued_at = be_get(p, 8);
 	p += 8;
-	ttl = get_be(p, 4);
+	ttl = be_get(p, 4);
 	p += 4;
 	if (ttl == 0 || t->issued_at > UINT64_MAX - ttl)
 		return TOKEN_MALFORMED;
@@ -160,7 +148,7 @@ static enum token_status parse_bin(const uint8_t *bin, size_t blen, struct token
 	memcpy(t->inviter, p, il);
 	t->inviter[il] = '\0';
 	p += il;
-	rl = (size_t)get_be(p, 2);
+	rl = (size_t)be_get(p, 2);
 	p += 2;
 	if (rl > CAP_URL_BYTES || (size_t)(end - p) != rl)
 		return TOKEN_MALFORMED;
