@@ -23,6 +23,7 @@ static const char good[] =
 	"signing_key = /k/link.key\n"
 	"verify_keys = /k/\n"
 	"secret = /k/otpd.secret\n"
+	"guest_key = /k/guest.key\n"
 	"[milter]\n"
 	"resources = https://teams.example.org/\n"
 	"  https://wiki.example.org/space/\n"
@@ -108,6 +109,19 @@ static void test_require(void **state)
 	assert_true(config_load_string("t.conf", "[guestlink]\norg_name = x\n", &cfg, err, sizeof(err)));
 	assert_false(config_require(&cfg, CONFIG_NEED_MILTER, err, sizeof(err)));
 	assert_non_null(strstr(err, "t.conf: [guestlink] public_url must be set"));
+	config_free(&cfg);
+	/* Without the guest key neither the milter nor otpd starts: links would carry guessable guests. */
+	assert_true(config_load_string("t.conf",
+				       "[guestlink]\npublic_url = https://g.example.org\ninternal_domains = example.org\n"
+				       "[keys]\nsigning_key = /k/link.key\nverify_keys = /k/\nsecret = /k/s\n"
+				       "[milter]\nresources = https://teams.example.org/\n[otpd]\nmail_from = a@example.org\n",
+				       &cfg, err, sizeof(err)));
+	assert_false(config_require(&cfg, CONFIG_NEED_MILTER, err, sizeof(err)));
+	assert_non_null(strstr(err, "guest_key"));
+	assert_false(config_require(&cfg, CONFIG_NEED_OTPD, err, sizeof(err)));
+	assert_non_null(strstr(err, "guest_key"));
+	assert_true(config_require(&cfg, CONFIG_NEED_VERIFY, err, sizeof(err)));
+	assert_null(cfg.guest_key_previous);
 	config_free(&cfg);
 }
 
