@@ -466,6 +466,10 @@ static bool set_value(const struct cfg_def *d, void *cfg, const char *value, cha
 	case CFG_PATH:
 		if (value[0] == '\0')
 			return errmsg_set(err, errsz, "%s: empty path", d->name);
+		/* Security: a relative key path ("../x") names another file for each directory a daemon or
+		 * otpctl is started in. */
+		if (value[0] != '/')
+			return errmsg_set(err, errsz, "%s: '%s' is not an absolute path", d->name, value);
 		return set_string(field(cfg, d), value, err, errsz);
 	case CFG_BASE_URL: {
 		struct url u;

@@ -78,6 +78,9 @@ static const struct {
 	{ "[otpd]\ncookie_secure = perhaps\n", "t.conf:2: cookie_secure: 'perhaps' is not yes or no" },
 	{ "[otpd]\nlisten = 8080\n", "t.conf:2: listen:" },
 	{ "[guestlink\n", "t.conf:1: syntax error" },
+	{ "[keys]\nguest_key = ../x\n", "t.conf:2: guest_key: '../x' is not an absolute path" },
+	{ "[keys]\nsigning_key = link.key\n", "t.conf:2: signing_key: 'link.key' is not an absolute path" },
+	{ "[keys]\nverify_keys = keys/\n", "t.conf:2: verify_keys:" },
 };
 
 static void test_bad(void **state)

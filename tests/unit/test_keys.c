@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -206,6 +207,39 @@ static void test_verify_dir_writable(void **state)
 	assert_true(keys_load_verify(dir, &ring, f->err, sizeof(f->err)));
 }
 
+/* A <kid>.pub planted as a symlink, or holding another key than its name says: refused, not followed. */
+static void test_verify_dir_planted(void **state)
+{
+	struct fixture *f = *state;
+	char a[128], b[128], from[512], to[512];
+	struct keyring ring;
+	struct dirent *de;
+	DIR *d;
+
+	path_in(f, "pa", a, sizeof(a));
+	path_in(f, "pb", b, sizeof(b));
+	assert_true(keys_generate(a, f->devnull, f->err, sizeof(f->err)));
+	assert_true(keys_generate(b, f->devnull, f->err, sizeof(f->err)));
+	d = opendir(b);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (strstr(de->d_name, ".pub") != NULL)
+			break;
+	assert_non_null(de);
+	snprintf(from, sizeof(from), "%s/%s", b, de->d_name);
+	snprintf(to, sizeof(to), "%s/%s", a, de->d_name);
+	closedir(d);
+	assert_int_equal(symlink(from, to), 0);
+	assert_false(keys_load_verify(a, &ring, f->err, sizeof(f->err)));
+	assert_non_null(strstr(f->err, "cannot open"));
+	unlink(to);
+	/* B's key under a name of its own making */
+	snprintf(to, sizeof(to), "%s/0123456789abcdef.pub", a);
+	assert_int_equal(link(from, to), 0);
+	assert_false(keys_load_verify(a, &ring, f->err, sizeof(f->err)));
+	assert_non_null(strstr(f->err, "does not have the key id of its name"));
+}
+
 static void test_keyring_guests(void **state)
 {
 	struct fixture *f = *state;
@@ -239,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_keygen_loose_or_linked_dir),
 		cmocka_unit_test(test_guest_key_files),
 		cmocka_unit_test(test_verify_dir_writable),
+		cmocka_unit_test(test_verify_dir_planted),
 		cmocka_unit_test(test_keyring_guests),
 	};
 

@@ -394,6 +394,17 @@ static void test_kid_confusion(void **state)
 		assert_true(token_encode(&m, &liar, &b));
 	}
 	assert_int_equal(token_verify(b.data, b.len, &ring, 1700000001, &t), TOKEN_BAD_SIGNATURE);
+	/* A kid that spells a path ("../x"): only looked up in the loaded ring, never a file name. */
+	memcpy(liar.kid, "../x\0\0\0\0", KEYS_KID_LEN);
+	buf_reset(&b);
+	{
+		struct token m;
+
+		assert_true(token_init(&m, &f->key.guest, "staff@example.org", "https://teams.example.org/", 1700000000, 60));
+		assert_true(token_add_guest(&m, "guest@gmail.com"));
+		assert_true(token_encode(&m, &liar, &b));
+	}
+	assert_int_equal(token_verify(b.data, b.len, &ring, 1700000001, &t), TOKEN_UNKNOWN_KEY);
 	/* B retired (its .pub removed from the ring): B's links are an unknown key. */
 	buf_reset(&b);
 	{
