@@ -77,6 +77,21 @@ static struct secrets *load_secrets(const char *path)
 	return k;
 }
 
+/* fill_guest_key - a throwaway guest key: filled records need only an invitation id */
+static const struct guest_key *fill_guest_key(void)
+{
+	static struct guest_key gk;
+
+	if (gk.key == NULL) {
+		gk.key = sodium_malloc(KEYS_SECRET_LEN);
+		if (gk.key == NULL)
+			die("out of memory");
+		randombytes_buf(gk.key, KEYS_SECRET_LEN);
+		keys_guest_kid(gk.key, gk.kid);
+	}
+	return &gk;
+}
+
 struct fill {
 	const struct secrets *keys;
 	unsigned long from, to;
@@ -93,7 +108,7 @@ static enum store_status fill_txn(struct store_txn *txn, void *arg)
 
 	memset(&t, 0, sizeof(t));
 	for (unsigned long i = f->from; i < f->to && s == STORE_OK; i++) {
-		if ((i - f->from) % PER_LINK == 0 && !token_init(&t, INVITER, RESOURCE, f->now, 86400))
+		if ((i - f->from) % PER_LINK == 0 && !token_init(&t, fill_guest_key(), INVITER, RESOURCE, f->now, 86400))
 			return STORE_ERROR;
 		snprintf(addr, sizeof(addr), "g%lu@pop.example.net", i);
 		s = guest_redeemed(txn, addr, &t, f->now);
@@ -127,7 +142,7 @@ static void make_link(const struct signing_key *key, unsigned long base, struct 
 {
 	char addr[64];
 
-	if (!token_init(t, INVITER, RESOURCE, (uint64_t)time(NULL), 86400))
+	if (!token_init(t, &key->guest, INVITER, RESOURCE, (uint64_t)time(NULL), 86400))
 		die("token_init");
 	for (unsigned long j = base; j < base + PER_LINK; j++) {
 		snprintf(addr, sizeof(addr), "v%lu@bench.example.net", j);
@@ -177,6 +192,15 @@ static int cmd_links(const char *db, const char *secret, const char *keyfile, un
 		die(path);
 	if (!keys_load_signing(keyfile, &key, err, sizeof(err)))
 		die(err);
+	/* The guest key is guest.key beside the signing key, as otpctl keygen makes them. */
+	{
+		char gpath[4096];
+		const char *slash = strrchr(keyfile, '/');
+
+		snprintf(gpath, sizeof(gpath), "%.*sguest.key", slash ? (int)(slash - keyfile + 1) : 0, keyfile);
+		if (!keys_load_guest(gpath, &key.guest, err, sizeof(err)))
+			die(err);
+	}
 	for (size_t i = 0; i < LINKS_PER_TXN; i++)
 		buf_init(&links[i], CAP_TOKEN_BYTES);
 	for (w.base = 0; w.base < n; w.base += w.n * PER_LINK) {

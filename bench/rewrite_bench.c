@@ -105,7 +105,10 @@ int main(int argc, char **argv)
 	    !keys_generate(dir, devnull, err, sizeof(err)))
 		return 1;
 	snprintf(path, sizeof(path), "%s/link.key", dir);
-	if (!keys_load_signing(path, &key, err, sizeof(err)) ||
+	if (!keys_load_signing(path, &key, err, sizeof(err)))
+		return 1;
+	snprintf(path, sizeof(path), "%s/guest.key", dir);
+	if (!keys_load_guest(path, &key.guest, err, sizeof(err)) ||
 	    !config_load_string("bench.conf", "[guestlink]\npublic_url = https://guest.example.org\n"
 			        "internal_domains = example.org\n[milter]\nresources = https://teams.example.org/\n",
 			        &cfg, err, sizeof(err)))

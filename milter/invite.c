@@ -142,7 +142,7 @@ static bool begin_token(const struct invite_request *req, struct link_state *ls)
 {
 	const char *inviter = req->sender[0] ? req->sender : "unknown";
 
-	if (!token_init(&ls->base, inviter, "", req->now, (uint64_t)req->cfg->link_ttl))
+	if (!token_init(&ls->base, &req->key->guest, inviter, "", req->now, (uint64_t)req->cfg->link_ttl))
 		return false;
 	for (size_t i = 0; i < req->n_guests && i < CAP_GUESTS; i++)
 		token_add_guest(&ls->base, req->guests[i]);	/* duplicates are skipped */

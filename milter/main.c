@@ -95,6 +95,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "guestlink-milter: %s\n", err);
 		return 1;
 	}
+	if (!keys_load_guest(cfg.guest_key, &key.guest, err, sizeof(err))) {
+		fprintf(stderr, "guestlink-milter: %s\n", err);
+		keys_free_signing(&key);
+		return 1;
+	}
 	if (check) {
 		uid_t uid;
 		gid_t gid;

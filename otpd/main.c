@@ -137,12 +137,20 @@ int main(int argc, char **argv)
 	}
 	if (check_only) {
 		/* -n (ExecStartPre) also refuses what the start would: a secret group or others can read. */
-		if (!keys_load_secret(cfg.secret, &master, err, sizeof(err))) {
-			fprintf(stderr, "otpd: %s\n", err);
+		/* ... and guest keys it could not use. */
+		struct keyring *chk = calloc(1, sizeof(*chk));
+		bool ok = chk != NULL && keys_load_secret(cfg.secret, &master, err, sizeof(err)) &&
+			  keyring_load_guests(chk, cfg.guest_key, cfg.guest_key_previous, err, sizeof(err));
+
+		if (chk != NULL)
+			keyring_free(chk);
+		free(chk);
+		master = keys_free_secret(master);
+		if (!ok) {
+			fprintf(stderr, "otpd: %s\n", chk == NULL ? "out of memory" : err);
 			config_free(&cfg);
 			return 1;
 		}
-		master = keys_free_secret(master);
 		puts("configuration OK");
 		config_free(&cfg);
 		return 0;
@@ -179,6 +187,7 @@ int main(int argc, char **argv)
 	if (pw != NULL && !store_chown(cfg.database, pw->pw_uid, pw->pw_gid))
 		log_fatal_errno("event=start reason=\"cannot chown %s\"", cfg.database);
 	if (!keys_load_verify(cfg.verify_keys, ring, err, sizeof(err)) ||
+	    !keyring_load_guests(ring, cfg.guest_key, cfg.guest_key_previous, err, sizeof(err)) ||
 	    !keys_load_secret(cfg.secret, &master, err, sizeof(err)))
 		log_fatal("event=start reason=\"%s\"", err);
 	keys = secrets_derive(master);
@@ -234,6 +243,7 @@ int main(int argc, char **argv)
 	st = store_close(st);
 	oidc = oidc_free(oidc);
 	keys = secrets_free(keys);
+	keyring_free(ring);
 	free(ring);
 	curl_global_cleanup();
 	config_free(&cfg);

@@ -94,6 +94,7 @@ static int cmd_inspect(const struct config *cfg, int argc, char **argv)
 {
 	const char *link = NULL, *email = NULL, *text;
 	char err[CAP_ERRMSG], kid[KEYS_KID_HEX], id[2 * TOKEN_ID_LEN + 1], norm[ADDR_BUF];
+	char gkid[2 * KEYS_GUEST_KID_LEN + 1];
 	struct keyring ring;
 	struct token t;
 	enum token_status st;
@@ -114,20 +115,44 @@ static int cmd_inspect(const struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "otpctl: %s\n", err);
 		return EXIT_USAGE;
 	}
+	/* --email needs the guest key(s), as otpd does; without --email nothing secret is read. */
+	if (email != NULL && cfg->guest_key == NULL) {
+		fprintf(stderr, "otpctl: %s: [keys] guest_key is not set; inspect --email needs the guest key "
+				"(the guests in a link are hashed with it)\n", cfg->path);
+		return EXIT_USAGE;
+	}
+	if (email != NULL && !keyring_load_guests(&ring, cfg->guest_key, cfg->guest_key_previous, err, sizeof(err))) {
+		fprintf(stderr, "otpctl: %s\n", err);
+		return EXIT_USAGE;
+	}
 	text = token_from_link(link, &len);
 	st = token_verify(text, len, &ring, (uint64_t)time(NULL), &t);
-	if (st != TOKEN_OK)
+	if (st != TOKEN_OK) {
+		keyring_free(&ring);
 		return inspect_invalid(token_status_word(st));
+	}
 	keys_kid_hex(t.kid, kid);
 	token_id_hex(&t, id);
-	obj = json_pack("{s:b,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "valid", 1, "invitation", id, "kid", kid,
+	sodium_bin2hex(gkid, sizeof(gkid), t.guest_kid, sizeof(t.guest_kid));
+	obj = json_pack("{s:b,s:i,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "valid", 1, "version", (int)t.version,
+			"invitation", id, "kid", kid, "guest_key_id", t.version == TOKEN_VERSION_V1 ? "" : gkid,
 			"inviter", t.inviter, "resource", t.resource, "issued_at", (json_int_t)t.issued_at,
 			"expires_at", (json_int_t)t.expires_at, "guests", (json_int_t)t.n_guests);
-	if (obj == NULL)
+	if (obj == NULL) {
+		keyring_free(&ring);
 		return inspect_invalid("malformed");
+	}
+	if (email != NULL && !token_guest_key_held(&t)) {
+		keyring_free(&ring);
+		json_decref(obj);
+		fprintf(stderr, "otpctl: the link's guest key (id %s) is neither guest_key nor guest_key_previous: "
+				"cannot tell whether %s is invited\n", gkid, email);
+		return EXIT_USAGE;
+	}
 	if (email != NULL) {
 		bool invited = addr_normalize(email, strlen(email), norm) && token_has_guest(&t, norm);
 
+		keyring_free(&ring);
 		json_object_set_new(obj, "email_invited", json_boolean(invited));
 		print_json(obj);
 		return invited ? EXIT_YES : EXIT_NO;

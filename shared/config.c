@@ -70,6 +70,10 @@ static const struct cfg_def cfg_defs[] = {
 	  "Directory of public keys, one `<kid>.pub` file per key id (otpd, otpctl)." },
 	{ "keys", "secret", CFG_PATH, NULL, OFF(secret), 0, 0, CONFIG_NEED_OTPD,
 	  "32 random bytes for keyed hashes and cookies (otpd), mode 0600." },
+	{ "keys", "guest_key", CFG_PATH, NULL, OFF(guest_key), 0, 0, CONFIG_NEED_MILTER | CONFIG_NEED_OTPD,
+	  "32 random bytes that key the guest hashes in links (milter and otpd: the same file on both hosts), mode 0600, from `otpctl keygen`. Without it a link does not tell who is invited." },
+	{ "keys", "guest_key_previous", CFG_PATH, NULL, OFF(guest_key_previous), 0, 0, 0,
+	  "The guest key before the last rotation (otpd, otpctl): links made with it keep their guests until they expire. Unset: none." },
 	{ "milter", "socket", CFG_SOCKET, "unix:/run/guestlink/milter.sock", OFF(socket), 0, 0, 0,
 	  "Where the milter listens: `unix:/path` (recommended) or `inet:PORT@HOST`." },
 	{ "milter", "user", CFG_STRING, "", OFF(milter_user), 0, 0, 0,
@@ -462,6 +466,10 @@ static bool set_value(const struct cfg_def *d, void *cfg, const char *value, cha
 	case CFG_PATH:
 		if (value[0] == '\0')
 			return errmsg_set(err, errsz, "%s: empty path", d->name);
+		/* Security: a relative key path ("../x") names another file for each directory a daemon or
+		 * otpctl is started in. */
+		if (value[0] != '/')
+			return errmsg_set(err, errsz, "%s: '%s' is not an absolute path", d->name, value);
 		return set_string(field(cfg, d), value, err, errsz);
 	case CFG_BASE_URL: {
 		struct url u;

@@ -56,6 +56,8 @@ struct config {
 	char *signing_key;
 	char *verify_keys;
 	char *secret;
+	char *guest_key;
+	char *guest_key_previous;	/* NULL when none */
 
 	/* [milter] */
 	char *socket;

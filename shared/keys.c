@@ -30,14 +30,57 @@ void keys_kid_hex(const uint8_t kid[KEYS_KID_LEN], char out[KEYS_KID_HEX])
 	sodium_bin2hex(out, KEYS_KID_HEX, kid, KEYS_KID_LEN);
 }
 
+void keys_guest_kid(const uint8_t key[KEYS_SECRET_LEN], uint8_t kid[KEYS_GUEST_KID_LEN])
+{
+	static const char label[] = "guestlink guest key id";
+	uint8_t h[crypto_generichash_BYTES];
+
+	crypto_generichash(h, sizeof(h), (const unsigned char *)label, sizeof(label) - 1, key, KEYS_SECRET_LEN);
+	memcpy(kid, h, KEYS_GUEST_KID_LEN);
+}
+
+/* dir_private - may nobody but the owner (and root) put files into what (a directory)? */
+static bool dir_private(const char *what, const char *dir, char *err, size_t errsz)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0)
+		return errmsg_set(err, errsz, "%s: cannot stat its directory %s: %s", what, dir, strerror(errno));
+	/* Security: in a directory others may write, anyone could swap or plant a key. */
+	if ((st.st_mode & 022) != 0)
+		return errmsg_set(err, errsz, "%s: directory %s has mode %04o: group or others may write it; run chmod go-w %s",
+			    what, dir, (unsigned)(st.st_mode & 07777), dir);
+	return true;
+}
+
+/* parent_private - dir_private of the directory path is in */
+static bool parent_private(const char *path, char *err, size_t errsz)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	size_t len;
+
+	if (slash == NULL)
+		return dir_private(path, ".", err, errsz);
+	len = slash == path ? 1 : (size_t)(slash - path);
+	if (len >= sizeof(dir))
+		return errmsg_set(err, errsz, "%s: path too long", path);
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	return dir_private(path, dir, err, errsz);
+}
+
 /* read_exact - read a file of exactly len bytes into buf; secret files must be private */
 static bool read_exact(const char *path, uint8_t *buf, size_t len, bool secret, char *err, size_t errsz)
 {
 	struct stat st;
 	ssize_t n;
 	uint8_t extra;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd;
 
+	if (!parent_private(path, err, errsz))
+		return false;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errmsg_set(err, errsz, "%s: cannot open: %s", path, strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -87,6 +130,64 @@ void keys_free_signing(struct signing_key *key)
 {
 	sodium_free(key->sk);	/* wipes; NULL is fine */
 	key->sk = NULL;
+	keys_free_guest(&key->guest);
+}
+
+bool keys_load_guest(const char *path, struct guest_key *out, char *err, size_t errsz)
+{
+	memset(out, 0, sizeof(*out));
+	if (!keys_load_secret(path, &out->key, err, errsz))
+		return false;
+	keys_guest_kid(out->key, out->kid);
+	return true;
+}
+
+void keys_free_guest(struct guest_key *gk)
+{
+	gk->key = keys_free_secret(gk->key);
+	memset(gk->kid, 0, sizeof(gk->kid));
+}
+
+bool keyring_add_guest(struct keyring *ring, const char *path, char *err, size_t errsz)
+{
+	struct guest_key gk;
+
+	if (ring->n_guest >= KEYS_GUEST_KEYS)
+		return errmsg_set(err, errsz, "%s: at most %d guest keys", path, KEYS_GUEST_KEYS);
+	if (!keys_load_guest(path, &gk, err, errsz))
+		return false;
+	if (keyring_find_guest(ring, gk.kid) != NULL) {
+		keys_free_guest(&gk);
+		return errmsg_set(err, errsz, "%s: the same guest key (id) is configured twice", path);
+	}
+	ring->guest[ring->n_guest++] = gk;
+	return true;
+}
+
+bool keyring_load_guests(struct keyring *ring, const char *current, const char *previous, char *err, size_t errsz)
+{
+	if (!keyring_add_guest(ring, current, err, errsz))
+		return false;
+	if (previous != NULL && !keyring_add_guest(ring, previous, err, errsz)) {
+		keyring_free(ring);
+		return false;
+	}
+	return true;
+}
+
+const struct guest_key *keyring_find_guest(const struct keyring *ring, const uint8_t kid[KEYS_GUEST_KID_LEN])
+{
+	for (size_t i = 0; i < ring->n_guest; i++)
+		if (ring->guest[i].key != NULL && memcmp(ring->guest[i].kid, kid, KEYS_GUEST_KID_LEN) == 0)
+			return &ring->guest[i];
+	return NULL;
+}
+
+void keyring_free(struct keyring *ring)
+{
+	for (size_t i = 0; i < ring->n_guest; i++)
+		keys_free_guest(&ring->guest[i]);
+	ring->n_guest = 0;
 }
 
 /* pub_name_kid - is name "<16 hex>.pub"? then its kid */
@@ -108,6 +209,10 @@ bool keys_load_verify(const char *dir, struct keyring *out, char *err, size_t er
 	memset(out, 0, sizeof(*out));
 	if (d == NULL)
 		return errmsg_set(err, errsz, "%s: cannot open key directory: %s", dir, strerror(errno));
+	if (!dir_private(dir, dir, err, errsz)) {
+		closedir(d);
+		return false;
+	}
 	while ((de = readdir(d)) != NULL) {
 		uint8_t kid[KEYS_KID_LEN], want[KEYS_KID_LEN];
 
@@ -188,45 +293,68 @@ static bool write_new(const char *path, const uint8_t *data, size_t len, char *e
 
 bool keys_generate(const char *dir, FILE *out, char *err, size_t errsz)
 {
-	char key_path[4096], pub_path[4096], secret_path[4096], hex[KEYS_KID_HEX];
+	enum { F_KEY, F_PUB, F_SECRET, F_GUEST, F_N };
+	char path[F_N][4096], hex[KEYS_KID_HEX];
 	uint8_t pk[crypto_sign_PUBLICKEYBYTES], kid[KEYS_KID_LEN];
-	uint8_t *seed, *sk, *secret;
+	uint8_t *seed, *sk, *secret, *guest;
+	struct stat st;
+	size_t made = 0;
 	bool ok = false;
 
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return errmsg_set(err, errsz, "%s: cannot create directory: %s", dir, strerror(errno));
+	/* Security: keys go only into a real directory nobody else may write. */
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return errmsg_set(err, errsz, "%s: not a directory (a link is refused)", dir);
+	if (!dir_private(dir, dir, err, errsz))
+		return false;
 	seed = sodium_malloc(crypto_sign_SEEDBYTES);
 	sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
 	secret = sodium_malloc(KEYS_SECRET_LEN);
-	if (seed == NULL || sk == NULL || secret == NULL) {
+	guest = sodium_malloc(KEYS_SECRET_LEN);
+	if (seed == NULL || sk == NULL || secret == NULL || guest == NULL) {
 		errmsg_set(err, errsz, "out of memory");
 		goto out;
 	}
 	randombytes_buf(seed, crypto_sign_SEEDBYTES);
 	randombytes_buf(secret, KEYS_SECRET_LEN);
+	randombytes_buf(guest, KEYS_SECRET_LEN);
 	crypto_sign_seed_keypair(pk, sk, seed);
 	keys_kid_from_pk(pk, kid);
 	keys_kid_hex(kid, hex);
-	snprintf(key_path, sizeof(key_path), "%s/link.key", dir);
-	snprintf(pub_path, sizeof(pub_path), "%s/%s.pub", dir, hex);
-	snprintf(secret_path, sizeof(secret_path), "%s/otpd.secret", dir);
-	if (!write_new(key_path, seed, crypto_sign_SEEDBYTES, err, errsz))
+	snprintf(path[F_KEY], sizeof(path[F_KEY]), "%s/link.key", dir);
+	snprintf(path[F_PUB], sizeof(path[F_PUB]), "%s/%s.pub", dir, hex);
+	snprintf(path[F_SECRET], sizeof(path[F_SECRET]), "%s/otpd.secret", dir);
+	snprintf(path[F_GUEST], sizeof(path[F_GUEST]), "%s/guest.key", dir);
+	/* All or none: a file already there stops keygen before it writes anything. */
+	for (size_t i = 0; i < F_N; i++)
+		if (lstat(path[i], &st) == 0) {
+			errmsg_set(err, errsz, "%s: already exists (keygen never overwrites keys; use another directory)",
+				   path[i]);
+			goto out;
+		}
+	if (!write_new(path[F_KEY], seed, crypto_sign_SEEDBYTES, err, errsz))
 		goto out;
-	if (!write_new(pub_path, pk, sizeof(pk), err, errsz)) {
-		unlink(key_path);
+	made++;
+	if (!write_new(path[F_PUB], pk, sizeof(pk), err, errsz))
 		goto out;
-	}
-	if (!write_new(secret_path, secret, KEYS_SECRET_LEN, err, errsz)) {
-		unlink(key_path);
-		unlink(pub_path);
+	made++;
+	if (!write_new(path[F_SECRET], secret, KEYS_SECRET_LEN, err, errsz))
 		goto out;
-	}
-	fprintf(out, "; key id %s\n[keys]\nsigning_key = %s\nverify_keys = %s/\nsecret = %s\n",
-		hex, key_path, dir, secret_path);
+	made++;
+	if (!write_new(path[F_GUEST], guest, KEYS_SECRET_LEN, err, errsz))
+		goto out;
+	made++;
+	fprintf(out, "; key id %s\n[keys]\nsigning_key = %s\nverify_keys = %s/\nsecret = %s\nguest_key = %s\n",
+		hex, path[F_KEY], dir, path[F_SECRET], path[F_GUEST]);
 	ok = true;
 out:
+	if (!ok)
+		while (made > 0)
+			unlink(path[--made]);
 	sodium_free(seed);
 	sodium_free(sk);
 	sodium_free(secret);
+	sodium_free(guest);
 	return ok;
 }

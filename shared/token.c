@@ -13,17 +13,21 @@
 #include <sodium.h>
 #include <string.h>
 
-#define TOKEN_FIXED (1 + KEYS_KID_LEN + TOKEN_ID_LEN + 8 + 4 + 1)
+#define TOKEN_FIXED_V1 (1 + KEYS_KID_LEN + TOKEN_ID_LEN + 8 + 4 + 1)
+#define TOKEN_FIXED (TOKEN_FIXED_V1 + KEYS_GUEST_KID_LEN)
 #define TOKEN_MAX_BIN (TOKEN_FIXED + CAP_GUESTS * TOKEN_GUEST_LEN + 1 + CAP_ADDR_BYTES + 2 + CAP_URL_BYTES + TOKEN_SIG_LEN)
 
-bool token_init(struct token *t, const char *inviter, const char *resource, uint64_t now, uint64_t ttl)
+bool token_init(struct token *t, const struct guest_key *gk, const char *inviter, const char *resource,
+		uint64_t now, uint64_t ttl)
 {
 	size_t il = strlen(inviter), rl = strlen(resource);
 
 	memset(t, 0, sizeof(*t));
-	if (il > CAP_ADDR_BYTES || rl > CAP_URL_BYTES || ttl == 0 || ttl > UINT32_MAX)
+	if (gk->key == NULL || il > CAP_ADDR_BYTES || rl > CAP_URL_BYTES || ttl == 0 || ttl > UINT32_MAX)
 		return false;
 	t->version = TOKEN_VERSION;
+	t->gk = gk;
+	memcpy(t->guest_kid, gk->kid, KEYS_GUEST_KID_LEN);
 	randombytes_buf(t->id, sizeof(t->id));
 	t->issued_at = now;
 	t->expires_at = now + ttl;
@@ -32,18 +36,44 @@ bool token_init(struct token *t, const char *inviter, const char *resource, uint
 	return true;
 }
 
-static void guest_hash(const uint8_t id[TOKEN_ID_LEN], const char *addr, uint8_t out[TOKEN_GUEST_LEN])
+/* guest_hash - the guest hash of addr in t (layout in token.h); false if t's guest key is not held */
+static bool guest_hash(const struct token *t, const char *addr, uint8_t out[TOKEN_GUEST_LEN])
 {
-	crypto_generichash(out, TOKEN_GUEST_LEN, (const unsigned char *)addr, strlen(addr), id, TOKEN_ID_LEN);
+	static const char label[] = "guestlink guest hash v2";
+	uint8_t msg[sizeof(label) - 1 + TOKEN_ID_LEN], sub[crypto_generichash_KEYBYTES];
+
+	if (t->version == TOKEN_VERSION_V1) {
+		crypto_generichash(out, TOKEN_GUEST_LEN, (const unsigned char *)addr, strlen(addr), t->id,
+				   TOKEN_ID_LEN);
+		return true;
+	}
+	if (t->gk == NULL || t->gk->key == NULL ||
+	    sodium_memcmp(t->gk->kid, t->guest_kid, KEYS_GUEST_KID_LEN) != 0) {
+		memset(out, 0, TOKEN_GUEST_LEN);
+		return false;
+	}
+	/* A per-invitation subkey, so equal addresses hash differently in every link. */
+	memcpy(msg, label, sizeof(label) - 1);
+	memcpy(msg + sizeof(label) - 1, t->id, TOKEN_ID_LEN);
+	crypto_generichash(sub, sizeof(sub), msg, sizeof(msg), t->gk->key, KEYS_SECRET_LEN);
+	crypto_generichash(out, TOKEN_GUEST_LEN, (const unsigned char *)addr, strlen(addr), sub, sizeof(sub));
+	sodium_memzero(sub, sizeof(sub));
+	return true;
+}
+
+bool token_guest_key_held(const struct token *t)
+{
+	uint8_t h[TOKEN_GUEST_LEN];
+
+	return guest_hash(t, "", h);
 }
 
 bool token_add_guest(struct token *t, const char *addr)
 {
 	uint8_t h[TOKEN_GUEST_LEN];
 
-	if (t->n_guests >= CAP_GUESTS)
+	if (t->n_guests >= CAP_GUESTS || t->version != TOKEN_VERSION || !guest_hash(t, addr, h))
 		return false;
-	guest_hash(t->id, addr, h);
 	for (size_t i = 0; i < t->n_guests; i++)
 		if (memcmp(t->guests[i], h, sizeof(h)) == 0)
 			return false;
@@ -54,13 +84,12 @@ bool token_add_guest(struct token *t, const char *addr)
 bool token_has_guest(const struct token *t, const char *addr)
 {
 	uint8_t h[TOKEN_GUEST_LEN];
-	bool found = false;
+	bool found = false, held = guest_hash(t, addr, h);
 
-	guest_hash(t->id, addr, h);
 	/* Security: compare every entry in constant time, no early exit. */
 	for (size_t i = 0; i < t->n_guests; i++)
 		found |= sodium_memcmp(t->guests[i], h, sizeof(h)) == 0;
-	return found;
+	return found && held;
 }
 
 bool token_encode(const struct token *t, const struct signing_key *key, struct buf *out)
@@ -69,12 +98,14 @@ bool token_encode(const struct token *t, const struct signing_key *key, struct b
 	size_t il = strlen(t->inviter), rl = strlen(t->resource), blen;
 	char text[sodium_base64_ENCODED_LEN(TOKEN_MAX_BIN, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
 
-	if (t->n_guests == 0 || t->n_guests > CAP_GUESTS || il > CAP_ADDR_BYTES || rl > CAP_URL_BYTES ||
-	    t->expires_at <= t->issued_at || t->expires_at - t->issued_at > UINT32_MAX)
+	if (t->version != TOKEN_VERSION || t->n_guests == 0 || t->n_guests > CAP_GUESTS || il > CAP_ADDR_BYTES ||
+	    rl > CAP_URL_BYTES || t->expires_at <= t->issued_at || t->expires_at - t->issued_at > UINT32_MAX)
 		return false;
 	*p++ = TOKEN_VERSION;
 	memcpy(p, key->kid, KEYS_KID_LEN);
 	p += KEYS_KID_LEN;
+	memcpy(p, t->guest_kid, KEYS_GUEST_KID_LEN);
+	p += KEYS_GUEST_KID_LEN;
 	memcpy(p, t->id, TOKEN_ID_LEN);
 	p += TOKEN_ID_LEN;
 	be_put(p, t->issued_at, 8);
@@ -119,14 +150,20 @@ static enum token_status parse_bin(const uint8_t *bin, size_t blen, struct token
 	uint64_t ttl;
 
 	memset(t, 0, sizeof(*t));
-	if (blen < TOKEN_FIXED + TOKEN_GUEST_LEN + 1 + 2 + TOKEN_SIG_LEN)
+	if (blen < TOKEN_FIXED_V1 + TOKEN_GUEST_LEN + 1 + 2 + TOKEN_SIG_LEN)
 		return TOKEN_MALFORMED;
 	end = bin + blen - TOKEN_SIG_LEN;
 	t->version = *p++;
-	if (t->version != TOKEN_VERSION)
+	if (t->version != TOKEN_VERSION && t->version != TOKEN_VERSION_V1)
+		return TOKEN_MALFORMED;
+	if (t->version == TOKEN_VERSION && blen < TOKEN_FIXED + TOKEN_GUEST_LEN + 1 + 2 + TOKEN_SIG_LEN)
 		return TOKEN_MALFORMED;
 	memcpy(t->kid, p, KEYS_KID_LEN);
 	p += KEYS_KID_LEN;
+	if (t->version == TOKEN_VERSION) {
+		memcpy(t->guest_kid, p, KEYS_GUEST_KID_LEN);
+		p += KEYS_GUEST_KID_LEN;
+	}
 	memcpy(t->id, p, TOKEN_ID_LEN);
 	p += TOKEN_ID_LEN;
 	t->issued_at = be_get(p, 8);
@@ -193,6 +230,8 @@ enum token_status token_verify(const char *text, size_t len, const struct keyrin
 		return TOKEN_UNKNOWN_KEY;
 	if (crypto_sign_verify_detached(bin + signed_len, bin, signed_len, pk) != 0)
 		return TOKEN_BAD_SIGNATURE;
+	if (out->version == TOKEN_VERSION)
+		out->gk = keyring_find_guest(ring, out->guest_kid);
 	if (now >= out->expires_at)
 		return TOKEN_EXPIRED;
 	return TOKEN_OK;

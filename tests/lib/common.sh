@@ -269,7 +269,7 @@ _t_archive_logs() {
 	{
 		find "$T_DIR" -path '*/sink/*' -type f -exec grep -ohE '/accept/[A-Za-z0-9_-]{20,}' {} + 2>/dev/null |
 			sed 's|^/accept/||' | sort -u
-		find "$T_DIR" -type f \( -name link.key -o -name otpd.secret \) -print0 2>/dev/null |
+		find "$T_DIR" -type f \( -name link.key -o -name otpd.secret -o -name guest.key \) -print0 2>/dev/null |
 			while IFS= read -r -d '' f; do
 				od -An -tx1 -v "$f" | tr -d ' \n'; echo
 				base64 -w0 "$f" | tr -d '='; echo

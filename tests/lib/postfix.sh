@@ -215,6 +215,7 @@ internal_domains = example.org
 signing_key = $keys/link.key
 verify_keys = $keys/
 secret = $keys/otpd.secret
+guest_key = $keys/guest.key
 [milter]
 socket = $MILTER_SOCK
 user = postfix

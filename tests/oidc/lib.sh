@@ -41,6 +41,7 @@ public_url = http://127.0.0.1:$OTPD_PORT
 [keys]
 verify_keys = $T/keys/
 secret = $T/keys/otpd.secret
+guest_key = $T/keys/guest.key
 [otpd]
 database = $T/db
 mail_from = test@example.org

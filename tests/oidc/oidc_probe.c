@@ -52,12 +52,16 @@ static int report(enum oidc_err e, const struct oidc_identity *id)
 
 static void load_token(const char *text, struct token *tok)
 {
-	struct keyring ring;
+	static struct keyring ring;	/* tok->gk points into it: it lives as long as the process */
+	static bool loaded;
 	char err[512];
 	enum token_status s;
 
-	if (!keys_load_verify(cfg.verify_keys, &ring, err, sizeof(err)))
+	if (!loaded && !keys_load_verify(cfg.verify_keys, &ring, err, sizeof(err)))
 		die("verify_keys", err);
+	if (!loaded && !keyring_load_guests(&ring, cfg.guest_key, cfg.guest_key_previous, err, sizeof(err)))
+		die("guest_key", err);
+	loaded = true;
 	s = token_verify(text, strlen(text), &ring, (uint64_t)time(NULL), tok);
 	if (s != TOKEN_OK)
 		die("token", token_status_word(s));

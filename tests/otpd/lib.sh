@@ -125,6 +125,7 @@ internal_domains = example.org
 [keys]
 verify_keys = $T/keys/
 secret = $T/keys/otpd.secret
+guest_key = $T/keys/guest.key
 [otpd]
 listen = 127.0.0.1:$HTTP_PORT
 user = nobody

@@ -9,7 +9,7 @@
 #   - every code (a line of 8 digits) and accept token in the mails the sink
 #     caught (DIR/sink/);
 #   - every cookie value in a curl cookie jar (DIR/jar*);
-#   - the key files (link.key, otpd.secret) in hex, base64 and base64url.
+#   - the key files (link.key, otpd.secret, guest.key) in hex, base64 and base64url.
 # Then each LOG must hold none of them, and no run of 40 or more base64url
 # characters (a token, a key, a session id). Codes are matched as whole
 # words (an 8-digit code could be part of a longer number by chance).
@@ -30,7 +30,7 @@ fi
 	for j in "$dir"/jar*; do
 		[ -f "$j" ] && awk -F '\t' 'NF >= 7 && $7 != "" { print $7 }' "$j"
 	done
-	find "$dir" -type f \( -name link.key -o -name otpd.secret \) 2>/dev/null | while IFS= read -r f; do
+	find "$dir" -type f \( -name link.key -o -name otpd.secret -o -name guest.key \) 2>/dev/null | while IFS= read -r f; do
 		od -An -tx1 -v "$f" | tr -d ' \n'
 		echo
 		base64 -w0 "$f" | tr -d '='

@@ -4,6 +4,8 @@
  *   mktoken SIGNING_KEY INVITER RESOURCE AGE TTL GUEST...
  *
  * AGE: seconds ago the token was issued (0: now); TTL: seconds it lives.
+ * The guest key is guest.key beside SIGNING_KEY (as otpctl keygen makes
+ * them), or the file $MKTOKEN_GUEST_KEY names.
  *   mktoken --sign SIGNING_KEY FILE
  *
  * prints the X-Guestlink-Signature value (kid:base64url signature) of FILE's bytes.
@@ -57,7 +59,8 @@ int main(int argc, char **argv)
 	struct signing_key key;
 	struct token *t;
 	struct buf out;
-	char err[256], norm[ADDR_BUF];
+	char err[256], norm[ADDR_BUF], gpath[4096];
+	const char *env = getenv("MKTOKEN_GUEST_KEY"), *slash;
 
 	if (sodium_init() >= 0 && argc == 4 && strcmp(argv[1], "--sign") == 0)
 		return sign_file(argv[2], argv[3]);
@@ -70,7 +73,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mktoken: %s\n", err);
 		return 2;
 	}
-	if (!token_init(t, argv[2], argv[3], (uint64_t)time(NULL) - num(argv[4]), num(argv[5]))) {
+	if (env != NULL && env[0] != '\0') {
+		snprintf(gpath, sizeof(gpath), "%s", env);
+	} else {
+		slash = strrchr(argv[1], '/');
+		snprintf(gpath, sizeof(gpath), "%.*sguest.key", slash ? (int)(slash - argv[1] + 1) : 0, argv[1]);
+	}
+	if (!keys_load_guest(gpath, &key.guest, err, sizeof(err))) {
+		fprintf(stderr, "mktoken: %s\n", err);
+		return 2;
+	}
+	if (!token_init(t, &key.guest, argv[2], argv[3], (uint64_t)time(NULL) - num(argv[4]), num(argv[5]))) {
 		fputs("mktoken: token_init failed\n", stderr);
 		return 2;
 	}

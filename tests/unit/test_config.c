@@ -23,6 +23,7 @@ static const char good[] =
 	"signing_key = /k/link.key\n"
 	"verify_keys = /k/\n"
 	"secret = /k/otpd.secret\n"
+	"guest_key = /k/guest.key\n"
 	"[milter]\n"
 	"resources = https://teams.example.org/\n"
 	"  https://wiki.example.org/space/\n"
@@ -77,6 +78,9 @@ static const struct {
 	{ "[otpd]\ncookie_secure = perhaps\n", "t.conf:2: cookie_secure: 'perhaps' is not yes or no" },
 	{ "[otpd]\nlisten = 8080\n", "t.conf:2: listen:" },
 	{ "[guestlink\n", "t.conf:1: syntax error" },
+	{ "[keys]\nguest_key = ../x\n", "t.conf:2: guest_key: '../x' is not an absolute path" },
+	{ "[keys]\nsigning_key = link.key\n", "t.conf:2: signing_key: 'link.key' is not an absolute path" },
+	{ "[keys]\nverify_keys = keys/\n", "t.conf:2: verify_keys:" },
 };
 
 static void test_bad(void **state)
@@ -108,6 +112,19 @@ static void test_require(void **state)
 	assert_true(config_load_string("t.conf", "[guestlink]\norg_name = x\n", &cfg, err, sizeof(err)));
 	assert_false(config_require(&cfg, CONFIG_NEED_MILTER, err, sizeof(err)));
 	assert_non_null(strstr(err, "t.conf: [guestlink] public_url must be set"));
+	config_free(&cfg);
+	/* Without the guest key neither the milter nor otpd starts: links would carry guessable guests. */
+	assert_true(config_load_string("t.conf",
+				       "[guestlink]\npublic_url = https://g.example.org\ninternal_domains = example.org\n"
+				       "[keys]\nsigning_key = /k/link.key\nverify_keys = /k/\nsecret = /k/s\n"
+				       "[milter]\nresources = https://teams.example.org/\n[otpd]\nmail_from = a@example.org\n",
+				       &cfg, err, sizeof(err)));
+	assert_false(config_require(&cfg, CONFIG_NEED_MILTER, err, sizeof(err)));
+	assert_non_null(strstr(err, "guest_key"));
+	assert_false(config_require(&cfg, CONFIG_NEED_OTPD, err, sizeof(err)));
+	assert_non_null(strstr(err, "guest_key"));
+	assert_true(config_require(&cfg, CONFIG_NEED_VERIFY, err, sizeof(err)));
+	assert_null(cfg.guest_key_previous);
 	config_free(&cfg);
 }
 

@@ -37,6 +37,10 @@ static int setup(void **state)
 	snprintf(path, sizeof(path), "%s/link.key", keydir);
 	if (!keys_load_signing(path, &key, err, sizeof(err)) || !keys_load_verify(keydir, &ring, err, sizeof(err)))
 		return -1;
+	snprintf(path, sizeof(path), "%s/guest.key", keydir);
+	if (!keys_load_guest(path, &key.guest, err, sizeof(err)) ||
+	    !keyring_load_guests(&ring, path, NULL, err, sizeof(err)))
+		return -1;
 	if (!config_load_string("t.conf",
 				"[guestlink]\npublic_url = https://guest.example.org\norg_name = Example University\n"
 				"internal_domains = example.org\n"
@@ -53,6 +57,7 @@ static int teardown(void **state)
 
 	(void)state;
 	keys_free_signing(&key);
+	keyring_free(&ring);
 	config_free(&cfg);
 	rewrite_shutdown();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", keydir);

@@ -477,6 +477,7 @@ static void test_begin_and_pending(void **state)
 	char err[512], v[512], dir[] = "/tmp/test_oidc_store.XXXXXX";
 	struct fake_idp idp = { "{\"keys\":[]}", 0, 0 };
 	struct token tok;
+	struct guest_key gk;
 	struct oidc_pending p, q;
 	struct oidc_identity id;
 	struct buf url, enc;
@@ -489,8 +490,12 @@ static void test_begin_and_pending(void **state)
 	o = oidc_new(&cfg, err, sizeof(err));
 	assert_non_null(o);
 	oidc_set_fetcher(o, fake_fetch, &idp);
-	assert_true(token_init(&tok, "staff@example.org", "https://wiki.example.org/x", NOW, 3600));
-	token_add_guest(&tok, "guest@partner.example");
+	gk.key = sodium_malloc(KEYS_SECRET_LEN);
+	assert_non_null(gk.key);
+	randombytes_buf(gk.key, KEYS_SECRET_LEN);
+	keys_guest_kid(gk.key, gk.kid);
+	assert_true(token_init(&tok, &gk, "staff@example.org", "https://wiki.example.org/x", NOW, 3600));
+	assert_true(token_add_guest(&tok, "guest@partner.example"));
 	buf_init(&url, 4096);
 	assert_int_equal(oidc_begin(o, &cfg.oidc[0], "Guest@Partner.example", &tok, "TOKENTEXT", NOW, &p, &url), OIDC_OK);
 	/* The endpoint's own query is kept; ours follows with '&'. */
@@ -580,6 +585,7 @@ static void test_begin_and_pending(void **state)
 	buf_release(&url);
 	oidc_free(o);
 	config_free(&cfg);
+	keys_free_guest(&gk);
 }
 
 int main(void)
