@@ -311,11 +311,18 @@ static void make_cookie(char *out, size_t outsz, const struct config *cfg, bool 
 		 cfg->cookie_secure ? "; Secure" : "", dom ? "; Domain=" : "", dom ? cfg->cookie_domain : "");
 }
 
-/* state_cookie - the organisation sign-in's state, for the callback only (value "" and max_age 0: clear it) */
+/* state_cookie - the organisation sign-in's state, for the callback only (value "" and max_age 0: clear it).
+ * Security: with cookie_secure it is __Host-oidc_state, which needs Path=/: a sibling host could otherwise
+ * plant its own pending sign-in's state and sign the victim's browser in as the attacker (login CSRF). */
+static const char *state_cookie_name(const struct config *cfg)
+{
+	return cfg->cookie_secure ? "__Host-" IDP_STATE_COOKIE : IDP_STATE_COOKIE;
+}
+
 static void state_cookie(char *out, size_t outsz, const struct config *cfg, const char *value, long long max_age)
 {
-	snprintf(out, outsz, "%s=%s; Path=%s; Max-Age=%lld; HttpOnly; SameSite=Lax%s", IDP_STATE_COOKIE, value,
-		 OIDC_CALLBACK_PATH, max_age, cfg->cookie_secure ? "; Secure" : "");
+	snprintf(out, outsz, "%s=%s; Path=%s; Max-Age=%lld; HttpOnly; SameSite=Lax%s", state_cookie_name(cfg), value,
+		 cfg->cookie_secure ? "/" : OIDC_CALLBACK_PATH, max_age, cfg->cookie_secure ? "; Secure" : "");
 }
 
 /* idp_for - the provider of the address's domain, unless the guest asked for a code (method=code) */
@@ -1062,8 +1069,8 @@ static enum MHD_Result route_oidc_callback(struct MHD_Connection *c, const struc
 
 	if (pr == NULL || d == NULL)
 		goto out;
-	if (!cookie_get(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"), IDP_STATE_COOKIE, state,
-			sizeof(state)))
+	if (!cookie_get(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"), state_cookie_name(fx->cfg),
+			state, sizeof(state)))
 		state[0] = '\0';
 	r = idp_callback(fx, state, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state"),
 			 MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "code"),
