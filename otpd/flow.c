@@ -29,6 +29,7 @@
 #include "mfa.h"
 #include "invite.h"
 #include "log.h"
+#include "signin_finish.h"
 
 #define FAIL_KEEP (400ull * 24 * 3600)	/* longer than any link: "invite again" stays true */
 #define LIMIT_KEY_LEN 17
@@ -408,33 +409,26 @@ struct code_work {
 	enum flow_next next;
 };
 
-/* signed_in_code - the emailed code was right: a SESSION_CODE session, and which MFA step comes next */
+/* signed_in_code - the emailed code was right: a SESSION_CODE session, and which MFA step comes next
+ * (signin_finish.h checks the address against the invitation or the guest record once more) */
 static enum store_status signed_in_code(struct store_txn *txn, struct code_work *w)
 {
-	struct session_limits lim = flow_session_limits(w->fx);
-	enum store_status s = STORE_OK;
-	json_t *rec;
+	struct finish_req rq = { .via = FINISH_CODE, .t = w->login ? NULL : w->t, .typed = w->addr,
+				 .dest = w->dest, .event = "code_signed_in" };
+	struct finish_done d;
+	enum finish_result fr;
+	enum store_status s = signin_finish(txn, w->fx, &rq, w->now, &fr, &d);
 
-	if (!w->login) {
-		s = guest_redeemed(txn, w->addr, w->t, w->now);
-		if (s == STORE_OK)
-			s = invite_redeemed(txn, w->t, w->addr, w->now);
+	if (s == STORE_OK && fr != FINISH_OK) {
+		w->result = FLOW_WRONG_CODE;
+		w->outcome = signin_finish_word(fr);
+	} else if (s == STORE_OK) {
+		memcpy(w->session, d.session, SESSION_TEXT);
+		w->next = d.next;
+		w->result = FLOW_SIGNED_IN;
+		w->outcome = w->next == NEXT_MFA_VERIFY ? "code_ok_totp_next" : "code_ok_enrol_next";
 	}
-	if (s != STORE_OK)
-		return s;
-	rec = guest_load(txn, w->addr, w->now);
-	w->next = rec != NULL && mfa_enrolled(rec) ? NEXT_MFA_VERIFY : NEXT_MFA_SETUP;
-	if (rec != NULL) {
-		guest_set_sign_in(rec, "code", false);
-		s = guest_save(txn, w->addr, rec, w->now);
-	}
-	json_decref(rec);
-	if (s == STORE_OK)
-		s = session_create(txn, w->fx->keys, w->addr, SESSION_CODE, w->dest, w->now, &lim, w->session);
-	if (s == STORE_OK)
-		s = flow_audit(txn, w->now, "code_signed_in", w->t->id, w->addr);
-	w->result = FLOW_SIGNED_IN;
-	w->outcome = w->next == NEXT_MFA_VERIFY ? "code_ok_totp_next" : "code_ok_enrol_next";
+	sodium_memzero(&d, sizeof(d));
 	return s;
 }
 

@@ -93,6 +93,7 @@ bool cookie_get(const char *header, const char *name, char *out, size_t outsz)
 {
 	size_t nlen = strlen(name);
 	const char *p = header;
+	bool found = false;
 
 	if (header == NULL || outsz == 0)
 		return false;
@@ -106,20 +107,28 @@ bool cookie_get(const char *header, const char *name, char *out, size_t outsz)
 		if ((size_t)(end - p) > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
 			const char *v = p + nlen + 1;
 
+			/* Security: the same name twice is a cookie planted beside ours (another host of the
+			 * domain, another path): neither value is trusted, whichever comes first. */
+			if (found) {
+				memset(out, 0, outsz);
+				return false;
+			}
 			vlen = (size_t)(end - v);
 			while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
 				vlen--;
 			if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"')
 				v++, vlen -= 2;
-			if (vlen + 1 > outsz)
+			if (vlen + 1 > outsz) {
+				memset(out, 0, outsz);
 				return false;
+			}
 			memcpy(out, v, vlen);
 			out[vlen] = '\0';
-			return true;
+			found = true;
 		}
 		p = semi ? semi + 1 : end;
 	}
-	return false;
+	return found;
 }
 
 static bool take_string(json_t *root, const char *key, char *out, bool *has)

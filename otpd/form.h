@@ -32,7 +32,7 @@ bool form_parse(const char *body, size_t len, struct form *out) FORM_WUR __attri
 /* form_get - a field's value, or NULL */
 const char *form_get(const struct form *f, const char *name) __attribute__((nonnull));
 
-/* cookie_get - the value of cookie name in a Cookie header; false if absent or too long */
+/* cookie_get - the value of cookie name in a Cookie header; false if absent, too long or sent more than once */
 bool cookie_get(const char *header, const char *name, char *out, size_t outsz) FORM_WUR
 	__attribute__((nonnull(2, 3)));
 

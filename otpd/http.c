@@ -286,21 +286,43 @@ static void client_address(struct MHD_Connection *c, const struct config *cfg, s
 	flow_client_from_text(peer, out);
 }
 
-static void make_cookie(char *out, size_t outsz, const struct config *cfg, const char *name, const char *value,
+/* Cookie names. Security: with cookie_secure the CSRF cookie, and the session cookie unless cookie_domain
+ * shares it, carry the __Host- prefix: a browser takes such a cookie only from this very host, Secure,
+ * Path=/ and without Domain, so a sibling host (or a plain-http answer) cannot plant or shadow it. */
+static const char *csrf_cookie_name(const struct config *cfg)
+{
+	return cfg->cookie_secure ? "__Host-" CSRF_COOKIE : CSRF_COOKIE;
+}
+
+static const char *session_cookie_name(const struct config *cfg)
+{
+	return cfg->cookie_secure && cfg->cookie_domain[0] == '\0' ? "__Host-" SESSION_COOKIE : SESSION_COOKIE;
+}
+
+/* make_cookie - Set-Cookie for the session (session true) or the CSRF cookie */
+static void make_cookie(char *out, size_t outsz, const struct config *cfg, bool session, const char *value,
 			long long max_age)
 {
 	/* cookie_domain is checked at start-up (main.c): letters, digits, dots and dashes only. */
-	bool dom = cfg->cookie_domain[0] != '\0' && strcmp(name, SESSION_COOKIE) == 0;
+	bool dom = cfg->cookie_domain[0] != '\0' && session;
 
-	snprintf(out, outsz, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s%s%s", name, value, max_age,
+	snprintf(out, outsz, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s%s%s",
+		 session ? session_cookie_name(cfg) : csrf_cookie_name(cfg), value, max_age,
 		 cfg->cookie_secure ? "; Secure" : "", dom ? "; Domain=" : "", dom ? cfg->cookie_domain : "");
 }
 
-/* state_cookie - the organisation sign-in's state, for the callback only (value "" and max_age 0: clear it) */
+/* state_cookie - the organisation sign-in's state, for the callback only (value "" and max_age 0: clear it).
+ * Security: with cookie_secure it is __Host-oidc_state, which needs Path=/: a sibling host could otherwise
+ * plant its own pending sign-in's state and sign the victim's browser in as the attacker (login CSRF). */
+static const char *state_cookie_name(const struct config *cfg)
+{
+	return cfg->cookie_secure ? "__Host-" IDP_STATE_COOKIE : IDP_STATE_COOKIE;
+}
+
 static void state_cookie(char *out, size_t outsz, const struct config *cfg, const char *value, long long max_age)
 {
-	snprintf(out, outsz, "%s=%s; Path=%s; Max-Age=%lld; HttpOnly; SameSite=Lax%s", IDP_STATE_COOKIE, value,
-		 OIDC_CALLBACK_PATH, max_age, cfg->cookie_secure ? "; Secure" : "");
+	snprintf(out, outsz, "%s=%s; Path=%s; Max-Age=%lld; HttpOnly; SameSite=Lax%s", state_cookie_name(cfg), value,
+		 cfg->cookie_secure ? "/" : OIDC_CALLBACK_PATH, max_age, cfg->cookie_secure ? "; Secure" : "");
 }
 
 /* idp_for - the provider of the address's domain, unless the guest asked for a code (method=code) */
@@ -425,11 +447,11 @@ static void page_req_init(struct page_req *pr, struct MHD_Connection *c, const s
 	pr->pg.email = "";
 	pr->pg.rd = "";
 	pr->pg.idp = fx->oidc != NULL;
-	if (!cookie_get(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"), CSRF_COOKIE, pr->csrf_cookie,
-			sizeof(pr->csrf_cookie)))
+	if (!cookie_get(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"), csrf_cookie_name(fx->cfg),
+			pr->csrf_cookie, sizeof(pr->csrf_cookie)))
 		pr->csrf_cookie[0] = '\0';
-	if (!cookie_get(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"), SESSION_COOKIE, pr->session_cookie,
-			sizeof(pr->session_cookie)))
+	if (!cookie_get(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"), session_cookie_name(fx->cfg),
+			pr->session_cookie, sizeof(pr->session_cookie)))
 		pr->session_cookie[0] = '\0';
 }
 
@@ -438,9 +460,9 @@ static void page_csrf(struct page_req *pr, const uint8_t ctx[TOKEN_ID_LEN])
 {
 	if (pr->csrf_cookie[0] == '\0') {
 		csrf_new_cookie(pr->csrf_cookie);
-		make_cookie(pr->set_csrf, sizeof(pr->set_csrf), pr->fx->cfg, CSRF_COOKIE, pr->csrf_cookie, 86400);
+		make_cookie(pr->set_csrf, sizeof(pr->set_csrf), pr->fx->cfg, false, pr->csrf_cookie, 86400);
 	}
-	csrf_token(pr->fx->keys, pr->csrf_cookie, ctx, pr->csrf);
+	csrf_token(pr->fx->keys, pr->csrf_cookie, pr->session_cookie, ctx, pr->csrf);
 }
 
 /* idp_begin_page - the email step of a configured domain (accept link: t, or /login: t NULL): a redirect
@@ -509,9 +531,9 @@ static enum MHD_Result route_accept_page(struct MHD_Connection *c, const struct 
 	}
 	if (pr->csrf_cookie[0] == '\0') {
 		csrf_new_cookie(pr->csrf_cookie);
-		make_cookie(pr->set_csrf, sizeof(pr->set_csrf), fx->cfg, CSRF_COOKIE, pr->csrf_cookie, 86400);
+		make_cookie(pr->set_csrf, sizeof(pr->set_csrf), fx->cfg, false, pr->csrf_cookie, 86400);
 	}
-	csrf_token(fx->keys, pr->csrf_cookie, pr->t.id, pr->csrf);
+	csrf_token(fx->keys, pr->csrf_cookie, pr->session_cookie, pr->t.id, pr->csrf);
 	pr->pg.view = VIEW_ASK_EMAIL;
 	pr->pg.inviter = pr->t.inviter;
 	pr->pg.resource = pr->t.resource;
@@ -555,13 +577,13 @@ static enum MHD_Result route_form_post(struct MHD_Connection *c, const struct fl
 	}
 	pr->pg.inviter = pr->t.inviter;
 	pr->pg.resource = pr->t.resource;
-	if (!csrf_check(fx->keys, pr->csrf_cookie, pr->t.id, form_get(f, "csrf")) || email == NULL ||
-	    (rt == ROUTE_CODE && code == NULL)) {
+	if (!csrf_check(fx->keys, pr->csrf_cookie, pr->session_cookie, pr->t.id, form_get(f, "csrf")) ||
+	    email == NULL || (rt == ROUTE_CODE && code == NULL)) {
 		pr->pg.view = VIEW_BAD_REQUEST;
 		status = MHD_HTTP_BAD_REQUEST;
 		goto out;
 	}
-	csrf_token(fx->keys, pr->csrf_cookie, pr->t.id, pr->csrf);
+	csrf_token(fx->keys, pr->csrf_cookie, pr->session_cookie, pr->t.id, pr->csrf);
 	pr->pg.email = email;
 	client_address(c, fx->cfg, &client);
 	/* Home-realm discovery by domain only: the same answer for every address of that domain, invited or not. */
@@ -580,7 +602,7 @@ static enum MHD_Result route_form_post(struct MHD_Connection *c, const struct fl
 	fr = flow_code(fx, &pr->t, email, code, &client, now, session, &retry, &next);
 	switch (fr) {
 	case FLOW_SIGNED_IN:
-		make_cookie(cookie, sizeof(cookie), fx->cfg, SESSION_COOKIE, session, fx->cfg->session_ttl);
+		make_cookie(cookie, sizeof(cookie), fx->cfg, true, session, fx->cfg->session_ttl);
 		sodium_memzero(session, sizeof(session));
 		pr->pg.view = VIEW_CODE_OK;
 		pr->pg.next_url = next_path(next, pr->pg.lang);
@@ -708,7 +730,7 @@ static enum MHD_Result route_api(struct MHD_Connection *c, const struct flow_ctx
 	answer_init(&a);
 	a.status = MHD_HTTP_OK;
 	a.ctype = "application/json";
-	make_cookie(cookie, sizeof(cookie), fx->cfg, SESSION_COOKIE, session, fx->cfg->session_ttl);
+	make_cookie(cookie, sizeof(cookie), fx->cfg, true, session, fx->cfg->session_ttl);
 	sodium_memzero(session, sizeof(session));
 	a.cookies[0] = cookie;
 	{
@@ -781,13 +803,13 @@ static enum MHD_Result route_login_post(struct MHD_Connection *c, const struct f
 	pr->pg.rd = rd_param(form_get(f, "rd"));
 	email = form_get(f, "email");
 	code = form_get(f, "code");
-	if (!csrf_check(fx->keys, pr->csrf_cookie, FLOW_LOGIN_ID, form_get(f, "csrf")) || email == NULL ||
-	    (rt == ROUTE_LOGIN_CODE && code == NULL)) {
+	if (!csrf_check(fx->keys, pr->csrf_cookie, pr->session_cookie, FLOW_LOGIN_ID, form_get(f, "csrf")) ||
+	    email == NULL || (rt == ROUTE_LOGIN_CODE && code == NULL)) {
 		pr->pg.view = VIEW_BAD_REQUEST;
 		status = MHD_HTTP_BAD_REQUEST;
 		goto out;
 	}
-	csrf_token(fx->keys, pr->csrf_cookie, FLOW_LOGIN_ID, pr->csrf);
+	csrf_token(fx->keys, pr->csrf_cookie, pr->session_cookie, FLOW_LOGIN_ID, pr->csrf);
 	pr->pg.email = email;
 	client_address(c, fx->cfg, &client);
 	/* A returning guest of a configured domain signs in at home too; whether they are a guest is checked
@@ -808,7 +830,7 @@ static enum MHD_Result route_login_post(struct MHD_Connection *c, const struct f
 	fr = flow_login_code(fx, email, code, pr->pg.rd, &client, now, session, &retry, &next);
 	switch (fr) {
 	case FLOW_SIGNED_IN:
-		make_cookie(cookie, sizeof(cookie), fx->cfg, SESSION_COOKIE, session, fx->cfg->session_ttl);
+		make_cookie(cookie, sizeof(cookie), fx->cfg, true, session, fx->cfg->session_ttl);
 		sodium_memzero(session, sizeof(session));
 		set = cookie;
 		pr->pg.view = VIEW_CODE_OK;
@@ -917,7 +939,7 @@ static enum MHD_Result route_mfa(struct MHD_Connection *c, const struct flow_ctx
 		f->n = 0;
 	page_req_init(pr, c, fx, "", 0, post ? f : NULL);
 	page_csrf(pr, MFA_CSRF_ID);
-	if (post && (!csrf_check(fx->keys, pr->csrf_cookie, MFA_CSRF_ID, form_get(f, "csrf")) ||
+	if (post && (!csrf_check(fx->keys, pr->csrf_cookie, pr->session_cookie, MFA_CSRF_ID, form_get(f, "csrf")) ||
 		     form_get(f, "code") == NULL)) {
 		pr->pg.view = VIEW_BAD_REQUEST;
 		status = MHD_HTTP_BAD_REQUEST;
@@ -939,7 +961,7 @@ static enum MHD_Result route_mfa(struct MHD_Connection *c, const struct flow_ctx
 	r = rt == ROUTE_MFA_SETUP ? signin_setup_confirm(fx, pr->session_cookie, form_get(f, "code"), &client, now, done)
 				  : signin_verify(fx, pr->session_cookie, form_get(f, "code"), &client, now, done);
 	if (r == SIGNIN_OK) {
-		make_cookie(cookie, sizeof(cookie), fx->cfg, SESSION_COOKIE, done->session, fx->cfg->session_ttl);
+		make_cookie(cookie, sizeof(cookie), fx->cfg, true, done->session, fx->cfg->session_ttl);
 		pr->pg.resource = done->dest;
 		pr->pg.recovery = done->recovery;
 		pr->pg.used_recovery = done->used_recovery;
@@ -1047,8 +1069,8 @@ static enum MHD_Result route_oidc_callback(struct MHD_Connection *c, const struc
 
 	if (pr == NULL || d == NULL)
 		goto out;
-	if (!cookie_get(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"), IDP_STATE_COOKIE, state,
-			sizeof(state)))
+	if (!cookie_get(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"), state_cookie_name(fx->cfg),
+			state, sizeof(state)))
 		state[0] = '\0';
 	r = idp_callback(fx, state, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state"),
 			 MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "code"),
@@ -1057,7 +1079,7 @@ static enum MHD_Result route_oidc_callback(struct MHD_Connection *c, const struc
 	/* The state was spent either way: the browser may forget it. */
 	state_cookie(clear, sizeof(clear), fx->cfg, "", 0);
 	if (r == IDP_SIGNED_IN || r == IDP_MFA_NEXT) {
-		make_cookie(cookie, sizeof(cookie), fx->cfg, SESSION_COOKIE, d->session, fx->cfg->session_ttl);
+		make_cookie(cookie, sizeof(cookie), fx->cfg, true, d->session, fx->cfg->session_ttl);
 		/* Security: only the invitation's signed resource (or a checked rd), or the MFA step: never the query. */
 		ret = send_redirect_with(c, r == IDP_SIGNED_IN ? d->dest : next_path(d->next, request_lang(c, NULL)), cookie, clear);
 		sodium_memzero(cookie, sizeof(cookie));
@@ -1104,8 +1126,8 @@ static enum MHD_Result route_auth(struct MHD_Connection *c, const struct flow_ct
 	struct answer a;
 	enum auth_result ar = AUTH_DENY;
 
-	if (cookie_get(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"), SESSION_COOKIE, session,
-		       sizeof(session)) &&
+	if (cookie_get(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"), session_cookie_name(fx->cfg),
+		       session, sizeof(session)) &&
 	    auth_url(c, url, sizeof(url)))
 		ar = signin_auth(fx, session, url, (uint64_t)time(NULL), addr);
 	sodium_memzero(session, sizeof(session));

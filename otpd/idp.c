@@ -12,6 +12,7 @@
 #include "invite.h"
 #include "log.h"
 #include "mfa.h"
+#include "signin_finish.h"
 
 struct step_work {
 	const struct flow_ctx *fx;
@@ -88,70 +89,38 @@ struct signin_work {
 	uint64_t now;
 	struct idp_done *out;
 	enum idp_result result;
+	enum finish_result finish;
 	const char *outcome;
 };
 
-/* login_dest - /login: rd when one of the guest's live invitations covers it, else the latest live resource */
-static bool login_dest(struct store_txn *txn, const json_t *rec, const char *rd, uint64_t now,
-		       char dest[CAP_URL_BYTES + 1])
-{
-	if (rd[0] != '\0' && guest_resource(txn, rec, rd, now, dest)) {
-		memcpy(dest, rd, strlen(rd) + 1);
-		return true;
-	}
-	return guest_resource(txn, rec, NULL, now, dest);
-}
-
-/* signin_txn - the verified (and, for a link, invited) address: redeem, note the method, start a session */
+/* signin_txn - the verified ID token: signin_finish decides whether it signs anyone in (the provider's
+ * domains, the typed address, the invitation or the guest's record), then redeems and starts the session */
 static enum store_status signin_txn(struct store_txn *txn, void *arg)
 {
 	struct signin_work *w = arg;
 	struct idp_done *out = w->out;
-	struct session_limits lim = flow_session_limits(w->fx);
-	const char *addr = w->id->email;
-	char method[sizeof("oidc:") + CAP_OIDC_NAME];
-	enum store_status s = STORE_OK;
-	json_t *rec;
+	struct finish_req rq = { .via = FINISH_PROVIDER, .t = w->t, .typed = w->pend->email,
+				 .provider = w->pend->provider, .asserted = w->id->email,
+				 .provider_mfa = w->id->mfa, .dest = w->pend->rd, .event = "oidc_signed_in" };
+	struct finish_done d;
+	enum store_status s = signin_finish(txn, w->fx, &rq, w->now, &w->finish, &d);
 
-	if (w->t != NULL) {
-		s = guest_redeemed(txn, addr, w->t, w->now);
-		if (s == STORE_OK)
-			s = invite_redeemed(txn, w->t, addr, w->now);
-		if (s != STORE_OK)
-			return s;
-	}
-	/* Security: /login has no invitation to check against: the guest must hold a redeemed, unrevoked one. */
-	if ((rec = guest_load(txn, addr, w->now)) == NULL ||
-	    (w->t == NULL && !login_dest(txn, rec, w->pend->rd, w->now, out->dest))) {
-		json_decref(rec);
-		w->result = IDP_NO_ACCESS;
-		w->outcome = "no_live_invitation";
-		return STORE_OK;
-	}
-	if (w->t != NULL)
-		memcpy(out->dest, w->t->resource, strlen(w->t->resource) + 1);
-	snprintf(method, sizeof(method), "oidc:%s", w->id->provider);
-	guest_set_sign_in(rec, method, w->id->mfa);
-	out->next = mfa_enrolled(rec) ? NEXT_MFA_VERIFY : NEXT_MFA_SETUP;
-	if (w->id->mfa)
-		guest_signed_in(rec, w->now);
-	s = guest_save(txn, addr, rec, w->now);
-	json_decref(rec);
-	if (s == STORE_OK && w->id->mfa) {
-		s = session_create(txn, w->fx->keys, addr, SESSION_ORG_MFA, out->dest, w->now, &lim, out->session);
-		if (s == STORE_OK)
-			s = flow_clear_failures(txn, w->fx, addr);
-		w->result = IDP_SIGNED_IN;
-		w->outcome = "signed_in_provider_mfa";
+	if (s == STORE_OK && w->finish == FINISH_OK) {
+		memcpy(out->session, d.session, sizeof(out->session));
+		memcpy(out->dest, d.dest, sizeof(out->dest));
+		out->next = d.next;
+		w->result = session_is_full(d.level) ? IDP_SIGNED_IN : IDP_MFA_NEXT;
+		w->outcome = w->result == IDP_SIGNED_IN ? "signed_in_provider_mfa"
+			     : d.next == NEXT_MFA_VERIFY ? "ok_totp_next" : "ok_enrol_next";
 	} else if (s == STORE_OK) {
-		/* No MFA at home: the same second step as a code guest; the destination is checked after it. */
-		s = session_create(txn, w->fx->keys, addr, SESSION_CODE, w->t != NULL ? w->t->resource : w->pend->rd,
-				   w->now, &lim, out->session);
-		w->result = IDP_MFA_NEXT;
-		w->outcome = out->next == NEXT_MFA_VERIFY ? "ok_totp_next" : "ok_enrol_next";
+		/* Security: a provider that speaks for a domain it does not serve, or for someone other than
+		 * the typed address, is refused like an account that was not invited. */
+		w->result = w->t == NULL && w->finish == FINISH_NO_ACCESS ? IDP_NO_ACCESS : IDP_REFUSED;
+		if (w->result == IDP_REFUSED)
+			out->err = OIDC_ERR_NOT_INVITED;
+		w->outcome = signin_finish_word(w->finish);
 	}
-	if (s == STORE_OK)
-		s = flow_audit(txn, w->now, "oidc_signed_in", w->t != NULL ? w->t->id : FLOW_LOGIN_ID, addr);
+	sodium_memzero(&d, sizeof(d));
 	return s;
 }
 
@@ -172,7 +141,7 @@ static enum idp_result finish_run(const struct flow_ctx *fx, const struct token 
 				  const char *query_state, const char *code, uint64_t now, struct idp_done *out)
 {
 	struct oidc_identity id;
-	struct signin_work w = { fx, t, pend, &id, now, out, IDP_UNAVAILABLE, "" };
+	struct signin_work w = { fx, t, pend, &id, now, out, IDP_UNAVAILABLE, FINISH_OK, "" };
 	char inv[2 * TOKEN_ID_LEN + 1];
 	enum store_status s;
 

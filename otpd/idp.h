@@ -9,9 +9,11 @@
  *   idp_callback  takes the pending sign-in of the browser's state cookie
  *                 (one use), checks the link again (revoked, expired),
  *                 redeems the code and verifies the ID token (oidc.c); then
- *                 redeems the invitation exactly as a right emailed code
- *                 does, or, for /login, requires a guest record holding a
- *                 redeemed, unrevoked invitation.
+ *                 signin_finish() (signin_finish.h) accepts the address only
+ *                 if it is of a domain this provider serves and is the one
+ *                 typed, and redeems the invitation exactly as a right
+ *                 emailed code does, or, for /login, requires a guest record
+ *                 holding a redeemed, unrevoked invitation.
  *
  * Sessions: a provider sign-in that asserts MFA (mfa_amr / mfa_acr) gives a
  * SESSION_ORG_MFA session (full: it passes /auth, no TOTP here); one that

@@ -20,7 +20,9 @@
  * or ES256 only, keys from the provider's JWKS; "none", HS* and anything else
  * refused), iss, aud (and azp), exp, iat, nbf with OIDC_SKEW seconds of
  * clock skew, nonce. The verified email (email_verified true) must be one of
- * the invitation's guests: a provider never widens who may redeem. state
+ * the invitation's guests: a provider never widens who may redeem. Whether
+ * this provider may speak for that address at all (its domains, the typed
+ * address) is decided where every sign-in ends: signin_finish.h. state
  * and nonce are compared in constant time. Nothing secret is logged.
  *
  * Failure: every error is an enum oidc_err; oidc_err_word() names it for

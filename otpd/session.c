@@ -175,23 +175,29 @@ void csrf_new_cookie(char out[CSRF_TEXT])
 	to_text(r, sizeof(r), out, CSRF_TEXT);
 }
 
-void csrf_token(const struct secrets *keys, const char *cookie, const uint8_t ctx[TOKEN_ID_LEN], char out[CSRF_TEXT])
+void csrf_token(const struct secrets *keys, const char *cookie, const char *session, const uint8_t ctx[TOKEN_ID_LEN],
+		char out[CSRF_TEXT])
 {
 	crypto_generichash_state st;
-	uint8_t mac[32];
+	uint8_t mac[32], sep = 0;
 
+	/* Security: bound to the pre-session cookie AND the session the browser holds ("" before sign-in), so
+	 * a token minted in another browser or for another session (a planted cookie pair) is worth nothing. */
 	crypto_generichash_init(&st, keys->csrf, sizeof(keys->csrf), sizeof(mac));
 	crypto_generichash_update(&st, ctx, TOKEN_ID_LEN);
 	crypto_generichash_update(&st, (const uint8_t *)cookie, strnlen(cookie, 256));
+	crypto_generichash_update(&st, &sep, 1);
+	crypto_generichash_update(&st, (const uint8_t *)session, strnlen(session, 256));
 	crypto_generichash_final(&st, mac, sizeof(mac));
 	to_text(mac, sizeof(mac), out, CSRF_TEXT);
 }
 
-bool csrf_check(const struct secrets *keys, const char *cookie, const uint8_t ctx[TOKEN_ID_LEN], const char *form)
+bool csrf_check(const struct secrets *keys, const char *cookie, const char *session, const uint8_t ctx[TOKEN_ID_LEN],
+		const char *form)
 {
 	char want[CSRF_TEXT];
 
-	csrf_token(keys, cookie, ctx, want);
+	csrf_token(keys, cookie, session, ctx, want);
 	if (form == NULL || cookie[0] == '\0' || strlen(form) != strlen(want))
 		return false;
 	return sodium_memcmp(want, form, strlen(want)) == 0;

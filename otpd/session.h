@@ -9,8 +9,11 @@
  * after a provider sign-in that asserted MFA (passes too). It ends at the
  * first of: created + session_ttl (absolute), last use + session_idle.
  * CSRF: the pages set a random pre-session cookie; each form carries a
- * keyed hash of it and a context id (the invitation, or a fixed id per
- * page family), and a POST must bring both.
+ * keyed hash of it, of the session cookie the browser holds ("" before
+ * sign-in) and of a context id (the invitation, or a fixed id per page
+ * family), and a POST must bring all of them. With cookie_secure the
+ * cookies are named __Host-... (http.c), and a name sent twice counts as
+ * absent (cookie_get), so a sibling host can neither plant nor shadow them.
  * Security: ids and CSRF values never go to a log; compares are constant
  * time; a session that reaches SESSION_FULL gets a new id (the old one is
  * deleted), so an id seen before MFA is worth nothing after it.
@@ -86,11 +89,11 @@ enum store_status session_end_all(struct store_txn *txn, const char *addr, uint6
 
 /* csrf_new_cookie - a fresh random pre-session cookie value */
 void csrf_new_cookie(char out[CSRF_TEXT]) __attribute__((nonnull));
-/* csrf_token - the form value for this cookie and context id */
-void csrf_token(const struct secrets *keys, const char *cookie, const uint8_t ctx[TOKEN_ID_LEN], char out[CSRF_TEXT])
-	__attribute__((nonnull));
-/* csrf_check - does the form value match the cookie? */
-bool csrf_check(const struct secrets *keys, const char *cookie, const uint8_t ctx[TOKEN_ID_LEN], const char *form)
-	__attribute__((warn_unused_result, nonnull(1, 3)));
+/* csrf_token - the form value for this pre-session cookie, session cookie ("" if none) and context id */
+void csrf_token(const struct secrets *keys, const char *cookie, const char *session, const uint8_t ctx[TOKEN_ID_LEN],
+		char out[CSRF_TEXT]) __attribute__((nonnull));
+/* csrf_check - does the form value match the cookie and the session? */
+bool csrf_check(const struct secrets *keys, const char *cookie, const char *session, const uint8_t ctx[TOKEN_ID_LEN],
+		const char *form) __attribute__((warn_unused_result, nonnull(1, 2, 3, 4)));
 
 #endif

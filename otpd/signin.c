@@ -8,6 +8,7 @@
 
 #include "guest.h"
 #include "log.h"
+#include "signin_finish.h"
 
 struct mfa_work {
 	const struct flow_ctx *fx;
@@ -37,31 +38,27 @@ static json_t *code_session(struct store_txn *txn, struct mfa_work *w, struct se
 	return rec;
 }
 
-/* finish - MFA done: full session under a new id, the destination, failures forgotten */
+/* finish - MFA done: signin_finish ends the code session, starts a full one under a new id, picks the
+ * destination (rd only when one of the guest's invitations covers it), forgets the failures */
 static enum store_status finish(struct store_txn *txn, struct mfa_work *w, const struct session_info *si, json_t *rec)
 {
-	struct session_limits lim = flow_session_limits(w->fx);
+	struct finish_req rq = { .via = FINISH_MFA, .typed = si->addr, .prev = si, .rec = rec, .dest = si->dest,
+				 .event = w->setup ? "mfa_enrolled" : "mfa_signed_in" };
 	struct signin_done *d = w->done;
+	struct finish_done fd;
+	enum finish_result fr;
 	enum store_status s;
 
-	/* Security: rd is followed only when one of the guest's invitations covers it. */
-	if (si->dest[0] == '\0' || !guest_resource(txn, rec, si->dest, w->now, d->dest)) {
-		if (!guest_resource(txn, rec, NULL, w->now, d->dest))
-			d->dest[0] = '\0';
-	} else {
-		memcpy(d->dest, si->dest, strlen(si->dest) + 1);
-	}
-	guest_signed_in(rec, w->now);
 	d->recovery_left = mfa_recovery_left(rec);
-	s = guest_save(txn, si->addr, rec, w->now);
-	if (s == STORE_OK)
-		s = session_end(txn, si);
-	if (s == STORE_OK)
-		s = session_create(txn, w->fx->keys, si->addr, SESSION_FULL, d->dest, w->now, &lim, d->session);
-	if (s == STORE_OK)
-		s = flow_clear_failures(txn, w->fx, si->addr);
-	if (s == STORE_OK)
-		s = flow_audit(txn, w->now, w->setup ? "mfa_enrolled" : "mfa_signed_in", FLOW_LOGIN_ID, si->addr);
+	s = signin_finish(txn, w->fx, &rq, w->now, &fr, &fd);
+	if (s == STORE_OK && fr != FINISH_OK) {
+		w->result = SIGNIN_NO_SESSION;
+		w->outcome = signin_finish_word(fr);
+	} else if (s == STORE_OK) {
+		memcpy(d->session, fd.session, sizeof(d->session));
+		memcpy(d->dest, fd.dest, sizeof(d->dest));
+	}
+	sodium_memzero(&fd, sizeof(fd));
 	return s;
 }
 

@@ -107,7 +107,7 @@ static const struct cfg_def cfg_defs[] = {
 	{ "otpd", "code_ttl", CFG_DURATION, "10m", OFF(code_ttl), 1, DAY, 0,
 	  "How long an emailed code is valid." },
 	{ "otpd", "cookie_secure", CFG_BOOL, "yes", OFF(cookie_secure), 0, 0, 0,
-	  "Mark cookies Secure; `no` only for plain-http tests." },
+	  "Mark cookies Secure and name them `__Host-…`; `no` only for plain-http tests." },
 	{ "otpd", "trusted_proxies", CFG_CIDRS, "127.0.0.1/32 ::1/128", OFF(trusted_proxies), 0, 0, 0,
 	  "Peers whose X-Forwarded-For is believed." },
 	{ "otpd", "mail_interval", CFG_DURATION, "60s", OFF(mail_interval), 0, DAY, 0,

@@ -1,4 +1,4 @@
-/* fuzz_cookie - the Cookie header parser (otpd/form.c). */
+/* fuzz_cookie - the Cookie header parser (otpd/form.c), plain and __Host- names. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,6 +18,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cookie_get(header, "guestlink_csrf", out, sizeof(out)) && strlen(out) >= sizeof(out))
 		abort();
 	(void)cookie_get(header, "guestlink_session", out, sizeof(out));
+	/* the cookie_secure names, and a name sent twice (refused whichever comes first) */
+	if (cookie_get(header, "__Host-guestlink_csrf", out, sizeof(out)) && strlen(out) >= sizeof(out))
+		abort();
 	free(header);
 	return 0;
 }

@@ -9,6 +9,8 @@
 #   alice@partner.example  verified email, invited in the scenarios
 #   bob@partner.example    verified email, never invited
 #   carol@partner.example  email_verified = false, invited
+#   mallory@evil.example   a hostile provider's account: its ID tokens assert
+#                          victim@example.net (verified)
 # Everything lives in $GW_DIR; the provider is ended by its PID.
 set -u
 
@@ -141,6 +143,8 @@ s = open(path).read().replace("[otpd]\n", "[otpd]\nlisten = 127.0.0.1:%s\nuser =
 s = s.replace("[guestlink]\n", "[guestlink]\norg_name = Example University\n", 1)
 open(path, "w").write(s)
 PY
+	# A scenario may add sections (another [oidc NAME]) by defining otpd_conf_more.
+	if type otpd_conf_more >/dev/null 2>&1; then otpd_conf_more >>"$T/otpd.conf"; fi
 	mkdir -p "$T/sink"
 	chown postfix "$T/sink" 2>/dev/null || chmod 0777 "$T/sink"
 	smtp-sink -u postfix -d "$T/sink/%H%M%S." "127.0.0.1:$SMTP_PORT" 100 &

@@ -11,6 +11,7 @@
 #   alice@partner.example  verified email
 #   bob@partner.example    verified email
 #   carol@partner.example  email_verified = false
+#   mallory@evil.example   asserts email victim@example.net (verified): a hostile provider
 # (user name = the address, password pw-<name>-0123, consent given to both
 # clients; each has a provider session in $GW_DIR/<name>.cookies).
 #
@@ -145,26 +146,30 @@ gw_configure() {
 		  \"authorization_type\":[\"code\"],\"token_endpoint_auth_method\":[\"client_secret_basic\",
 		  \"client_secret_post\"],\"scope\":[\"openid\",\"email\"],\"enabled\":true}" || return 1
 	done
-	gw_user alice 1 && gw_user bob 1 && gw_user carol 0
+	gw_user alice 1 && gw_user bob 1 && gw_user carol 0 &&
+		gw_user mallory 1 evil.example victim@example.net
 }
 
-# gw_user NAME VERIFIED - user NAME@partner.example (the address is the user name, as at most
-# organisations, so a login page can take login_hint as it is), password pw-NAME-0123, consent
-# for both clients
+# gw_user NAME VERIFIED [DOMAIN [EMAIL]] - user NAME@DOMAIN (default partner.example; the address is
+# the user name, as at most organisations, so a login page can take login_hint as it is), password
+# pw-NAME-0123, consent for both clients. EMAIL (default the user name) is the address its ID tokens
+# assert: a hostile provider's account asserts someone else's (mallory@evil.example says
+# victim@example.net, tests/oidc/t-otpd-foreign-*.sh).
 gw_user() {
-	gw_api POST /user/ "{\"username\":\"$1@partner.example\",\"name\":\"$1\",\"email\":\"$1@partner.example\",
+	_gw_u=$1@${3:-partner.example}
+	gw_api POST /user/ "{\"username\":\"$_gw_u\",\"name\":\"$1\",\"email\":\"${4:-$_gw_u}\",
 	  \"email_verified\":\"$2\",\"password\":\"pw-$1-0123\",\"scope\":[\"openid\",\"email\"],\"enabled\":true}" ||
 		return 1
-	gw_login "$1" || return 1
+	gw_login "$1" "${3:-partner.example}" || return 1
 	for c in otpd other; do
 		curl -s -o /dev/null -f -b "$GW_DIR/$1.cookies" -X PUT -H 'Content-Type: application/json' \
 			-d '{"scope":"openid email"}' "$GW_API/auth/grant/$c" || return 1
 	done
 }
 
-# gw_login NAME - a provider session for the user in $GW_DIR/NAME.cookies, the way its login page
-# does it (POST /api/auth/ with the user name and password)
+# gw_login NAME [DOMAIN] - a provider session for the user NAME@DOMAIN (default partner.example) in
+# $GW_DIR/NAME.cookies, the way its login page does it (POST /api/auth/ with the user name and password)
 gw_login() {
 	curl -s -o /dev/null -f -c "$GW_DIR/$1.cookies" -H 'Content-Type: application/json' \
-		-d "{\"username\":\"$1@partner.example\",\"password\":\"pw-$1-0123\"}" "$GW_API/auth/"
+		-d "{\"username\":\"$1@${2:-partner.example}\",\"password\":\"pw-$1-0123\"}" "$GW_API/auth/"
 }

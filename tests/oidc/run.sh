@@ -1,6 +1,6 @@
 #!/bin/sh
 # run.sh - start a private glewlwyd on loopback, run every t-*.sh against it,
-# stop it (by PID), print "oidc: N passed, N failed".
+# stop it (by PID), print "oidc: N passed, N failed". With names (t-happy.sh ...): only those.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 [ -x "$PROBE" ] && [ -x "$MKTOKEN" ] || fail "build first: make test-bins (oidc_probe, mktoken)"
@@ -8,7 +8,9 @@ command -v glewlwyd >/dev/null || fail "glewlwyd is not installed: scripts/deps.
 trap gw_stop EXIT
 gw_start
 pass=0 failed=0
-for t in "$here"/t-*.sh; do
+[ $# -gt 0 ] || set -- "$here"/t-*.sh
+for t; do
+	t=$here/$(basename "$t")
 	name=$(basename "$t" .sh)
 	if out=$(sh "$t" 2>&1); then
 		pass=$((pass + 1))

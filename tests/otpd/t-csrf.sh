@@ -2,7 +2,8 @@
 # invitation or page family, one without its cookie) and changes nothing; the JSON API takes only
 # application/json (a cross-site form cannot send it). Cookies: with cookie_secure = yes every Set-Cookie
 # (CSRF, code session, full session) carries HttpOnly, SameSite=Lax and Secure (read from the headers
-# over plain HTTP; curl would not send Secure cookies back over http, so the test sends them itself).
+# over plain HTTP; curl would not send Secure cookies back over http, so the test sends them itself), and
+# their names carry the __Host- prefix (t-csrf-planted.sh tries planting them).
 . tests/otpd/lib.sh
 setup "mail_interval = 0s" "mails_per_hour = 100"
 sed -i 's/^cookie_secure = no/cookie_secure = yes/' "$T/otpd.conf"
@@ -20,8 +21,8 @@ attrs_ok() { # attrs_ok HEADERS NAME - the Set-Cookie for NAME has every attribu
 	ok "$2: HttpOnly; SameSite=Lax; Secure"
 }
 curl -s -D "$T/h1" -o "$T/p1" "$BASE/accept/$tok"
-attrs_ok "$T/h1" guestlink_csrf
-C=$(cookie_of "$T/h1" guestlink_csrf)
+attrs_ok "$T/h1" __Host-guestlink_csrf
+C=$(cookie_of "$T/h1" __Host-guestlink_csrf)
 csrf=$(csrf_of "$T/p1")
 curl -s -D "$T/h2" -o "$T/p2" -H "Cookie: $C" "$BASE/accept/$tok2"
 csrf2=$(csrf_of "$T/p2")
@@ -62,13 +63,13 @@ s=$(post "/accept/$tok/email" "$e&csrf=$csrf&lang=en" "$C")
 [ "$s" = 200 ] || fail "email step with a good token: $s"
 wait_mails 1 10 || fail "no code mail"
 curl -s -D "$T/h4" -o "$T/p4" -H "Cookie: $C" --data "$e&code=$(latest_code)&csrf=$csrf" "$BASE/accept/$tok/code"
-attrs_ok "$T/h4" guestlink_session
-S=$(cookie_of "$T/h4" guestlink_session)
+attrs_ok "$T/h4" __Host-guestlink_session
+S=$(cookie_of "$T/h4" __Host-guestlink_session)
 curl -s -o "$T/pg" -H "Cookie: $C; $S" "$BASE/mfa/setup"
 SECRET=$(sed -n 's/.*id="secret">\([^<]*\)<.*/\1/p' "$T/pg" | tr -d ' ')
 [ -n "$SECRET" ] || fail "no setup page"
 curl -s -D "$T/h5" -o "$T/p5" -H "Cookie: $C; $S" --data "code=$(totp "$SECRET")&csrf=$(csrf_of "$T/pg")" \
 	"$BASE/mfa/setup"
-attrs_ok "$T/h5" guestlink_session
-[ "$(cookie_of "$T/h5" guestlink_session)" != "$S" ] || fail "the session id did not change after MFA"
+attrs_ok "$T/h5" __Host-guestlink_session
+[ "$(cookie_of "$T/h5" __Host-guestlink_session)" != "$S" ] || fail "the session id did not change after MFA"
 ok "a new session id after MFA"

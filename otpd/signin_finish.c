@@ -1,0 +1,181 @@
+/*
+ * signin_finish.c - the one end of every sign-in (see signin_finish.h).
+ */
+#include "signin_finish.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+#include "guest.h"
+#include "invite.h"
+#include "mfa.h"
+
+enum finish_result signin_finish_identity(const struct config *cfg, const char *provider, const char *asserted,
+					  const char *typed, char addr[ADDR_BUF])
+{
+	char said[ADDR_BUF];
+	const struct oidc_provider *p;
+
+	if (!addr_normalize(typed, strlen(typed), addr)) {
+		addr[0] = '\0';
+		return FINISH_BAD_ADDRESS;
+	}
+	if (provider == NULL)
+		return FINISH_OK;	/* the code went to the typed address: that is who proved it */
+	if (asserted == NULL || !addr_normalize(asserted, strlen(asserted), said)) {
+		addr[0] = '\0';
+		return FINISH_BAD_ADDRESS;
+	}
+	/* Security: the provider speaks only for the domains its own section lists (exact match, no
+	 * subdomains unless listed), and only for the person who typed the address at the email step. */
+	p = config_oidc_for_domain(cfg, addr_domain(said));
+	if (p == NULL || strcmp(p->name, provider) != 0) {
+		addr[0] = '\0';
+		return FINISH_FOREIGN_DOMAIN;
+	}
+	if (strcmp(said, addr) != 0) {
+		addr[0] = '\0';
+		return FINISH_NOT_TYPED;
+	}
+	return FINISH_OK;
+}
+
+const char *signin_finish_word(enum finish_result r)
+{
+	switch (r) {
+	case FINISH_OK:
+		return "ok";
+	case FINISH_BAD_ADDRESS:
+		return "not_an_address";
+	case FINISH_FOREIGN_DOMAIN:
+		return "foreign_domain";
+	case FINISH_NOT_TYPED:
+		return "not_typed_address";
+	case FINISH_NOT_INVITED:
+		return "not_invited";
+	case FINISH_NO_ACCESS:
+		return "no_live_invitation";
+	}
+	return "unknown";
+}
+
+/* pick_dest - want when one of the guest's live invitations covers it, else the latest live resource */
+static bool pick_dest(struct store_txn *txn, const json_t *rec, const char *want, uint64_t now,
+		      char dest[CAP_URL_BYTES + 1])
+{
+	if (want[0] != '\0' && strlen(want) <= CAP_URL_BYTES && guest_resource(txn, rec, want, now, dest)) {
+		memcpy(dest, want, strlen(want) + 1);
+		return true;
+	}
+	if (guest_resource(txn, rec, NULL, now, dest))
+		return true;
+	dest[0] = '\0';
+	return false;
+}
+
+static enum session_level level_of(const struct finish_req *rq)
+{
+	if (rq->via == FINISH_MFA)
+		return SESSION_FULL;
+	if (rq->via == FINISH_PROVIDER && rq->provider_mfa)
+		return SESSION_ORG_MFA;
+	return SESSION_CODE;
+}
+
+/* destination - where a full session goes, and what a code-level one keeps for after MFA. false: a
+ * provider sign-in at /login whose guest holds no live invitation (nothing to sign in to). */
+static bool destination(struct store_txn *txn, const struct finish_req *rq, const json_t *rec, uint64_t now,
+			struct finish_done *out)
+{
+	const char *want = rq->t != NULL ? rq->t->resource : rq->dest;
+
+	/* Security: /login has no invitation to check against: the guest must hold a redeemed, unrevoked one;
+	 * rd is followed only when one of them covers it. */
+	if (session_is_full(out->level) || (rq->via == FINISH_PROVIDER && rq->t == NULL)) {
+		if (!pick_dest(txn, rec, want, now, out->dest) && rq->via == FINISH_PROVIDER && rq->t == NULL)
+			return false;
+		if (!session_is_full(out->level))
+			snprintf(out->dest, sizeof(out->dest), "%s", want);
+		return true;
+	}
+	snprintf(out->dest, sizeof(out->dest), "%s", want);
+	return true;
+}
+
+/* note_method - how the guest signed in, and when (full sign-ins only) */
+static void note_method(const struct finish_req *rq, json_t *rec, const struct finish_done *out, uint64_t now)
+{
+	char method[sizeof("oidc:") + CAP_OIDC_NAME];
+
+	if (rq->via == FINISH_CODE) {
+		guest_set_sign_in(rec, "code", false);
+	} else if (rq->via == FINISH_PROVIDER) {
+		snprintf(method, sizeof(method), "oidc:%s", rq->provider);
+		guest_set_sign_in(rec, method, rq->provider_mfa);
+	}
+	if (session_is_full(out->level))
+		guest_signed_in(rec, now);
+}
+
+/* start - the new session (a new id at every level change), failures forgotten, the audit line */
+static enum store_status start(struct store_txn *txn, const struct flow_ctx *fx, const struct finish_req *rq,
+			       uint64_t now, struct finish_done *out)
+{
+	struct session_limits lim = flow_session_limits(fx);
+	enum store_status s = STORE_OK;
+
+	if (rq->via == FINISH_MFA)
+		s = session_end(txn, rq->prev);
+	if (s == STORE_OK)
+		s = session_create(txn, fx->keys, out->addr, out->level, out->dest, now, &lim, out->session);
+	if (s == STORE_OK && session_is_full(out->level))
+		s = flow_clear_failures(txn, fx, out->addr);
+	if (s == STORE_OK)
+		s = flow_audit(txn, now, rq->event, rq->t != NULL ? rq->t->id : FLOW_LOGIN_ID, out->addr);
+	return s;
+}
+
+enum store_status signin_finish(struct store_txn *txn, const struct flow_ctx *fx, const struct finish_req *rq,
+				uint64_t now, enum finish_result *res, struct finish_done *out)
+{
+	enum store_status s = STORE_OK;
+	json_t *rec;
+
+	memset(out, 0, sizeof(*out));
+	if (rq->via == FINISH_MFA && (rq->prev == NULL || rq->rec == NULL || rq->prev->level != SESSION_CODE)) {
+		*res = FINISH_NO_ACCESS;
+		return STORE_OK;
+	}
+	*res = signin_finish_identity(fx->cfg, rq->via == FINISH_PROVIDER ? rq->provider : NULL, rq->asserted,
+				      rq->via == FINISH_MFA ? rq->prev->addr : rq->typed, out->addr);
+	if (*res != FINISH_OK)
+		return STORE_OK;
+	if (rq->t != NULL && rq->via != FINISH_MFA) {
+		/* Security: whoever vouched for the address, it must be one of this invitation's guests. */
+		if (!token_has_guest(rq->t, out->addr)) {
+			*res = FINISH_NOT_INVITED;
+			return STORE_OK;
+		}
+		s = guest_redeemed(txn, out->addr, rq->t, now);
+		if (s == STORE_OK)
+			s = invite_redeemed(txn, rq->t, out->addr, now);
+		if (s != STORE_OK)
+			return s;
+	}
+	rec = rq->via == FINISH_MFA ? json_incref(rq->rec) : guest_load(txn, out->addr, now);
+	out->level = level_of(rq);
+	if (rec == NULL || !destination(txn, rq, rec, now, out)) {
+		json_decref(rec);
+		*res = FINISH_NO_ACCESS;
+		memset(out, 0, sizeof(*out));
+		return STORE_OK;
+	}
+	out->next = mfa_enrolled(rec) ? NEXT_MFA_VERIFY : NEXT_MFA_SETUP;
+	note_method(rq, rec, out, now);
+	s = guest_save(txn, out->addr, rec, now);
+	json_decref(rec);
+	if (s == STORE_OK)
+		s = start(txn, fx, rq, now, out);
+	return s;
+}
