@@ -168,7 +168,13 @@ static bool b64url_char(char ch)
 	       ch == '_';
 }
 
-/* parse_route - which route, and where the token is in url */
+/*
+ * parse_route - which route, and where the token is in url.
+ * Security: the one place every request's URL passes through: a token longer
+ * than CAP_TOKEN_BYTES is no route at all (404), so no route handler ever
+ * copies more than its CAP_TOKEN_BYTES + 1 array holds (issue 10, finding 3:
+ * page_req_init copied the token before anything looked at its length).
+ */
 static enum route parse_route(const char *url, const char **tok, size_t *tok_len)
 {
 	bool api = false;
@@ -205,7 +211,8 @@ static enum route parse_route(const char *url, const char **tok, size_t *tok_len
 		return ROUTE_NONE;
 	}
 	for (end = p; *end != '\0' && b64url_char(*end); end++)
-		;
+		if (end - p >= (ptrdiff_t)CAP_TOKEN_BYTES)
+			return ROUTE_NONE;
 	*tok = p;
 	*tok_len = (size_t)(end - p);
 	if (*end == '\0' || strcmp(end, "/") == 0)
@@ -412,6 +419,9 @@ static void page_req_init(struct page_req *pr, struct MHD_Connection *c, const s
 {
 	memset(&pr->pg, 0, sizeof(pr->pg));
 	pr->fx = fx;
+	/* parse_route refuses longer tokens; the callback's token comes from a CAP_TOKEN_BYTES + 1 array. */
+	if (tok_len > CAP_TOKEN_BYTES)
+		tok_len = 0;
 	memcpy(pr->token, tok, tok_len);
 	pr->token[tok_len] = '\0';
 	pr->set_csrf[0] = '\0';
