@@ -1255,6 +1255,10 @@ static enum MHD_Result dispatch(struct http_server *h, struct MHD_Connection *c,
 
 	if (MHD_get_connection_values(c, MHD_HEADER_KIND, NULL, NULL) > (int)CAP_HTTP_HEADER_COUNT)
 		return send_text(c, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "too many header fields\n");
+	if (rt == ROUTE_NONE && strncmp(url, "/api/", 5) == 0)
+		/* A program gets JSON: a token too long or not base64url is a bad link like any other. */
+		return send_json(c, MHD_HTTP_NOT_FOUND, "error",
+				 strncmp(url, "/api/v1/accept/", 15) == 0 ? "invalid_link" : "not_found", 0);
 	if (rt == ROUTE_NONE) {
 		struct page pg = { .view = VIEW_NOT_FOUND, .lang = request_lang(c, NULL), .org_name = h->fx->cfg->org_name,
 				   .inviter = "", .resource = "", .token = "", .csrf = "", .email = "" };

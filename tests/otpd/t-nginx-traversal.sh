@@ -39,6 +39,14 @@ for p in '/team/42/..%2F43/index.html' '/team/42/..%2f43/index.html' '/team/42/%
 	n=$((n + 1))
 done
 ok "$n encoded-traversal requests for /team/43 through nginx: refused, resource 43 never served"
+# The client plants the headers otpd reads: nginx replaces X-Original-URL and blanks X-Forwarded-*.
+s=$(curl -s -b "$T/jar" -o "$T/rb" -w '%{http_code}' -H "X-Original-URL: $RESOURCE/index.html" \
+	-H "X-Forwarded-Host: 127.0.0.1:$NGX_PORT" -H "X-Forwarded-Uri: /team/42/index.html" "$NGX/team/43/index.html")
+[ "$s" = 302 ] && ! grep -q 'sample resource 43' "$T/rb" || fail "planted X-Original-URL for 42, asking 43: got $s"
+s=$(curl -s -b "$T/jar" -o "$T/rb" -w '%{http_code}' -H "X-Forwarded-Host: evil" -H "X-Forwarded-Uri: /x" \
+	"$NGX/team/42/index.html")
+[ "$s" = 200 ] || fail "planted X-Forwarded-* on a legitimate request: got $s (nginx should blank them)"
+ok "headers planted by the client through nginx: replaced or blanked, 43 refused, 42 served"
 
 # /auth directly, as nginx would ask it (otpd's own port: the forwarded headers are the attacker's here).
 BASE=http://127.0.0.1:$HTTP_PORT
