@@ -264,7 +264,8 @@ static enum url_status parse_authority(const char *p, const char *end, struct ur
 	for (size_t i = 0; i < hlen; i++) {
 		int c = lower((unsigned char)p[i]);
 
-		if (!is_host_char(c) || (c == '.' && (i == 0 || p[i - 1] == '.')))
+		/* No empty label: ".x", "a..b", and "a.." (one trailing dot is dropped above). */
+		if (!is_host_char(c) || (c == '.' && (i == 0 || i == hlen - 1 || p[i - 1] == '.')))
 			return URL_BAD_HOST;
 		u->host[i] = (char)c;
 	}

@@ -125,6 +125,7 @@ static const struct {
 	{ "https://teams.example.org%2eevil/", URL_BAD_HOST, NULL },
 	{ "https://teams..example.org/", URL_BAD_HOST, NULL },
 	{ "https://.teams.example.org/", URL_BAD_HOST, NULL },
+	{ "https://teams.example.org../", URL_BAD_HOST, NULL },
 	{ "https:///team/42", URL_BAD_HOST, NULL },
 	{ "https://teams.example.org:0/", URL_BAD_PORT, NULL },
 	{ "https://teams.example.org:65536/", URL_BAD_PORT, NULL },
@@ -159,6 +160,17 @@ static void test_normalise_table(void **state)
 		if (!url_format(&u, text, sizeof(text)) || strcmp(text, norm_cases[i].norm) != 0) {
 			printf("url_format(%s): got %s, want %s\n", norm_cases[i].url, text, norm_cases[i].norm);
 			failures++;
+			continue;
+		}
+		/* Normalising twice changes nothing (what otpd stores and later re-checks is stable). */
+		{
+			char again[CAP_URL_BYTES + 1];
+
+			if (url_check(text, strlen(text), &u) != URL_OK || !url_format(&u, again, sizeof(again)) ||
+			    strcmp(again, text) != 0) {
+				printf("normalise twice(%s): got %s, want %s\n", norm_cases[i].url, again, text);
+				failures++;
+			}
 		}
 	}
 	printf("%zu URLs checked\n", sizeof(norm_cases) / sizeof(norm_cases[0]));
