@@ -50,11 +50,16 @@ static bool url_decode(const char *in, size_t len, char *out, size_t outsz)
 
 bool form_parse(const char *body, size_t len, struct form *out)
 {
-	const char *p = body, *end = body + len;
+	const char *p, *end;
 
 	out->n = 0;
 	if (len > CAP_HTTP_FORM_BYTES)
 		return false;
+	/* A POST without a body hands us NULL (found by fuzz_dispatch: NULL + 0 is undefined). */
+	if (body == NULL || len == 0)
+		return true;
+	p = body;
+	end = body + len;
 	while (p < end) {
 		const char *amp = memchr(p, '&', (size_t)(end - p)), *eq;
 		const char *stop = amp ? amp : end;

@@ -43,6 +43,7 @@
 #include "log.h"
 #include "pages.h"
 #include "qr.h"
+#include "resource.h"
 #include "signin.h"
 #include "text.h"
 
@@ -168,7 +169,13 @@ static bool b64url_char(char ch)
 	       ch == '_';
 }
 
-/* parse_route - which route, and where the token is in url */
+/*
+ * parse_route - which route, and where the token is in url.
+ * Security: the one place every request's URL passes through: a token longer
+ * than CAP_TOKEN_BYTES is no route at all (404), so no route handler ever
+ * copies more than its CAP_TOKEN_BYTES + 1 array holds (issue 10, finding 3:
+ * page_req_init copied the token before anything looked at its length).
+ */
 static enum route parse_route(const char *url, const char **tok, size_t *tok_len)
 {
 	bool api = false;
@@ -205,7 +212,8 @@ static enum route parse_route(const char *url, const char **tok, size_t *tok_len
 		return ROUTE_NONE;
 	}
 	for (end = p; *end != '\0' && b64url_char(*end); end++)
-		;
+		if (end - p >= (ptrdiff_t)CAP_TOKEN_BYTES)
+			return ROUTE_NONE;
 	*tok = p;
 	*tok_len = (size_t)(end - p);
 	if (*end == '\0' || strcmp(end, "/") == 0)
@@ -427,6 +435,7 @@ struct page_req {
 	char set_csrf[160];
 	struct page pg;
 	char session_cookie[SESSION_TEXT];	/* the request's, or "" */
+	char rd[CAP_URL_BYTES + 1];		/* /login: rd normalised (rd_param) */
 };
 
 static void page_req_init(struct page_req *pr, struct MHD_Connection *c, const struct flow_ctx *fx, const char *tok,
@@ -434,6 +443,9 @@ static void page_req_init(struct page_req *pr, struct MHD_Connection *c, const s
 {
 	memset(&pr->pg, 0, sizeof(pr->pg));
 	pr->fx = fx;
+	/* parse_route refuses longer tokens; the callback's token comes from a CAP_TOKEN_BYTES + 1 array. */
+	if (tok_len > CAP_TOKEN_BYTES)
+		tok_len = 0;
 	memcpy(pr->token, tok, tok_len);
 	pr->token[tok_len] = '\0';
 	pr->set_csrf[0] = '\0';
@@ -752,12 +764,25 @@ static enum MHD_Result route_api(struct MHD_Connection *c, const struct flow_ctx
 	return ret;
 }
 
-/* rd_param - a usable rd value: short enough to ride in a form field, or "" */
-static const char *rd_param(const char *rd)
+/*
+ * rd_param - a usable rd value, normalised into out (resource.h), short
+ * enough to ride in a form field; or "". Security: what is checked against the
+ * guest's invitations later (guest_resource) and followed after sign-in is
+ * this normalised URL, never the text as sent; rd that is not an absolute
+ * http(s) URL we can judge ("//evil", "/\\evil", "https:evil", encoded
+ * traversal) is dropped here.
+ */
+static const char *rd_param(const char *rd, char out[CAP_URL_BYTES + 1])
 {
-	if (rd == NULL || strlen(rd) >= FORM_VALUE_MAX || !text_safe_line(rd))
+	struct url *u;
+	bool ok;
+
+	if (rd == NULL || strlen(rd) > CAP_URL_BYTES || (u = malloc(sizeof(*u))) == NULL)
 		return "";
-	return rd;
+	ok = url_parse(rd, strlen(rd), u) && url_format(u, out, CAP_URL_BYTES + 1) && strlen(out) < FORM_VALUE_MAX &&
+	     text_safe_line(out);
+	free(u);
+	return ok ? out : "";
 }
 
 static enum MHD_Result route_login_page(struct MHD_Connection *c, const struct flow_ctx *fx)
@@ -768,7 +793,7 @@ static enum MHD_Result route_login_page(struct MHD_Connection *c, const struct f
 	if (pr == NULL)
 		return MHD_NO;
 	page_req_init(pr, c, fx, "", 0, NULL);
-	pr->pg.rd = rd_param(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "rd"));
+	pr->pg.rd = rd_param(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "rd"), pr->rd);
 	page_csrf(pr, FLOW_LOGIN_ID);
 	pr->pg.view = VIEW_LOGIN;
 	ret = send_page(c, MHD_HTTP_OK, &pr->pg, pr->set_csrf[0] ? pr->set_csrf : NULL, NULL);
@@ -800,7 +825,7 @@ static enum MHD_Result route_login_post(struct MHD_Connection *c, const struct f
 	if (!content_type_is(c, "application/x-www-form-urlencoded") || !form_parse(rq->body.data, rq->body.len, f))
 		f->n = 0;
 	page_req_init(pr, c, fx, "", 0, f);
-	pr->pg.rd = rd_param(form_get(f, "rd"));
+	pr->pg.rd = rd_param(form_get(f, "rd"), pr->rd);
 	email = form_get(f, "email");
 	code = form_get(f, "code");
 	if (!csrf_check(fx->keys, pr->csrf_cookie, pr->session_cookie, FLOW_LOGIN_ID, form_get(f, "csrf")) ||
@@ -1100,23 +1125,77 @@ out:
 	return ret;
 }
 
-/* auth_url - the URL nginx asks about: X-Original-URL, else X-Forwarded-Proto/Host/Uri */
+struct header_count {
+	const char *name;
+	size_t n;
+};
+
+static enum MHD_Result count_one(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct header_count *hc = cls;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, hc->name) == 0)
+		hc->n++;
+	return MHD_YES;
+}
+
+/* count_header - how many header fields named name (MHD_lookup_connection_value sees only the first) */
+static size_t count_header(struct MHD_Connection *c, const char *name)
+{
+	struct header_count hc = { name, 0 };
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_one, &hc);
+	return hc.n;
+}
+
+/*
+ * auth_url - the URL nginx asks about, normalised (resource.h): X-Original-URL,
+ * else X-Forwarded-Proto/Host/Uri. Security: nginx's auth_request passes the
+ * client's own headers on to us, and proxy_set_header replaces only the ones
+ * it names; so a request where the two ways disagree, or a header comes
+ * twice, is answered no, whichever of them the client planted.
+ */
 static bool auth_url(struct MHD_Connection *c, char *out, size_t outsz)
 {
 	const char *orig = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Original-URL");
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Host");
 	const char *uri = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Uri");
 	const char *proto = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Proto");
+	char fwd[CAP_URL_BYTES + 1], fwd_norm[CAP_URL_BYTES + 1];
+	struct url *u = malloc(sizeof(*u));
+	bool ok = false;
 	int n;
 
-	if (orig != NULL)
-		n = snprintf(out, outsz, "%s", orig);
-	else if (host != NULL && uri != NULL)
-		n = snprintf(out, outsz, "%s://%s%s", proto != NULL && strcmp(proto, "http") == 0 ? "http" : "https",
-			     host, uri);
-	else
+	if (u == NULL)
 		return false;
-	return n > 0 && (size_t)n < outsz && text_safe_line(out);
+	if (count_header(c, "X-Original-URL") > 1 || count_header(c, "X-Forwarded-Host") > 1 ||
+	    count_header(c, "X-Forwarded-Uri") > 1 || count_header(c, "X-Forwarded-Proto") > 1)
+		goto out;
+	fwd_norm[0] = '\0';
+	if (host != NULL && uri != NULL) {
+		if (proto != NULL && strcmp(proto, "http") != 0 && strcmp(proto, "https") != 0)
+			goto out;
+		n = snprintf(fwd, sizeof(fwd), "%s://%s%s", proto != NULL && strcmp(proto, "http") == 0 ? "http" : "https",
+			     host, uri);
+		if (n <= 0 || (size_t)n >= sizeof(fwd) || !url_parse(fwd, (size_t)n, u) ||
+		    !url_format(u, fwd_norm, sizeof(fwd_norm)))
+			goto out;
+	} else if (host != NULL || uri != NULL) {
+		goto out;
+	}
+	if (orig != NULL) {
+		if (!url_parse(orig, strlen(orig), u) || !url_format(u, out, outsz))
+			goto out;
+		/* Both present: they must name the same URL. */
+		ok = fwd_norm[0] == '\0' || strcmp(out, fwd_norm) == 0;
+	} else if (fwd_norm[0] != '\0') {
+		ok = (size_t)snprintf(out, outsz, "%s", fwd_norm) < outsz;
+	}
+out:
+	free(u);
+	return ok && text_safe_line(out);
 }
 
 /* route_auth - forward-auth for nginx auth_request */
@@ -1198,6 +1277,10 @@ static enum MHD_Result dispatch(struct http_server *h, struct MHD_Connection *c,
 
 	if (MHD_get_connection_values(c, MHD_HEADER_KIND, NULL, NULL) > (int)CAP_HTTP_HEADER_COUNT)
 		return send_text(c, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "too many header fields\n");
+	if (rt == ROUTE_NONE && strncmp(url, "/api/", 5) == 0)
+		/* A program gets JSON: a token too long or not base64url is a bad link like any other. */
+		return send_json(c, MHD_HTTP_NOT_FOUND, "error",
+				 strncmp(url, "/api/v1/accept/", 15) == 0 ? "invalid_link" : "not_found", 0);
 	if (rt == ROUTE_NONE) {
 		struct page pg = { .view = VIEW_NOT_FOUND, .lang = request_lang(c, NULL), .org_name = h->fx->cfg->org_name,
 				   .inviter = "", .resource = "", .token = "", .csrf = "", .email = "" };

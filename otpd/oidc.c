@@ -888,7 +888,11 @@ static enum oidc_err begin(struct oidc *o, const struct oidc_provider *pc, const
 	if (tok != NULL)
 		memcpy(pending->invitation, tok->id, TOKEN_ID_LEN);
 	pending->login = tok == NULL;
-	memcpy(pending->rd, rd, strlen(rd) + 1);
+	/* Security: rd comes from the request; the callers keep it short (rd_param), this array is what counts. */
+	if (strlen(rd) < sizeof(pending->rd))
+		memcpy(pending->rd, rd, strlen(rd) + 1);
+	else
+		pending->rd[0] = '\0';
 	pending->created_at = now;
 	pending->expires_at = now + OIDC_PENDING_TTL;
 	crypto_hash_sha256(digest, (const uint8_t *)pending->verifier, strlen(pending->verifier));

@@ -477,7 +477,7 @@ static bool set_value(const struct cfg_def *d, void *cfg, const char *value, cha
 
 		while (len > 0 && value[len - 1] == '/')
 			len--;
-		if (!url_parse(value, len, &u) || u.path_len != 0)
+		if (!url_parse(value, len, &u) || !u.bare)
 			return errmsg_set(err, errsz, "%s: '%s' is not an http(s) URL of a host (like https://guest.example.org)",
 				    d->name, value);
 		if (!set_string(field(cfg, d), value, err, errsz))

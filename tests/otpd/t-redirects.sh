@@ -1,5 +1,6 @@
 # Open redirect: after sign-in otpd sends the guest only to the invitation's signed resource, or to an
-# rd under it. Each hostile rd below goes through a whole /login (emailed code, then MFA enrolment; the
+# rd under it, judged and followed in its normalised form (resource.h). Each hostile rd below (encoded
+# traversal among them: issue 10, finding 2) goes through a whole /login (emailed code, then MFA enrolment; the
 # guest's MFA is reset between rounds so each round has a fresh TOTP secret) and must land on the
 # invitation's resource itself. lib.sh's curl wrapper also records every Location header, meta refresh
 # and resource link otpd sent in the whole scenario, and cleanup fails it if one is not relative, under
@@ -24,6 +25,10 @@ landing() {
 }
 [ "$(landing "$RESOURCE/wiki?page=1")" = "$RESOURCE/wiki?page=1" ] || fail "control: rd under the resource not followed"
 ok "control: an rd under the resource is followed"
+# rd is followed as the server will read it (normalised), not as sent.
+got=$(landing "HTTPS://Teams.Example.org:443/team/42/./a/../b%7e")
+[ "$got" = "$RESOURCE/b~" ] || fail "normalised rd: landed on '$got'"
+ok "an rd with dot segments, case, :443 and an unreserved escape lands on its normalised form"
 n=0
 while IFS= read -r rd; do
 	got=$(landing "$rd")
@@ -50,6 +55,15 @@ https%3A%2F%2Fevil.example%2F
 https:%2F%2Fevil.example/
 https:/\evil.example/
  https://evil.example/
+https:evil.example/
+https://teams.example.org/team/42/..%2F43/x
+https://teams.example.org/team/42/%2E%2E%2F43/x
+https://teams.example.org/team/42/.%2e/43/x
+https://teams.example.org/team/42//../43/x
+https://teams.example.org/team/42/..;/43/x
+https://teams.example.org/team/42/%C0%AE%C0%AE/43/x
+https://teams.example.org/team/42/..%5C43/x
+https://teams.example.org/team/43/
 RDS
 ok "$n hostile rd values: each lands on the invitation's resource"
 # /login?rd= with a hostile rd only fills a form field; nothing redirects.
