@@ -291,15 +291,21 @@ static bool lang_link(struct buf *b, const struct page *p)
 	enum lang other = p->lang == LANG_NL ? LANG_EN : LANG_NL;
 	const char *self = self_path(p);
 
+	bool key = p->mail_key != NULL && p->mail_key[0] != '\0';
+
+	/* The confirm page of a code mail's link keeps its key (base64url) across the switch. */
 	if (p->token != NULL && p->token[0] != '\0') {
 		if (!buf_puts(b, "<a href=\"/accept/") || !text_html(b, p->token) ||
-		    !buf_printf(b, "?lang=%s\"", lang_code(other)))
+		    !buf_printf(b, "?lang=%s", lang_code(other)) ||
+		    (key && (!buf_puts(b, "&amp;k=") || !text_html(b, p->mail_key))) || !buf_putc(b, '"'))
 			return false;
 	} else if (self != NULL) {
 		if (!buf_printf(b, "<a href=\"%s?lang=%s", self, lang_code(other)))
 			return false;
 		if (strcmp(self, "/login") == 0 && p->rd != NULL && p->rd[0] != '\0' &&
 		    (!buf_puts(b, "&amp;rd=") || !text_urlencode(b, p->rd)))
+			return false;
+		if (strcmp(self, "/login") == 0 && key && (!buf_puts(b, "&amp;k=") || !text_html(b, p->mail_key)))
 			return false;
 		if (!buf_putc(b, '"'))
 			return false;

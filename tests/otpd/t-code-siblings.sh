@@ -66,6 +66,7 @@ lt() { page --data-urlencode "email=$G" --data "code=$1&csrf=$csrf" "$BASE/login
 # The login key through its confirm page: a GET (twice, like a scanner) spends nothing, the POST does.
 rm -f "$T/jar"
 [ "$(page "$llink")" = 200 ] || fail "login confirm page"
+grep -q "href=\"/login?lang=nl&amp;k=${llink##*k=}\"" "$T/pg" || fail "the confirm page's language switch drops the key"
 r=$(html_link $G "$llink"); [ "$r" = 200 ] || fail "the login mail's link after two GETs: $r"
 [ "$(html_link $G "$llink")" = 401 ] || fail "the login key worked twice"
 ok "/login and invitation codes and keys do not cross; a GET of the link spends nothing"
