@@ -103,7 +103,7 @@ static enum store_status fill_txn(struct store_txn *txn, void *arg)
 	struct fill *f = arg;
 	struct session_limits lim = { 8 * 3600, 3600 };
 	struct token t;
-	char addr[64], cookie[SESSION_TEXT], code[CODE_BUF];
+	char addr[64], cookie[SESSION_TEXT], code[CODE_BUF], key[CODE_KEY_BUF];
 	enum store_status s = STORE_OK;
 
 	memset(&t, 0, sizeof(t));
@@ -115,7 +115,7 @@ static enum store_status fill_txn(struct store_txn *txn, void *arg)
 		if (s == STORE_OK)
 			s = session_create(txn, f->keys, addr, SESSION_CODE, "", f->now, &lim, cookie);
 		if (s == STORE_OK)
-			s = codes_issue(txn, f->keys, t.id, addr, f->now, 3600, code);
+			s = codes_issue(txn, f->keys, t.id, addr, f->now, 3600, code, key);
 	}
 	return s;
 }
@@ -167,12 +167,12 @@ struct codes_work {
 static enum store_status codes_txn(struct store_txn *txn, void *arg)
 {
 	struct codes_work *w = arg;
-	char addr[64];
+	char addr[64], key[CODE_KEY_BUF];
 	enum store_status s = STORE_OK;
 
 	for (size_t j = 0; j < w->n * PER_LINK && s == STORE_OK; j++) {
 		snprintf(addr, sizeof(addr), "v%lu@bench.example.net", w->base + j);
-		s = codes_issue(txn, w->keys, w->t[j / PER_LINK].id, addr, (uint64_t)time(NULL), 3600, w->codes[j]);
+		s = codes_issue(txn, w->keys, w->t[j / PER_LINK].id, addr, (uint64_t)time(NULL), 3600, w->codes[j], key);
 	}
 	return s;
 }

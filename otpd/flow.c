@@ -6,8 +6,16 @@
  *   't' client   code tries from a client
  *   'g' slot     mail_interval between code mails (invitation and address)
  *   'h' slot     mails_per_hour (invitation and address)
- *   'f' addr     failed tries of an address: count (4) and last failure (8);
- *                at max_failed_tries only an invitation issued later works.
+ *   'f' addr     failed MFA tries of an address (signin.c): count (4) and last
+ *                failure (8); at max_failed_tries only a session created later works.
+ *                Only someone who got past the emailed code can fail there.
+ *   'b' slot     the guess budget: emailed digits compared for the invitation and
+ *                address, count (4); kept for the invitation's life (/login: a
+ *                fixed window of GUESS_WINDOW from the first guess). At
+ *                max_failed_tries no digits are compared any more; the mail key
+ *                (the link in every code mail) still works, so the guest is never
+ *                locked out. Only compared digits count: a try for an address with
+ *                no live code, or for dead digits, spends nothing.
  * slot/addr = keyed BLAKE2b-128 (limit key), so no address is a key.
  *
  * Returning guests (/login) use the same machinery with a pseudo
@@ -33,6 +41,7 @@
 
 #define FAIL_KEEP (400ull * 24 * 3600)	/* longer than any link: "invite again" stays true */
 #define LIMIT_KEY_LEN 17
+#define GUESS_WINDOW (7ull * 24 * 3600)	/* /login's guess budget window: the default link_ttl */
 
 void flow_client_from_text(const char *ip, struct flow_client *out)
 {
@@ -171,6 +180,33 @@ enum store_status flow_clear_failures(struct store_txn *txn, const struct flow_c
 	return s == STORE_NOTFOUND ? STORE_OK : s;
 }
 
+/* guess_budget - digits compared so far for (inv, addr); *exp: when the budget's record expires */
+static uint64_t guess_budget(struct store_txn *txn, const struct flow_ctx *fx, const uint8_t inv[TOKEN_ID_LEN],
+			     const char *addr, uint64_t now, uint64_t *exp)
+{
+	uint8_t key[LIMIT_KEY_LEN];
+	struct store_val v;
+
+	limit_key(fx->keys, 'b', inv, addr, key);
+	if (store_get(txn, STORE_LIMITS, key, sizeof(key), now, &v) != STORE_OK || v.len != 4)
+		return 0;
+	*exp = v.expires_at;
+	return be_get(v.data, 4);
+}
+
+/* guess_spent - one more compared wrong guess; the record lives until exp (set by the first guess) */
+static enum store_status guess_spent(struct store_txn *txn, const struct flow_ctx *fx, const uint8_t inv[TOKEN_ID_LEN],
+				     const char *addr, uint64_t count, uint64_t exp)
+{
+	uint8_t key[LIMIT_KEY_LEN], rec[4];
+
+	limit_key(fx->keys, 'b', inv, addr, key);
+	be_put(rec, count, 4);
+	if (count == (uint64_t)fx->cfg->max_failed_tries)
+		log_warn("event=guess_budget_spent max_failed_tries=%lld", fx->cfg->max_failed_tries);
+	return store_put(txn, STORE_LIMITS, key, sizeof(key), rec, sizeof(rec), exp);
+}
+
 bool flow_take_try(struct store_txn *txn, const struct flow_ctx *fx, const struct flow_client *client, uint64_t now,
 		   uint64_t *retry_after)
 {
@@ -213,6 +249,8 @@ struct email_work {
 	const char *outcome;	/* for the log line */
 	bool queued;
 	bool login;		/* /login: "invited" is decided in the transaction (a guest record exists) */
+	const char *tok;	/* the link's token text (not NUL-terminated; NULL for /login) */
+	size_t tok_len;
 };
 
 static bool mail_limits(struct store_txn *txn, struct email_work *w)
@@ -239,9 +277,9 @@ static enum store_status queue_code(struct store_txn *txn, struct email_work *w,
 {
 	const struct flow_ctx *fx = w->fx;
 	uint64_t ttl = (uint64_t)fx->cfg->code_ttl;
-	char code[CODE_BUF];
+	char code[CODE_BUF], mkey[CODE_KEY_BUF];
 	uint8_t slot[LIMIT_KEY_LEN];
-	struct buf msg;
+	struct buf msg, link;
 	enum store_status s;
 	struct mailmsg_params mp = {
 		.from = fx->from, .to = w->addr, .org_name = fx->cfg->org_name, .inviter = w->t->inviter,
@@ -249,15 +287,31 @@ static enum store_status queue_code(struct store_txn *txn, struct email_work *w,
 		.lang = w->lang, .now = w->now, .purpose = w->login ? MAIL_SIGN_IN : MAIL_ACCEPT,
 	};
 
-	s = codes_issue(txn, fx->keys, w->t->id, w->addr, w->now, ttl, code);
+	s = codes_issue(txn, fx->keys, w->t->id, w->addr, w->now, ttl, code, mkey);
 	if (s != STORE_OK)
 		return s;
+	/* The mail key rides in a link to a confirm page (a GET spends nothing; the page's POST does). */
+	buf_init(&link, CAP_URL_BYTES + CAP_TOKEN_BYTES);
+	if (!(w->login ? buf_printf(&link, "%s/login?k=%s", fx->cfg->public_url, mkey)
+		       : buf_printf(&link, "%s/accept/%.*s?k=%s", fx->cfg->public_url, (int)w->tok_len, w->tok, mkey))) {
+		buf_release(&link);
+		sodium_memzero(code, sizeof(code));
+		sodium_memzero(mkey, sizeof(mkey));
+		return STORE_ERROR;
+	}
+	mp.link = link.data;
 	buf_init(&msg, CAP_MAIL_BYTES);
 	if (!mailmsg_compose(&mp, &msg)) {
 		buf_release(&msg);
+		sodium_memzero(link.data, link.len);
+		buf_release(&link);
 		sodium_memzero(code, sizeof(code));
+		sodium_memzero(mkey, sizeof(mkey));
 		return STORE_ERROR;
 	}
+	sodium_memzero(link.data, link.len);
+	buf_release(&link);
+	sodium_memzero(mkey, sizeof(mkey));
 	limit_key(fx->keys, 'o', w->t->id, w->addr, slot);
 	s = outbox_put(txn, fx->keys, slot + 1, w->addr, msg.data, msg.len, w->now, w->now + ttl);
 	sodium_memzero(msg.data, msg.len);
@@ -312,10 +366,7 @@ static enum store_status email_txn(struct store_txn *txn, void *arg)
 		w->outcome = "not_an_address";
 		return STORE_OK;
 	}
-	if (flow_locked_out(txn, w->fx, w->t->issued_at, w->addr, w->now)) {
-		w->outcome = "address_locked";
-		return STORE_OK;
-	}
+	/* Security: no failure count stops a mail: every code mail carries the mail key, which no try spends. */
 	if (!mail_limits(txn, w)) {
 		w->outcome = "resend_limit";
 		return STORE_OK;
@@ -351,11 +402,11 @@ static enum flow_result email_run(struct email_work *w, const char *event)
 	return FLOW_ACCEPTED;
 }
 
-enum flow_result flow_email(const struct flow_ctx *fx, const struct token *t, const char *email,
-			    const struct flow_client *client, enum lang lang, uint64_t now)
+enum flow_result flow_email(const struct flow_ctx *fx, const struct token *t, const char *tok, size_t tok_len,
+			    const char *email, const struct flow_client *client, enum lang lang, uint64_t now)
 {
 	char addr[ADDR_BUF] = "";
-	struct email_work w = { fx, t, addr, false, client, lang, now, "", false, false };
+	struct email_work w = { fx, t, addr, false, client, lang, now, "", false, false, tok, tok_len };
 
 	/* Security: token_has_guest runs for every address, well-formed or not. */
 	if (addr_normalize(email, strlen(email), addr))
@@ -380,7 +431,7 @@ enum flow_result flow_login_email(const struct flow_ctx *fx, const char *email, 
 {
 	char addr[ADDR_BUF] = "";
 	struct token *t = login_token();
-	struct email_work w = { fx, t, addr, false, client, lang, now, "", false, true };
+	struct email_work w = { fx, t, addr, false, client, lang, now, "", false, true, NULL, 0 };
 	enum flow_result r;
 
 	if (t == NULL)
@@ -397,7 +448,8 @@ struct code_work {
 	const struct token *t;
 	const char *addr;
 	bool invited;
-	const char *code;	/* well-formed digits, or NULL */
+	const char *code;	/* well-formed digits or mail key, or NULL */
+	bool key;		/* code is the mail key (the link in the code mail) */
 	const struct flow_client *client;
 	uint64_t now;
 	enum flow_result result;
@@ -437,6 +489,7 @@ static enum store_status code_txn(struct store_txn *txn, void *arg)
 	struct code_work *w = arg;
 	const struct config *cfg = w->fx->cfg;
 	enum code_result cr = CODE_ABSENT;
+	uint64_t spent, exp;
 
 	if (!flow_take_try(txn, w->fx, w->client, w->now, &w->retry_after)) {
 		w->result = FLOW_LIMITED;
@@ -448,37 +501,30 @@ static enum store_status code_txn(struct store_txn *txn, void *arg)
 
 		w->invited = rec != NULL;
 		json_decref(rec);
-		/* Security: unknown addresses count failures too, so they lock just like known ones. */
-		if (!w->invited) {
-			w->result = FLOW_WRONG_CODE;
-			w->outcome = "unknown_guest";
-			if (flow_locked_out(txn, w->fx, 0, w->addr, w->now)) {
-				w->result = FLOW_LIMITED;
-				w->retry_after = 3600;
-				return STORE_OK;
-			}
-			return flow_count_failure(txn, w->fx, 0, w->addr, w->now);
-		}
 	}
+	/* Security: tries for an address that has no live code (unknown, not invited, nothing sent) spend nothing
+	 * that a guest needs: there is nothing to guess. The answer is the same as for a wrong code. */
 	if (!w->invited) {
 		w->result = FLOW_WRONG_CODE;
-		w->outcome = "not_invited";
+		w->outcome = w->login ? "unknown_guest" : "not_invited";
 		return STORE_OK;
 	}
-	if (flow_locked_out(txn, w->fx, w->t->issued_at, w->addr, w->now)) {
-		w->result = FLOW_LIMITED;
-		w->retry_after = 3600;
-		w->outcome = "address_locked";
-		return STORE_OK;
-	}
+	exp = w->login ? w->now + GUESS_WINDOW : w->t->expires_at;
+	spent = guess_budget(txn, w->fx, w->t->id, w->addr, w->now, &exp);
 	if (w->code != NULL)
-		cr = codes_check(txn, w->fx->keys, w->t->id, w->addr, w->code, w->now, (unsigned)cfg->code_tries);
+		cr = codes_check(txn, w->fx->keys, w->t->id, w->addr, w->code, w->now, (unsigned)cfg->code_tries,
+				 spent < (uint64_t)cfg->max_failed_tries);
 	if (cr == CODE_STORE_ERROR)
 		return STORE_ERROR;
 	if (cr != CODE_OK) {
 		w->result = FLOW_WRONG_CODE;
-		w->outcome = cr == CODE_WRONG ? "wrong_code" : cr == CODE_BURNED ? "code_burned" : "no_live_code";
-		return flow_count_failure(txn, w->fx, w->t->issued_at, w->addr, w->now);
+		w->outcome = cr == CODE_WRONG ? "wrong_code" : cr == CODE_BURNED ? "code_burned"
+			   : w->code != NULL && !w->key && spent >= (uint64_t)cfg->max_failed_tries ? "guess_budget_spent"
+												     : "no_live_code";
+		/* Only digits that were compared count toward the budget. */
+		if (cr == CODE_WRONG || cr == CODE_BURNED)
+			return guess_spent(txn, w->fx, w->t->id, w->addr, spent + 1, exp);
+		return STORE_OK;
 	}
 	return signed_in_code(txn, w);
 }
@@ -490,8 +536,12 @@ static enum flow_result code_run(struct code_work *w, const char *code, const ch
 	char digits[CODE_BUF], id[2 * TOKEN_ID_LEN + 1];
 	enum store_status s;
 
-	if (codes_well_formed(code, digits))
+	if (codes_well_formed(code, digits)) {
 		w->code = digits;
+	} else if (codes_key_well_formed(code)) {
+		w->code = code;
+		w->key = true;
+	}
 	w->session[0] = '\0';
 	s = store_write(w->fx->st, code_txn, w);
 	sodium_memzero(digits, sizeof(digits));
@@ -514,7 +564,7 @@ enum flow_result flow_code(const struct flow_ctx *fx, const struct token *t, con
 			   uint64_t *retry_after, enum flow_next *next)
 {
 	char addr[ADDR_BUF] = "";
-	struct code_work w = { fx, t, addr, false, NULL, client, now, FLOW_WRONG_CODE, 0, session, "", false,
+	struct code_work w = { fx, t, addr, false, NULL, false, client, now, FLOW_WRONG_CODE, 0, session, "", false,
 			       t->resource, NEXT_MFA_SETUP };
 
 	if (addr_normalize(email, strlen(email), addr))
@@ -528,7 +578,7 @@ enum flow_result flow_login_code(const struct flow_ctx *fx, const char *email, c
 {
 	char addr[ADDR_BUF] = "";
 	struct token *t = login_token();
-	struct code_work w = { fx, t, addr, false, NULL, client, now, FLOW_WRONG_CODE, 0, session, "", true,
+	struct code_work w = { fx, t, addr, false, NULL, false, client, now, FLOW_WRONG_CODE, 0, session, "", true,
 			       rd != NULL && strlen(rd) <= CAP_URL_BYTES ? rd : "", NEXT_MFA_SETUP };
 	enum flow_result r;
 

@@ -8,6 +8,11 @@
  * mails; they never change what the email step answers.
  * The same for returning guests (/login): flow_login_email() and
  * flow_login_code() answer an unknown address exactly as a known one.
+ * Every code mail carries the 8-digit code and a mail key (a link, 256 bits):
+ * flow_code()/flow_login_code() take either in `code`. Wrong digits spend
+ * the code's tries and the invitation+address guess budget
+ * (max_failed_tries); the key is never budgeted, so nobody without the mail
+ * can lock the guest out (docs/security.md).
  * A right emailed code gives a SESSION_CODE session only; *next says
  * which MFA step must follow (signin.h finishes it).
  * Failure: FLOW_UNAVAILABLE when the store cannot record (answer 503).
@@ -70,8 +75,9 @@ void flow_client_from_text(const char *ip, struct flow_client *out) __attribute_
 enum link_status flow_link(const struct flow_ctx *fx, const char *text, size_t len, uint64_t now, struct token *t)
 	__attribute__((warn_unused_result, nonnull));
 
-enum flow_result flow_email(const struct flow_ctx *fx, const struct token *t, const char *email,
-			    const struct flow_client *client, enum lang lang, uint64_t now)
+/* flow_email - tok/tok_len: the link's token text, for the link in the code mail (…/accept/<tok>?k=KEY) */
+enum flow_result flow_email(const struct flow_ctx *fx, const struct token *t, const char *tok, size_t tok_len,
+			    const char *email, const struct flow_client *client, enum lang lang, uint64_t now)
 	__attribute__((warn_unused_result, nonnull));
 
 enum flow_result flow_code(const struct flow_ctx *fx, const struct token *t, const char *email, const char *code,

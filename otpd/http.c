@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "codes.h"
 #include "form.h"
 #include "idp.h"
 #include "invite.h"
@@ -253,13 +254,55 @@ static bool content_type_is(struct MHD_Connection *c, const char *want)
 	return ct != NULL && strncasecmp(ct, want, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-/* client_address - the guest's address: the peer, or from X-Forwarded-For when the peer is a trusted proxy */
+/* xff_lines - every X-Forwarded-For line, joined with ',' in the order received (RFC 9110 5.3). When they do
+ * not fit, the left is cut off: the walk below starts at the right, and a cut entry is no address. */
+struct xff_join {
+	char text[1024];
+	size_t len;
+	bool cut;
+};
+
+static enum MHD_Result xff_line(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct xff_join *j = cls;
+	size_t n = value != NULL ? strlen(value) : 0, need = n + (j->len > 0);
+
+	(void)kind;
+	if (key == NULL || strcasecmp(key, "X-Forwarded-For") != 0 || n == 0)
+		return MHD_YES;
+	if (need >= sizeof(j->text)) {
+		/* This line alone is too long: keep its tail only. */
+		memcpy(j->text, value + n - (sizeof(j->text) - 1), sizeof(j->text) - 1);
+		j->len = sizeof(j->text) - 1;
+		j->cut = true;
+	} else {
+		if (j->len + need >= sizeof(j->text)) {
+			size_t drop = j->len + need - (sizeof(j->text) - 1);
+
+			memmove(j->text, j->text + drop, j->len - drop);
+			j->len -= drop;
+			j->cut = true;
+		}
+		if (j->len > 0)
+			j->text[j->len++] = ',';
+		memcpy(j->text + j->len, value, n);
+		j->len += n;
+	}
+	j->text[j->len] = '\0';
+	return MHD_YES;
+}
+
+/* client_address - the guest's address: the peer, or from X-Forwarded-For when the peer is a trusted proxy.
+ * Security: the client is the rightmost entry that is not one of trusted_proxies: entries on its left are
+ * whatever the client sent. All X-Forwarded-For lines count, the last one last (a proxy that adds its own
+ * line instead of appending); an entry that is no address stops the walk (one shared bucket). */
 static void client_address(struct MHD_Connection *c, const struct config *cfg, struct flow_client *out)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 	char peer[INET6_ADDRSTRLEN] = "", item[INET6_ADDRSTRLEN];
-	const char *xff, *end;
+	const char *xff = NULL, *end;
+	struct xff_join *j = NULL;
 	bool trusted;
 
 	if (sa != NULL && sa->sa_family == AF_INET)
@@ -267,8 +310,10 @@ static void client_address(struct MHD_Connection *c, const struct config *cfg, s
 	else if (sa != NULL && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, peer, sizeof(peer));
 	trusted = sa == NULL || sa->sa_family == AF_UNIX || cidr_list_match_sa(&cfg->trusted_proxies, sa);
-	xff = trusted ? MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For") : NULL;
-	/* Security: walk from the right (what our proxies appended) to the first address no proxy of ours holds. */
+	if (trusted && (j = calloc(1, sizeof(*j))) != NULL) {
+		MHD_get_connection_values(c, MHD_HEADER_KIND, xff_line, j);
+		xff = j->len > 0 ? j->text : NULL;
+	}
 	if (xff != NULL) {
 		for (end = xff + strlen(xff); end > xff;) {
 			const char *start = end;
@@ -281,7 +326,12 @@ static void client_address(struct MHD_Connection *c, const struct config *cfg, s
 			len = (size_t)(end - start);
 			while (len > 0 && start[len - 1] == ' ')
 				len--;
-			if (len > 0 && len < sizeof(item)) {
+			if (len >= sizeof(item) || (start == xff && j->cut)) {
+				/* Not an address (or cut): stop; never believe what is further left. */
+				peer[0] = '\0';
+				break;
+			}
+			if (len > 0) {
 				memcpy(item, start, len);
 				item[len] = '\0';
 				memcpy(peer, item, len + 1);
@@ -291,6 +341,7 @@ static void client_address(struct MHD_Connection *c, const struct config *cfg, s
 			end = start > xff ? start - 1 : xff;
 		}
 	}
+	free(j);
 	flow_client_from_text(peer, out);
 }
 
@@ -523,6 +574,15 @@ static const char *next_path(enum flow_next next, enum lang l)
 	return next == NEXT_MFA_VERIFY ? "/mfa/verify?lang=en" : "/mfa/setup?lang=en";
 }
 
+/* mail_key_param - ?k= of the link in a code mail: the confirm page carries it to the code POST (a GET spends
+ * nothing: link scanners fetch every link) */
+static const char *mail_key_param(struct MHD_Connection *c)
+{
+	const char *k = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "k");
+
+	return k != NULL && codes_key_well_formed(k) ? k : NULL;
+}
+
 static enum MHD_Result route_accept_page(struct MHD_Connection *c, const struct flow_ctx *fx, const char *tok,
 					 size_t tok_len)
 {
@@ -547,6 +607,7 @@ static enum MHD_Result route_accept_page(struct MHD_Connection *c, const struct 
 	}
 	csrf_token(fx->keys, pr->csrf_cookie, pr->session_cookie, pr->t.id, pr->csrf);
 	pr->pg.view = VIEW_ASK_EMAIL;
+	pr->pg.mail_key = mail_key_param(c);
 	pr->pg.inviter = pr->t.inviter;
 	pr->pg.resource = pr->t.resource;
 	ret = send_page(c, MHD_HTTP_OK, &pr->pg, pr->set_csrf[0] ? pr->set_csrf : NULL, NULL);
@@ -606,7 +667,7 @@ static enum MHD_Result route_form_post(struct MHD_Connection *c, const struct fl
 		return ret;
 	}
 	if (rt == ROUTE_EMAIL) {
-		fr = flow_email(fx, &pr->t, email, &client, pr->pg.lang, now);
+		fr = flow_email(fx, &pr->t, tok, tok_len, email, &client, pr->pg.lang, now);
 		pr->pg.view = fr == FLOW_ACCEPTED ? VIEW_ASK_CODE : VIEW_UNAVAILABLE;
 		status = fr == FLOW_ACCEPTED ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
 		goto out;
@@ -724,7 +785,7 @@ static enum MHD_Result route_api(struct MHD_Connection *c, const struct flow_ctx
 		return ret;
 	}
 	if (rt == ROUTE_API_EMAIL) {
-		fr = flow_email(fx, t, body.email, &client, request_lang(c, NULL), now);
+		fr = flow_email(fx, t, tok, tok_len, body.email, &client, request_lang(c, NULL), now);
 		free(t);
 		if (fr != FLOW_ACCEPTED)
 			return send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, "error", "unavailable", 0);
@@ -796,6 +857,7 @@ static enum MHD_Result route_login_page(struct MHD_Connection *c, const struct f
 	pr->pg.rd = rd_param(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "rd"), pr->rd);
 	page_csrf(pr, FLOW_LOGIN_ID);
 	pr->pg.view = VIEW_LOGIN;
+	pr->pg.mail_key = mail_key_param(c);
 	ret = send_page(c, MHD_HTTP_OK, &pr->pg, pr->set_csrf[0] ? pr->set_csrf : NULL, NULL);
 	free(pr);
 	return ret;

@@ -21,6 +21,7 @@ struct mail_text {
 	const char *other;	/* the short note in the other language; %s inviter, %u minutes */
 	const char *login_intro;	/* %s: org name */
 	const char *login_other;	/* %s: org name, %u minutes */
+	const char *link;	/* before the mail key's link */
 };
 
 static const struct mail_text texts[LANG_N] = {
@@ -33,6 +34,8 @@ static const struct mail_text texts[LANG_N] = {
 		"It is valid for %u minutes.",
 		"Your code to sign in to %s is:",
 		"(English) Your code to sign in to %s is the 8-digit number above. It is valid for %u minutes.",
+		"If the code does not work, open this link instead (as long as the code is valid; it is for you only, "
+		"do not forward it):",
 	},
 	[LANG_NL] = {
 		"Je code voor %s",
@@ -44,6 +47,8 @@ static const struct mail_text texts[LANG_N] = {
 		"Je code om in te loggen bij %s is:",
 		"(Nederlands) Je code om in te loggen bij %s is het getal van 8 cijfers hierboven. "
 		"Hij is %u minuten geldig.",
+		"Werkt de code niet? Open dan deze link (zolang de code geldig is; hij is alleen voor jou, "
+		"stuur hem niet door):",
 	},
 };
 
@@ -183,7 +188,9 @@ static bool text_body(struct buf *t, const struct mailmsg_params *p)
 
 	return buf_puts(t, p->lang == LANG_NL ? "Hallo,\r\n\r\n" : "Hello,\r\n\r\n") &&
 	       fill(t, intro(tx, p), arg(p), 0) && buf_printf(t, "\r\n\r\n%s\r\n\r\n", p->code) &&
-	       fill(t, tx->after, "", p->ttl_minutes) && buf_printf(t, "\r\n%s\r\n\r\n", tx->ignore) &&
+	       fill(t, tx->after, "", p->ttl_minutes) &&
+	       (p->link == NULL || buf_printf(t, "\r\n\r\n%s\r\n%s", tx->link, p->link)) &&
+	       buf_printf(t, "\r\n%s\r\n\r\n", tx->ignore) &&
 	       buf_printf(t, "%s\r\n\r\n-- \r\n", p->org_name) && fill(t, other(ot, p), arg(p), p->ttl_minutes) &&
 	       buf_puts(t, "\r\n");
 }
@@ -213,7 +220,11 @@ static bool html_body(struct buf *h, const struct mailmsg_params *p)
 	     buf_puts(h, "</p>\r\n<p style=\"font-family:monospace;font-size:32px;letter-spacing:6px;"
 			 "font-weight:bold\">\r\n") &&
 	     buf_printf(h, "%s\r\n</p>\r\n<p>", p->code) && fill(&tmp, tx->after, "", p->ttl_minutes) &&
-	     text_html(h, tmp.data) && buf_puts(h, "<br>\r\n") && text_html(h, tx->ignore) &&
+	     text_html(h, tmp.data) &&
+	     (p->link == NULL || (buf_puts(h, "</p>\r\n<p>") && text_html(h, tx->link) && buf_puts(h, "<br>\r\n<a href=\"") &&
+				  text_html(h, p->link) && buf_puts(h, "\">") && text_html(h, p->link) &&
+				  buf_puts(h, "</a></p>\r\n<p>"))) &&
+	     (p->link != NULL || buf_puts(h, "<br>\r\n")) && text_html(h, tx->ignore) &&
 	     buf_puts(h, "</p>\r\n<p>") && text_html(h, p->org_name) &&
 	     buf_puts(h, "</p>\r\n<hr>\r\n<p style=\"color:#555\">");
 	buf_reset(&tmp);
@@ -230,7 +241,8 @@ bool mailmsg_compose(const struct mailmsg_params *p, struct buf *out)
 	char hex[25], boundary[40];
 	bool ok;
 
-	if (!text_safe_line(p->to) || !text_safe_line(p->inviter) || !text_safe_line(p->org_name))
+	if (!text_safe_line(p->to) || !text_safe_line(p->inviter) || !text_safe_line(p->org_name) ||
+	    (p->link != NULL && !text_safe_line(p->link)))
 		return false;
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));

@@ -35,6 +35,7 @@ struct mailmsg_params {
 	const char *inviter;
 	const char *resource;
 	const char *code;
+	const char *link;	/* the mail key's confirm link, or NULL */
 	unsigned ttl_minutes;
 	enum lang lang;
 	uint64_t now;

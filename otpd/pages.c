@@ -24,6 +24,8 @@ struct words {
 	/* organisation sign-in */
 	const char *ask_email_idp, *login_ask_idp, *code_instead, *idp_title, *try_again,
 		*problem[PROBLEM_NO_ACCESS + 1];
+	/* the link in the code mail */
+	const char *key_ask;
 };
 
 static const struct words words[LANG_N] = {
@@ -119,6 +121,8 @@ static const struct words words[LANG_N] = {
 			[PROBLEM_NO_ACCESS] = "You signed in at your organisation, but this account has no valid "
 					      "invitation here. Ask the person who invited you to send a new one.",
 		},
+		.key_ask = "You opened the link from your code mail. Type the email address the mail went to, "
+			   "then sign in.",
 	},
 	[LANG_NL] = {
 		.title = "Accepteer je uitnodiging",
@@ -216,6 +220,8 @@ static const struct words words[LANG_N] = {
 			[PROBLEM_NO_ACCESS] = "Je bent ingelogd bij je organisatie, maar dit account heeft hier geen "
 					      "geldige uitnodiging. Vraag degene die je uitnodigde om een nieuwe.",
 		},
+		.key_ask = "Je hebt de link uit je codemail geopend. Typ het e-mailadres waar de mail naartoe ging "
+			   "en log in.",
 	},
 };
 
@@ -285,15 +291,21 @@ static bool lang_link(struct buf *b, const struct page *p)
 	enum lang other = p->lang == LANG_NL ? LANG_EN : LANG_NL;
 	const char *self = self_path(p);
 
+	bool key = p->mail_key != NULL && p->mail_key[0] != '\0';
+
+	/* The confirm page of a code mail's link keeps its key (base64url) across the switch. */
 	if (p->token != NULL && p->token[0] != '\0') {
 		if (!buf_puts(b, "<a href=\"/accept/") || !text_html(b, p->token) ||
-		    !buf_printf(b, "?lang=%s\"", lang_code(other)))
+		    !buf_printf(b, "?lang=%s", lang_code(other)) ||
+		    (key && (!buf_puts(b, "&amp;k=") || !text_html(b, p->mail_key))) || !buf_putc(b, '"'))
 			return false;
 	} else if (self != NULL) {
 		if (!buf_printf(b, "<a href=\"%s?lang=%s", self, lang_code(other)))
 			return false;
 		if (strcmp(self, "/login") == 0 && p->rd != NULL && p->rd[0] != '\0' &&
 		    (!buf_puts(b, "&amp;rd=") || !text_urlencode(b, p->rd)))
+			return false;
+		if (strcmp(self, "/login") == 0 && key && (!buf_puts(b, "&amp;k=") || !text_html(b, p->mail_key)))
 			return false;
 		if (!buf_putc(b, '"'))
 			return false;
@@ -431,6 +443,21 @@ static bool box(struct buf *b, const char *cls, const char *text)
 	return buf_printf(b, "<p class=\"%s\">", cls) && text_html(b, text) && buf_puts(b, "</p>\n");
 }
 
+/* key_form - the confirm page of the link in a code mail: the address, the mail key hidden, posting to the
+ * code step (the GET that shows this spent nothing) */
+static bool key_form(struct buf *b, const struct page *p)
+{
+	const struct words *w = &words[p->lang];
+
+	return box(b, "notice", w->key_ask) && form_start(b, p, "code") && buf_puts(b, "<label for=\"email\">") &&
+	       text_html(b, w->email_label) &&
+	       buf_puts(b, "</label>\n<input id=\"email\" type=\"email\" name=\"email\" required "
+			   "autocomplete=\"email\" inputmode=\"email\" maxlength=\"254\" value=\"") &&
+	       text_html(b, p->email) && buf_puts(b, "\">\n<input type=\"hidden\" name=\"code\" value=\"") &&
+	       text_html(b, p->mail_key) && buf_puts(b, "\">\n<button type=\"submit\">") && text_html(b, w->sign_in) &&
+	       buf_puts(b, "</button>\n</form>\n");
+}
+
 static bool link_button(struct buf *b, const char *href, const char *text)
 {
 	return buf_puts(b, "<a class=\"button\" href=\"") && text_html(b, href) && buf_puts(b, "\">") &&
@@ -448,6 +475,8 @@ static bool render_login(struct buf *b, const struct page *p)
 		       box(b, "notice", strncmp(p->next_url, "/mfa/verify", 11) == 0 ? w->code_ok_verify : w->code_ok_setup) &&
 		       link_button(b, p->next_url, w->go_on) && tail(b);
 	case VIEW_LOGIN:
+		if (p->mail_key != NULL && p->mail_key[0] != '\0')
+			return head(b, p, title) && key_form(b, p) && tail(b);
 		return head(b, p, title) && buf_puts(b, "<p>") && text_html(b, p->idp ? w->login_ask_idp : w->login_ask) &&
 		       buf_puts(b, "</p>\n") &&
 		       email_form(b, p, w->send_code, EMAIL_ASK) && tail(b);
@@ -581,6 +610,8 @@ bool pages_render(const struct page *p, struct buf *b)
 
 	switch (p->view) {
 	case VIEW_ASK_EMAIL:
+		if (p->mail_key != NULL && p->mail_key[0] != '\0')
+			return head(b, p, w->title) && invitation_line(b, p) && key_form(b, p) && tail(b);
 		return head(b, p, w->title) && invitation_line(b, p) && buf_puts(b, "<p>") &&
 		       text_html(b, p->idp ? w->ask_email_idp : w->ask_email) &&
 		       buf_puts(b, "</p>\n") && email_form(b, p, w->send_code, EMAIL_ASK) && tail(b);

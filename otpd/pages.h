@@ -65,6 +65,7 @@ struct page {
 	const char *token;	/* base64url, for form actions */
 	const char *csrf;
 	const char *email;	/* what the guest typed, or "" */
+	const char *mail_key;	/* VIEW_ASK_EMAIL / VIEW_LOGIN: the key of a code mail's link (a confirm page), or NULL */
 	/* Returning guests and MFA (NULL or "" when unused): */
 	const char *rd;		/* /login?rd=: where the guest was going */
 	const char *next_url;	/* VIEW_CODE_OK */

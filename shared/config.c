@@ -115,9 +115,11 @@ static const struct cfg_def cfg_defs[] = {
 	{ "otpd", "mails_per_hour", CFG_INT, "5", OFF(mails_per_hour), 1, 1000, 0,
 	  "Most code mails an hour for one invitation and address." },
 	{ "otpd", "code_tries", CFG_INT, "5", OFF(code_tries), 1, 100, 0,
-	  "Wrong tries after which a code is burned (a new one must be asked for)." },
+	  "Wrong tries after which a code's digits are dead (its mail link still works)." },
 	{ "otpd", "max_failed_tries", CFG_INT, "100", OFF(max_failed_tries), 1, 1000000, 0,
-	  "Wrong tries for one address (all invitations) after which it must be invited again." },
+	  "Compared wrong codes per invitation and address (over its life; /login: 7 days) after which its "
+	  "digits are no longer compared (the code mail's link still works); 100 keeps guessing <= 10^-6. "
+	  "Also wrong MFA codes per address before a newer emailed code is needed." },
 	{ "otpd", "ip_mails_per_hour", CFG_INT, "30", OFF(ip_mails_per_hour), 1, 1000000, 0,
 	  "Most code mails an hour asked for from one client IP (IPv6 by /64)." },
 	{ "otpd", "ip_tries_per_hour", CFG_INT, "100", OFF(ip_tries_per_hour), 1, 1000000, 0,

@@ -195,6 +195,32 @@ latest_code() {
 	tr -d '\r' <"$f" | grep -E '^[0-9]{8}$' | head -1
 }
 
+# latest_link - the link of the newest code mail (the mail key: …/accept/<token>?k=… or …/login?k=…)
+latest_link() {
+	f=$(ls -t "$T/sink"/* 2>/dev/null | head -1)
+	[ -n "$f" ] || return 1
+	python3 -c 'import email, re, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+for p in m.walk():
+    if p.get_content_type() == "text/plain":
+        t = p.get_payload(decode=True).decode()
+        u = re.findall(r"https?://\S+[?]k=[A-Za-z0-9_-]+", t)
+        if u:
+            print(u[0])
+            break' "$f"
+}
+
+# html_link EMAIL LINK - a guest opens the link of a code mail (the confirm page: a GET spends nothing),
+# types the address and posts the form; prints the POST's status
+html_link() {
+	[ "$(page "$2")" = 200 ] || { echo "confirm page $(head -c 300 "$T/pg")"; return; }
+	_csrf=$(csrf_of "$T/pg")
+	_key=$(sed -n 's/.*name="code" value="\([^"]*\)".*/\1/p' "$T/pg" | head -1)
+	_action=$(sed -n 's/.*<form method="post" action="\([^"]*\/code\)".*/\1/p' "$T/pg" | head -1)
+	[ -n "$_key" ] && [ -n "$_action" ] || { echo "no key form"; return; }
+	page --data-urlencode "email=$1" --data "code=$_key&csrf=$_csrf" "$BASE$_action"
+}
+
 # --- pages with a cookie jar ($T/jar): the accept flow, /login, MFA ---
 
 # csrf_of FILE - the form's CSRF value on a page

@@ -74,8 +74,9 @@ static void test_expiry(void **state)
 }
 
 struct code_work {
-	char code[CODE_BUF];
+	char code[CODE_BUF], key[CODE_KEY_BUF];
 	const char *try;
+	bool digits_ok;
 	uint64_t now;
 	enum code_result result;
 };
@@ -84,20 +85,28 @@ static enum store_status issue(struct store_txn *txn, void *arg)
 {
 	struct code_work *w = arg;
 
-	return codes_issue(txn, keys, inv, "g@example.net", w->now, 600, w->code);
+	return codes_issue(txn, keys, inv, "g@example.net", w->now, 600, w->code, w->key);
 }
 
 static enum store_status check(struct store_txn *txn, void *arg)
 {
 	struct code_work *w = arg;
 
-	w->result = codes_check(txn, keys, inv, "g@example.net", w->try, w->now, 5);
+	w->result = codes_check(txn, keys, inv, "g@example.net", w->try, w->now, 5, w->digits_ok);
 	return STORE_OK;
+}
+
+static enum code_result try_budget(const char *code, uint64_t now, bool digits_ok)
+{
+	struct code_work w = { .try = code, .now = now, .digits_ok = digits_ok };
+
+	assert_int_equal(store_write(st, check, &w), STORE_OK);
+	return w.result;
 }
 
 static enum code_result try_code(const char *code, uint64_t now)
 {
-	struct code_work w = { .try = code, .now = now };
+	struct code_work w = { .try = code, .now = now, .digits_ok = true };
 
 	assert_int_equal(store_write(st, check, &w), STORE_OK);
 	return w.result;
@@ -128,12 +137,37 @@ static void test_codes(void **state)
 		assert_int_equal(try_code(wrong, 2001), CODE_WRONG);
 	assert_int_equal(try_code(wrong, 2001), CODE_BURNED);
 	assert_int_equal(try_code(w.code, 2001), CODE_ABSENT);
+	/* ... but not the mail key: a wrong key is never a match and never a try */
+	assert_int_equal(strlen(w.key), CODE_KEY_LEN);
+	assert_true(codes_key_well_formed(w.key));
+	{
+		char bad[CODE_KEY_BUF];
+
+		memcpy(bad, w.key, CODE_KEY_BUF);
+		bad[0] = bad[0] == 'A' ? 'B' : 'A';
+		assert_int_equal(try_code(bad, 2001), CODE_ABSENT);
+	}
+	assert_int_equal(try_code(w.key, 2001), CODE_OK);
+	assert_int_equal(try_code(w.key, 2002), CODE_ABSENT);
+	/* the caller's budget spent: the digits are not compared, the key still works */
+	assert_int_equal(store_write(st, issue, &w), STORE_OK);
+	assert_int_equal(try_budget(w.code, 2003, false), CODE_ABSENT);
+	assert_int_equal(try_budget(w.key, 2003, false), CODE_OK);
 	/* a new code replaces the old */
 	assert_int_equal(store_write(st, issue, &w), STORE_OK);
 	memcpy(old, w.code, CODE_BUF);
 	do
 		assert_int_equal(store_write(st, issue, &w), STORE_OK);
 	while (strcmp(old, w.code) == 0);
+	{
+		char old_key[CODE_KEY_BUF];
+
+		memcpy(old_key, w.key, CODE_KEY_BUF);
+		do
+			assert_int_equal(store_write(st, issue, &w), STORE_OK);
+		while (strcmp(old, w.code) == 0);
+		assert_int_equal(try_code(old_key, 2002), CODE_ABSENT);
+	}
 	assert_int_equal(try_code(old, 2002), CODE_WRONG);
 	assert_int_equal(try_code(w.code, 2002), CODE_OK);
 }
