@@ -24,8 +24,9 @@
 # The test users (passwd-file, plain passwords):
 #   alice@example.org / alice-secret    bob@example.org / bob-secret
 #   carol / carol-secret                (a bare login: carol@example.org by login_domain)
+#   staff@example.org / staff-secret    (the browser test's and the demo's inviter)
 
-SUB_USERS="alice@example.org:alice-secret bob@example.org:bob-secret carol:carol-secret"
+SUB_USERS="alice@example.org:alice-secret bob@example.org:bob-secret carol:carol-secret staff@example.org:staff-secret"
 
 # sub_cert DIR - a self-signed certificate for the test host (P-256: quick to make)
 sub_cert() {
