@@ -30,7 +30,7 @@ struct invite_request {
 	const struct config *cfg;
 	const struct signing_key *key;
 	enum staff_reason staff;
-	const char *sender;		/* envelope sender, normalized; "" for the null sender */
+	const char *sender;		/* the inviter (policy_staff: SASL login, else envelope sender); "" if none */
 	const char *const *guests;	/* normalized external envelope recipients, distinct */
 	size_t n_guests;
 	size_t n_bad;			/* outside recipients addr_normalize refused (never guests) */

@@ -32,7 +32,7 @@ static const struct signing_key *g_key;
 
 struct msg {
 	char queue_id[64];
-	char sender[ADDR_BUF];
+	char sender[ADDR_BUF];		/* the inviter (policy_staff): the SASL login, else the envelope sender */
 	char *auth;			/* {auth_authen} at MAIL FROM */
 	enum staff_reason staff;
 	char **guests;			/* normalized, distinct, outside internal_domains */
@@ -125,25 +125,29 @@ static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
 	struct conn *c = conn_get(ctx);
 	struct msg *m;
 	const char *auth;
+	char sender[ADDR_BUF], inviter[ADDR_BUF];
+	enum staff_reason staff;
 
 	if (c == NULL)
 		return SMFIS_ACCEPT;
 	c->msg = msg_free(c->msg);
 	auth = smfi_getsymval(ctx, "{auth_authen}");
-	if (policy_staff(auth, c->trusted, c->local) == STAFF_NO)
+	if (argv[0] == NULL || !addr_normalize(argv[0], strlen(argv[0]), sender))
+		sender[0] = '\0';
+	staff = policy_staff(g_cfg, auth, sender, c->trusted, c->local, inviter);
+	if (staff == STAFF_NO)
 		return SMFIS_ACCEPT;	/* not staff: never an invitation */
 	m = calloc(1, sizeof(*m));
 	if (m == NULL)
 		return tempfail(ctx, "out_of_memory");
 	buf_init(&m->headers, CAP_HEADER_BYTES);
 	buf_init(&m->body, (size_t)g_cfg->max_message_size);
-	m->staff = policy_staff(auth, c->trusted, c->local);
+	m->staff = staff;
 	if (auth != NULL && (m->auth = strdup(auth)) == NULL) {
 		msg_free(m);
 		return tempfail(ctx, "out_of_memory");
 	}
-	if (argv[0] == NULL || !addr_normalize(argv[0], strlen(argv[0]), m->sender))
-		m->sender[0] = '\0';
+	memcpy(m->sender, inviter, sizeof(m->sender));
 	c->msg = m;
 	return SMFIS_CONTINUE;
 }

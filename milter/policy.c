@@ -10,21 +10,70 @@
 
 #include "caps.h"
 
-enum staff_reason policy_staff(const char *auth_authen, bool addr_trusted, bool local)
+/* login_address - the SASL login as an address: itself, or login@login_domain; false if neither */
+static bool login_address(const struct config *cfg, const char *login, char out[ADDR_BUF])
 {
-	if (auth_authen != NULL && auth_authen[0] != '\0')
-		return STAFF_AUTH;
-	if (local)
+	char joined[2 * ADDR_BUF];
+	size_t len = strlen(login);
+	int n;
+
+	if (memchr(login, '@', len) != NULL)
+		return addr_normalize(login, len, out) && strchr(out, '@') != NULL;
+	if (cfg->login_domain[0] == '\0')
+		return false;
+	n = snprintf(joined, sizeof(joined), "%s@%s", login, cfg->login_domain);
+	return n > 0 && (size_t)n < sizeof(joined) && addr_normalize(joined, (size_t)n, out);
+}
+
+/* listed - is the normalized address one of the list's (normalized) items? */
+static bool listed(const struct strlist *l, const char *addr)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->items[i], addr) == 0)
+			return true;
+	return false;
+}
+
+enum staff_reason policy_staff(const struct config *cfg, const char *auth_authen, const char *sender,
+			       bool addr_trusted, bool local, char inviter[ADDR_BUF])
+{
+	inviter[0] = '\0';
+	if (auth_authen != NULL && auth_authen[0] != '\0') {
+		if (login_address(cfg, auth_authen, inviter))
+			return STAFF_AUTH;
+		inviter[0] = '\0';
+		return STAFF_LOGIN_REFUSED;
+	}
+	/*
+	 * Security: any account on the mail host can run sendmail, and sendmail
+	 * mail comes from 127.0.0.1: checked before trusted_networks, so a
+	 * trusted loopback does not let every local account invite.
+	 */
+	if (local) {
+		if (sender[0] == '\0' || !listed(&cfg->local_submitters, sender))
+			return STAFF_LOCAL_REFUSED;
+		snprintf(inviter, ADDR_BUF, "%s", sender);
 		return STAFF_LOCAL;
-	if (addr_trusted)
+	}
+	if (addr_trusted) {
+		snprintf(inviter, ADDR_BUF, "%s", sender);
 		return STAFF_NETWORK;
+	}
 	return STAFF_NO;
+}
+
+static bool staff_refused(enum staff_reason s)
+{
+	return s == STAFF_LOCAL_REFUSED || s == STAFF_LOGIN_REFUSED;
 }
 
 bool policy_wants_body(const struct config *cfg, const struct policy_msg *m)
 {
 	if (m->staff == STAFF_NO)
 		return false;
+	/* Only to refuse a tagged one with words that say why; never rewritten. */
+	if (staff_refused(m->staff))
+		return m->tagged && (m->n_guests > 0 || m->n_bad > 0);
 	/* A tagged mail to an odd outside address only: refused below, never sent on with its tag. */
 	if (m->n_guests == 0 && !(m->tagged && m->n_bad > 0))
 		return false;
@@ -35,6 +84,8 @@ enum verdict policy_before_rewrite(const struct config *cfg, const struct policy
 {
 	if (!policy_wants_body(cfg, m))
 		return VERDICT_PASS;
+	if (staff_refused(m->staff))
+		return m->staff == STAFF_LOCAL_REFUSED ? VERDICT_REJECT_LOCAL : VERDICT_REJECT_LOGIN;
 	if (m->too_big)
 		/* An untagged mail in link mode may be ordinary mail: never refuse it for size. */
 		return m->tagged ? VERDICT_REJECT_TOO_BIG : VERDICT_PASS;
@@ -54,6 +105,8 @@ enum verdict policy_after_rewrite(const struct config *cfg, const struct policy_
 {
 	if (!policy_wants_body(cfg, m))
 		return VERDICT_PASS;
+	if (staff_refused(m->staff))
+		return m->staff == STAFF_LOCAL_REFUSED ? VERDICT_REJECT_LOCAL : VERDICT_REJECT_LOGIN;
 	if (m->tagged && m->n_bad > 0)
 		return VERDICT_REJECT_BAD_ADDRESS;
 	switch (r) {
@@ -122,6 +175,22 @@ void policy_reply(const struct config *cfg, enum verdict v, char *text, size_t t
 			 "spaces, brackets, commas or semicolons). Invite each guest at a plain address such as "
 			 "name@example.com.");
 		return;
+	case VERDICT_REJECT_LOCAL:
+		out->rcode = "550";
+		out->xcode = "5.7.1";
+		snprintf(text, textsz,
+			 "Invitations cannot be sent with the sendmail command on the mail server from this account: "
+			 "only the senders in local_submitters of guestlink.conf may. Send the invitation from your "
+			 "mail client, logged in with your own account.");
+		return;
+	case VERDICT_REJECT_LOGIN:
+		out->rcode = "550";
+		out->xcode = "5.7.1";
+		snprintf(text, textsz,
+			 "You are logged in as a name that is not an email address, so the invitation cannot name you "
+			 "as the inviter. Log in with your email address, or ask the mail administrator to set "
+			 "login_domain in the [milter] section of guestlink.conf.");
+		return;
 	case VERDICT_TEMPFAIL:
 		out->rcode = "451";
 		out->xcode = "4.7.1";
@@ -134,14 +203,14 @@ const char *policy_verdict_word(enum verdict v)
 {
 	static const char *const words[] = { "pass", "rewrite", "reject_no_link", "reject_signed",
 					     "reject_too_many", "reject_too_big", "tempfail",
-					     "reject_bad_address" };
+					     "reject_bad_address", "reject_local", "reject_login" };
 
 	return (unsigned)v < sizeof(words) / sizeof(words[0]) ? words[v] : "unknown";
 }
 
 const char *policy_staff_word(enum staff_reason s)
 {
-	static const char *const words[] = { "no", "auth", "network", "local" };
+	static const char *const words[] = { "no", "auth", "network", "local", "local_refused", "login_refused" };
 
 	return (unsigned)s < sizeof(words) / sizeof(words[0]) ? words[s] : "unknown";
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "addr.h"
 #include "config.h"
 #include "rewrite.h"
 
@@ -19,7 +20,9 @@ enum staff_reason {
 	STAFF_NO,		/* not staff: never an invitation */
 	STAFF_AUTH,		/* SMTP AUTH ({auth_authen}) */
 	STAFF_NETWORK,		/* client in trusted_networks */
-	STAFF_LOCAL,		/* local sendmail (non_smtpd_milters) */
+	STAFF_LOCAL,		/* local sendmail (non_smtpd_milters), sender in local_submitters */
+	STAFF_LOCAL_REFUSED,	/* local sendmail from any other sender: a tagged mail is refused */
+	STAFF_LOGIN_REFUSED,	/* SMTP AUTH with a login that is no address: a tagged mail is refused */
 };
 
 enum verdict {
@@ -31,6 +34,8 @@ enum verdict {
 	VERDICT_REJECT_TOO_BIG,		/* larger than max_message_size */
 	VERDICT_TEMPFAIL,		/* we failed; the client keeps the mail and retries */
 	VERDICT_REJECT_BAD_ADDRESS,	/* tagged, and an outside recipient address we cannot invite */
+	VERDICT_REJECT_LOCAL,		/* tagged, from sendmail by a sender not in local_submitters */
+	VERDICT_REJECT_LOGIN,		/* tagged, from a SASL login that cannot be made an address */
 };
 
 struct policy_msg {
@@ -47,8 +52,20 @@ struct policy_reply {
 	const char *text;	/* for a person */
 };
 
-/* policy_staff - is the sender staff, and why? addr_trusted: client address in trusted_networks */
-enum staff_reason policy_staff(const char *auth_authen, bool addr_trusted, bool local);
+/*
+ * policy_staff - is the sender staff, and who is the inviter?
+ *
+ * auth_authen: the SASL login ({auth_authen}; NULL or "" without SMTP AUTH);
+ * sender: the normalized envelope sender ("" for <> or one addr_normalize
+ * refused); addr_trusted: client address in trusted_networks; local: the
+ * sendmail command. Security: the inviter (what the token, the accept page
+ * and the code mail name) is the login when there is one, never the envelope
+ * sender, which the client picks: the login as it is when it is an address,
+ * else login@login_domain. Local mail is staff only from local_submitters.
+ * inviter gets the inviter's address ("" when the reason is a refusal or NO).
+ */
+enum staff_reason policy_staff(const struct config *cfg, const char *auth_authen, const char *sender,
+			       bool addr_trusted, bool local, char inviter[ADDR_BUF]) __attribute__((nonnull(1, 3, 6)));
 
 /* policy_wants_body - after the headers: could this still be an invitation? */
 bool policy_wants_body(const struct config *cfg, const struct policy_msg *m) __attribute__((nonnull));

@@ -4,11 +4,14 @@
 # Builds a demo directory (DEMO_DIR, default /tmp/guestlink-demo; an earlier
 # demo there is stopped and replaced) with keys from otpctl keygen, one config
 # for both daemons, guestlink-milter, an smtp-sink that writes every delivered
-# mail to DEMO_DIR/mail/, a private Postfix on 127.0.0.1 whose test listener
-# and sendmail go through the milter, otpd (its code mails go through that
+# mail to DEMO_DIR/mail/, a private Postfix on 127.0.0.1 whose submission
+# service (port 587 if free: STARTTLS, SMTP AUTH by a private auth-only
+# Dovecot, self-signed certificate), test listener and sendmail go through the
+# milter, otpd (its code mails go through that
 # Postfix too), and nginx on 127.0.0.1 in front of otpd and a sample resource
 # (http://127.0.0.1:PORT/resource/, auth_request to otpd's /auth; plain http on
-# loopback, so cookie_secure = no). Sends one invitation, prints the accept
+# loopback, so cookie_secure = no). Sends one invitation on the submission
+# service as staff@example.org (password staff-secret), prints the accept
 # link to open in a browser and where code mails land, starts a watcher that
 # prints each code mail's code as it arrives (and appends it to
 # DEMO_DIR/codes.log), says how to get a TOTP code without a phone (oathtool),
@@ -38,11 +41,12 @@ rm -rf "$DEMO_DIR"
 T_NAME=demo T_PERSIST=1 T_DIR=$DEMO_DIR
 . "$src/tests/lib/common.sh"
 . "$src/tests/lib/postfix.sh"
+. "$src/tests/lib/submission.sh"
 . "$src/tests/lib/otpd.sh"
 . "$src/tests/lib/nginx.sh"
 
 need_bins "$MILTER_BIN" "$OTPCTL_BIN" "$OTPD_BIN"
-for tool in nginx oathtool swaks smtp-sink curl; do
+for tool in nginx oathtool swaks smtp-sink curl dovecot openssl; do
 	command -v "$tool" >/dev/null || die "$tool is missing: run scripts/deps.sh demo"
 done
 
@@ -60,12 +64,21 @@ SMTP_PORT=$(free_port)
 SINK_PORT=$(free_port)
 OTPD_PORT=$(free_port)
 NGINX_PORT=$(free_port)
-_dup_ports() { printf '%s\n' "$SMTP_PORT" "$SINK_PORT" "$OTPD_PORT" "$NGINX_PORT" | sort | uniq -d; }
+# Submission (STARTTLS + SMTP AUTH, as a mail client sends): 587 when nothing
+# listens there, else a free port (printed).
+if (exec 3<>/dev/tcp/127.0.0.1/587) 2>/dev/null; then
+	SUB_PORT=$(free_port)
+else
+	SUB_PORT=587
+fi
+_dup_ports() { printf '%s\n' "$SMTP_PORT" "$SINK_PORT" "$OTPD_PORT" "$NGINX_PORT" "$SUB_PORT" | sort | uniq -d; }
 while [ -n "$(_dup_ports)" ]; do
 	SINK_PORT=$(free_port)
 	OTPD_PORT=$(free_port)
 	NGINX_PORT=$(free_port)
 done
+DEMO_USER=staff@example.org
+DEMO_PASS=staff-secret
 # Guests reach otpd and the resource through nginx, on one host: the session
 # cookie otpd sets is then the one nginx's auth_request passes on to /auth.
 PUBLIC=http://127.0.0.1:$NGINX_PORT
@@ -98,8 +111,11 @@ nginx_start "$DEMO_DIR/nginx" "$NGINX_PORT" "127.0.0.1:$OTPD_PORT"
 sink_start "$DEMO_DIR/mail" "$SINK_PORT"
 milter_start "$CONF"
 pf_create "$DEMO_DIR/postfix" "$SMTP_PORT" "$SINK_PORT" "$MILTER_SOCK"
+sub_add "$DEMO_DIR/postfix" "$SUB_PORT"
 pf_start "$DEMO_DIR/postfix"
 wait_for_port "$SMTP_PORT" 10 || die "postfix did not listen on 127.0.0.1:$SMTP_PORT"
+dovecot_start "$DEMO_DIR/postfix"
+wait_for_port "$SUB_PORT" 10 || die "the submission service did not listen on 127.0.0.1:$SUB_PORT"
 
 # --- the code watcher ----------------------------------------------------------------
 # Prints the code of every code mail the sink receives, so nobody has to open
@@ -141,7 +157,7 @@ cat >"$DEMO_DIR/stop.sh" <<EOF
 # alive PID - running (a zombie waiting for init to reap it has gone)
 alive() { kill -0 "\$1" 2>/dev/null && [ "\$(sed 's/.*) //' "/proc/\$1/stat" 2>/dev/null | cut -c1)" != Z ]; }
 postfix -c "$DEMO_DIR/postfix/etc" stop 2>/dev/null || true
-for pid in $WATCHER_PID $NGINX_PID $OTPD_PID $MILTER_PID $SINK_PID; do
+for pid in $WATCHER_PID $NGINX_PID $OTPD_PID $MILTER_PID $SINK_PID $DOVECOT_PID; do
 	kill -TERM "\$pid" 2>/dev/null || continue
 	# libmilter can take ~5 s to exit after SIGTERM
 	i=0
@@ -160,7 +176,9 @@ trap - EXIT
 
 # --- one invitation --------------------------------------------------------------
 msgid="demo.$$.$(date +%s)@example.org"
-swaks --server "127.0.0.1:$SMTP_PORT" --helo client.example.org \
+# Sent as a mail client does: submission, STARTTLS, SMTP AUTH (Dovecot checks the password).
+swaks --server "127.0.0.1:$SUB_PORT" --helo client.example.org --tls \
+	--auth PLAIN --auth-user "$DEMO_USER" --auth-password "$DEMO_PASS" \
 	--from staff@example.org --to guest@gmail.com --data - >"$DEMO_DIR/swaks.out" 2>&1 <<EOF || true
 From: Staff Member <staff@example.org>
 To: Guest <guest@gmail.com>
@@ -191,8 +209,8 @@ Content-Type: text/html; charset=utf-8
 
 --demo-boundary--
 EOF
-reply=$(grep -E '^<-  250 .*queued|^<\*\* ' "$DEMO_DIR/swaks.out" | tail -1 | cut -c5-)
-echo "sent an invitation from staff@example.org to guest@gmail.com: $reply"
+reply=$(grep -E '^<[-~]  250 .*queued|^<(\*\*|~\*) ' "$DEMO_DIR/swaks.out" | tail -1 | cut -c5-)
+echo "sent an invitation from $DEMO_USER (logged in on 127.0.0.1:$SUB_PORT) to guest@gmail.com: $reply"
 
 _demo_delivered() { grep -l -F "<$msgid>" "$DEMO_DIR"/mail/* >/dev/null 2>&1; }
 if ! wait_until 15 _demo_delivered; then
@@ -212,8 +230,12 @@ guestlink demo running in $DEMO_DIR
   keys        $DEMO_DIR/keys (key id $kid)
   config      $CONF (both daemons)
   milter      pid $MILTER_PID, socket $MILTER_SOCK, log $MILTER_LOG
-  postfix     SMTP on 127.0.0.1:$SMTP_PORT (through the milter), instance $DEMO_DIR/postfix,
-              log $DEMO_DIR/postfix/log/maillog
+  postfix     submission on 127.0.0.1:$SUB_PORT (STARTTLS, then SMTP AUTH: user $DEMO_USER,
+              password $DEMO_PASS; self-signed certificate $DEMO_DIR/postfix/tls/cert.pem),
+              plain SMTP on 127.0.0.1:$SMTP_PORT for otpd's code mails, both through the milter;
+              instance $DEMO_DIR/postfix, log $DEMO_DIR/postfix/log/maillog
+  dovecot     pid $DOVECOT_PID, SMTP AUTH only (users in $DEMO_DIR/postfix/dovecot/users),
+              log $DEMO_DIR/postfix/dovecot/dovecot.log
   otpd        pid $OTPD_PID, 127.0.0.1:$OTPD_PORT, log $OTPD_LOG, database $DEMO_DIR/db
   nginx       pid $NGINX_PID, $PUBLIC: otpd's pages, and the sample resource $RESOURCE
               (auth_request to otpd's /auth), config $DEMO_DIR/nginx/nginx.conf
@@ -249,10 +271,19 @@ wait_until 5 _demo_reported || true
 "$OTPCTL_BIN" -c "$CONF" invitations || true
 cat <<EOF
 
-send another (staff from 127.0.0.1 counts as trusted):
-  swaks --server 127.0.0.1:$SMTP_PORT --from staff@example.org --to someone@gmail.com \\
+send another the way a mail client does (STARTTLS, then AUTH; the login is the inviter):
+  swaks --server 127.0.0.1:$SUB_PORT --tls --auth PLAIN --auth-user $DEMO_USER --auth-password $DEMO_PASS \\
+        --from $DEMO_USER --to someone@gmail.com \\
         --header 'Subject: [invite] Lab files' --body 'See $RESOURCE'
   or: sendmail -C $DEMO_DIR/postfix/etc -f staff@example.org someone@gmail.com < mail.eml
+      (staff@example.org is in local_submitters)
+or from Thunderbird on this machine: Account Settings > Outgoing Server (SMTP) > Add:
+  server 127.0.0.1, port $SUB_PORT, connection security STARTTLS, authentication
+  "Normal password", user name $DEMO_USER (password $DEMO_PASS); an identity with
+  the address $DEMO_USER using it. At the first send Thunderbird warns about the
+  self-signed certificate: "Confirm Security Exception" (the demo's own, CN
+  mx.guestlink-test.invalid). Write to someone@gmail.com, subject "[invite] ...",
+  with a link under $PUBLIC/resource/; the rewritten mail lands in $DEMO_DIR/mail/.
 stop it all:
   $DEMO_DIR/stop.sh
 EOF

@@ -18,10 +18,14 @@ build_pkgs="build-essential pkg-config libmilter-dev libsodium-dev liblmdb-dev
 # glewlwyd (+ dbconfig-no-thanks, so apt does not pull a MySQL client for it):
 # the OpenID Connect provider tests/oidc/ starts on loopback; sqlite3 sets it up.
 # systemd: systemd-analyze verify for contrib/systemd/ (offline; nothing is started).
+# dovecot-core: the SASL server behind the submission service (tests/lib/submission.sh
+# runs a private auth-only one); openssl makes its test certificate; swaks needs
+# libnet-ssleay-perl for --tls (only recommended, so name it).
 test_pkgs="clang postfix miltertest swaks lmdb-utils curl valgrind python3 oathtool zbar-tools librsvg2-bin nginx
- glewlwyd dbconfig-no-thanks sqlite3 chromium fonts-dejavu-core systemd"
-# The demo: nginx in front of otpd and a sample resource; oathtool for a TOTP code without a phone.
-demo_pkgs="postfix swaks curl nginx oathtool"
+ glewlwyd dbconfig-no-thanks sqlite3 chromium fonts-dejavu-core systemd dovecot-core openssl libnet-ssleay-perl"
+# The demo: nginx in front of otpd and a sample resource; oathtool for a TOTP code without a phone;
+# the submission service (Dovecot SASL, STARTTLS) as in the tests.
+demo_pkgs="postfix swaks curl nginx oathtool dovecot-core openssl libnet-ssleay-perl"
 
 # make bench: OpenDKIM as the signing baseline, wrk for HTTP load.
 bench_pkgs="opendkim opendkim-tools wrk"

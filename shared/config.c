@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addr.h"
 #include "caps.h"
 #include "errmsg.h"
 
@@ -37,6 +38,8 @@ enum cfg_type {
 	CFG_ISSUER,	/* https URL (http only to a loopback host), kept verbatim */
 	CFG_SCOPES,	/* space-separated OAuth scopes, must hold openid */
 	CFG_TOKEN_AUTH,	/* client_secret_basic | client_secret_post */
+	CFG_DOMAIN,	/* one domain name, or empty */
+	CFG_ADDRESSES,	/* space-separated mail addresses, normalized */
 };
 
 /* A def's offset is into struct config, or for the oidc_defs into struct oidc_provider. */
@@ -80,6 +83,10 @@ static const struct cfg_def cfg_defs[] = {
 	  "User to switch to after opening the socket and key when started as root (required then)." },
 	{ "milter", "trusted_networks", CFG_CIDRS, "127.0.0.1/32 ::1/128", OFF(trusted_networks), 0, 0, 0,
 	  "Client networks whose mail counts as staff mail besides SMTP-authenticated senders." },
+	{ "milter", "login_domain", CFG_DOMAIN, "", OFF(login_domain), 0, 0, 0,
+	  "Domain appended to an SMTP AUTH login that is not an address (`alice` becomes `alice@DOMAIN`) to name the inviter; a login with `@` is the inviter as it is. Empty: an invitation from a bare login is refused (550 5.7.1)." },
+	{ "milter", "local_submitters", CFG_ADDRESSES, "", OFF(local_submitters), 0, 0, 0,
+	  "Envelope senders allowed to send invitations with the local `sendmail` command (`non_smtpd_milters`); pair with Postfix's `local_login_sender_maps` so a local user cannot pick another's. Empty: local invitations are refused (550 5.7.1)." },
 	{ "milter", "subject_tag", CFG_STRING, "[invite]", OFF(subject_tag), 0, 0, 0,
 	  "Subject tag that marks an invitation (case-insensitive); removed from the subject." },
 	{ "milter", "trigger", CFG_TRIGGER, "tag", OFF(trigger), 0, 0, 0,
@@ -278,6 +285,18 @@ static bool valid_domain(const char *s, size_t len)
 	return true;
 }
 
+/* valid_domain_ci - valid_domain, upper case allowed */
+static bool valid_domain_ci(const char *s, size_t len)
+{
+	char low[254];
+
+	if (len >= sizeof(low))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		low[i] = (char)lower_ascii(s[i]);
+	return valid_domain(low, len);
+}
+
 /* next_word - the next space-separated word of *p (advanced past it); false at the end */
 static bool next_word(const char **p, const char **w, size_t *len)
 {
@@ -316,7 +335,14 @@ static bool parse_list(const struct cfg_def *d, void *cfg, const char *value, ch
 		for (size_t i = 0; i < len; i++)
 			word[i] = d->type == CFG_DOMAINS ? (char)lower_ascii(w[i]) : w[i];
 		word[len] = '\0';
-		if (d->type == CFG_DOMAINS || d->type == CFG_WORDS) {
+		if (d->type == CFG_ADDRESSES) {
+			char addr[ADDR_BUF];
+
+			if (!addr_normalize(word, len, addr) || strchr(addr, '@') == NULL)
+				return errmsg_set(err, errsz, "%s: '%s' is not a mail address", d->name, word);
+			if (!strlist_add(field(cfg, d), addr, strlen(addr)))
+				return errmsg_set(err, errsz, "%s: too many items (at most %u)", d->name, CAP_LIST_ITEMS);
+		} else if (d->type == CFG_DOMAINS || d->type == CFG_WORDS) {
 			struct strlist *l = field(cfg, d);
 
 			if (d->type == CFG_DOMAINS && !valid_domain(word, len))
@@ -349,7 +375,7 @@ static bool parse_list(const struct cfg_def *d, void *cfg, const char *value, ch
 
 static void clear_list(const struct cfg_def *d, void *cfg)
 {
-	if (d->type == CFG_DOMAINS || d->type == CFG_WORDS)
+	if (d->type == CFG_DOMAINS || d->type == CFG_WORDS || d->type == CFG_ADDRESSES)
 		strlist_clear(field(cfg, d));
 	else if (d->type == CFG_CIDRS)
 		((struct cidr_list *)field(cfg, d))->n = 0;
@@ -491,7 +517,19 @@ static bool set_value(const struct cfg_def *d, void *cfg, const char *value, cha
 	case CFG_CIDRS:
 	case CFG_RESOURCES:
 	case CFG_WORDS:
+	case CFG_ADDRESSES:
 		return parse_list(d, cfg, value, err, errsz);
+	case CFG_DOMAIN: {
+		size_t len = strlen(value);
+
+		if (len > 0 && !valid_domain_ci(value, len))
+			return errmsg_set(err, errsz, "%s: '%s' is not a domain name", d->name, value);
+		if (!set_string(field(cfg, d), value, err, errsz))
+			return false;
+		for (char *c = *(char **)field(cfg, d); *c; c++)
+			*c = (char)lower_ascii(*c);
+		return true;
+	}
 	case CFG_ISSUER:
 		if (!valid_issuer(value))
 			return errmsg_set(err, errsz, "%s: '%s' is not an https URL (http only to 127.0.0.1, ::1 or localhost)",
@@ -557,13 +595,14 @@ static bool set_value(const struct cfg_def *d, void *cfg, const char *value, cha
 
 static bool is_list(const struct cfg_def *d)
 {
-	return d->type == CFG_DOMAINS || d->type == CFG_CIDRS || d->type == CFG_RESOURCES || d->type == CFG_WORDS;
+	return d->type == CFG_DOMAINS || d->type == CFG_CIDRS || d->type == CFG_RESOURCES || d->type == CFG_WORDS ||
+	       d->type == CFG_ADDRESSES;
 }
 
 static bool is_string(const struct cfg_def *d)
 {
 	return d->type == CFG_STRING || d->type == CFG_PATH || d->type == CFG_BASE_URL || d->type == CFG_SOCKET ||
-	       d->type == CFG_LISTEN || d->type == CFG_ISSUER || d->type == CFG_SCOPES;
+	       d->type == CFG_LISTEN || d->type == CFG_ISSUER || d->type == CFG_SCOPES || d->type == CFG_DOMAIN;
 }
 
 /* set_pair - one key of a table into base; 1 to go on, 0 to stop (reason in st->err) */

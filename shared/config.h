@@ -63,6 +63,8 @@ struct config {
 	char *socket;
 	char *milter_user;
 	struct cidr_list trusted_networks;
+	char *login_domain;		/* "" = a bare SASL login cannot be an inviter; lower case */
+	struct strlist local_submitters;/* normalized envelope senders; empty = no local invitations */
 	char *subject_tag;
 	enum trigger trigger;
 	struct resource_list resources;

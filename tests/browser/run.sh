@@ -2,8 +2,9 @@
 # tests/browser/run.sh - the guest's whole journey in headless Chromium, at a
 # desktop (1280x800) and a phone (360x740) viewport.
 #
-# Sets up, on loopback: a private Postfix with guestlink-milter (its test
-# listener stands for submission), an smtp-sink catching what Postfix
+# Sets up, on loopback: a private Postfix with guestlink-milter and its
+# submission service (Dovecot SASL; otpd's code mails use the plain test
+# listener), an smtp-sink catching what Postfix
 # delivers, otpd on the same config file (code mails go through the private
 # Postfix), and nginx in front of otpd and a static sample resource
 # (auth_request to otpd's /auth). public_url is nginx's address, the
@@ -19,8 +20,9 @@
 # [oidc partner] for partner.example with mfa_amr = password (glewlwyd's
 # password sign-in counts as MFA: no TOTP for those guests); the client
 # "otpd" is registered with redirect URI <public_url>/oidc/callback.
-# For each viewport two invitations are sent by SMTP through Postfix and the
-# milter: one to a new guest of another domain (code flow), one to
+# For each viewport two invitations are sent the way a mail client does, on
+# the submission service (STARTTLS, SMTP AUTH as staff@example.org checked by
+# a private Dovecot: tests/lib/submission.sh), through Postfix and the milter: one to a new guest of another domain (code flow), one to
 # alice@partner.example (her provider); then journey.mjs (playwright-core
 # driving Debian's Chromium) clicks through both, and a refusal (bob, not
 # invited): see that file for the steps and the checks.
@@ -62,7 +64,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	_summary
 	exit 1
 fi
-for tool in node npm nginx oathtool swaks smtp-sink glewlwyd sqlite3 openssl "$CHROMIUM"; do
+for tool in node npm nginx oathtool swaks smtp-sink glewlwyd sqlite3 openssl dovecot "$CHROMIUM"; do
 	command -v "$tool" >/dev/null || { T_FAIL=1; echo "browser: $tool missing (scripts/deps.sh check)" >&2; _summary; exit 1; }
 done
 need_bins "$MILTER_BIN" "$OTPCTL_BIN" "$OTPD_BIN"
@@ -80,8 +82,10 @@ SINK_PORT=$(free_port)
 NGINX_PORT=$(free_port)
 IDP_PORT=$(free_port)
 GW_PORT=$(free_port)
-ports() { printf '%s\n' "$OTPD_PORT" "$SMTP_PORT" "$SINK_PORT" "$NGINX_PORT" "$IDP_PORT" "$GW_PORT" | sort | uniq -d; }
+SUB_PORT=$(free_port)
+ports() { printf '%s\n' "$OTPD_PORT" "$SMTP_PORT" "$SINK_PORT" "$NGINX_PORT" "$IDP_PORT" "$GW_PORT" "$SUB_PORT" | sort | uniq -d; }
 while [ -n "$(ports)" ]; do
+	SUB_PORT=$(free_port)
 	SINK_PORT=$(free_port)
 	NGINX_PORT=$(free_port)
 	IDP_PORT=$(free_port)
@@ -142,8 +146,12 @@ otpd_start "$CONF"
 milter_start "$CONF"
 nginx_start "$T_DIR/nginx" "$NGINX_PORT" "127.0.0.1:$OTPD_PORT"
 pf_create "$PF_DIR" "$SMTP_PORT" "$SINK_PORT" "$MILTER_SOCK"
+# Invitations come the way staff send them: submission, STARTTLS, SMTP AUTH (Dovecot).
+sub_add "$PF_DIR" "$SUB_PORT"
 pf_start "$PF_DIR"
 wait_for_port "$SMTP_PORT" 10 || die "postfix smtpd did not listen on $SMTP_PORT"
+dovecot_start "$PF_DIR"
+wait_for_port "$SUB_PORT" 10 || die "the submission service did not listen on $SUB_PORT"
 wait_for_port "$IDP_PORT" 10 || die "nginx did not listen on $IDP_PORT"
 note "set up in $(($(date +%s) - t0)) s: nginx $PUBLIC, otpd 127.0.0.1:$OTPD_PORT, postfix 127.0.0.1:$SMTP_PORT, provider $PROVIDER"
 
@@ -156,7 +164,7 @@ for vp in $viewports; do
 		local id
 		id=$(unique_id)
 		make_invite "$T_DIR/$vp-$1.eml" "[invite] Join our research lab" "Guest <$1>" "$id" "$NGINX_RESOURCE"
-		if ! smtp_send "$T_DIR/$vp-$1.eml" staff@example.org "$1"; then
+		if ! submit "$T_DIR/$vp-$1.eml" staff@example.org staff-secret staff@example.org "$1"; then
 			fail "$vp: the invitation to $1 was refused: $SMTP_REPLY"
 			return 1
 		fi
@@ -164,7 +172,7 @@ for vp in $viewports; do
 			fail "$vp: the invitation to $1 did not reach the sink"
 			return 1
 		fi
-		ok "$vp: the invitation to $1 went through Postfix and the milter ($SMTP_REPLY)"
+		ok "$vp: the invitation to $1 went through submission (STARTTLS, AUTH) and the milter ($SMTP_REPLY)"
 		mime "$f" part text/html >"$2"
 	}
 	invite "$guest" "$T_DIR/$vp-mail.html" || continue

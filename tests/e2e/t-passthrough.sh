@@ -8,59 +8,6 @@
 set -eu
 . "$(dirname "$0")/../lib/e2e.sh"
 
-# make_plain FILE SUBJECT TO MSGID - a mixed message with awkward bytes:
-# trailing blanks, a tab, a leading dot, a long line, 8-bit text, base64.
-make_plain() {
-	cat >"$1" <<EOF2
-From: Staff Member <staff@example.org>
-To: $3
-Subject: $2
-Date: Mon, 01 Jan 2024 10:00:00 +0100
-Message-ID: <$4>
-MIME-Version: 1.0
-Content-Type: multipart/mixed;
-	boundary="mixed-boundary-42"
-X-Test-Marker:   odd   spacing	kept
-
-This is a multi-part message in MIME format.
---mixed-boundary-42
-Content-Type: text/plain; charset=utf-8
-Content-Transfer-Encoding: 8bit
-
-Hi,   
-the lab is at $RESOURCE_URL and
-	the wiki at https://wiki.example.org/space/lab?x=1&y=2.
-.a line that starts with a dot
-Café naïve € $(printf 'x%.0s' $(seq 1 180))
-
---mixed-boundary-42
-Content-Type: application/octet-stream; name="data.bin"
-Content-Disposition: attachment; filename="data.bin"
-Content-Transfer-Encoding: base64
-
-$(head -c 300 /dev/urandom | base64 -w 76)
---mixed-boundary-42--
-EOF2
-}
-
-# check_unchanged WHAT SENT_FILE MSGID - delivered exactly as sent
-check_unchanged() {
-	local what=$1 sent=$2 id=$3 f
-	if ! f=$(sink_wait "$id" 15); then
-		fail "$what: nothing with Message-ID <$id> reached the sink"
-		tail -20 "$(pf_log "$PF_DIR")" | sed 's/^/#   /'
-		return
-	fi
-	ok "$what: delivered"
-	awk '/^$/ { exit } { print }' "$sent" >"$T_DIR/want.hdr"
-	awk 'b { print } /^$/ && !b { b = 1 }' "$sent" >"$T_DIR/want.body"
-	strip_received "$(sink_headers "$f")" >"$T_DIR/got.hdr"
-	sink_message "$f" | awk 'b { print } /^$/ && !b { b = 1 }' >"$T_DIR/got.body"
-	expect_file_eq "$T_DIR/got.hdr" "$T_DIR/want.hdr" "$what: headers as sent (Received: aside)"
-	expect_file_eq "$T_DIR/got.body" "$T_DIR/want.body" "$what: body byte-identical"
-	expect_no_match "$(sink_headers "$f")" '^X-Guestlink-Invitation:' "$what: no invitation header"
-}
-
 e2e_setup
 
 # 1. No tag, to a guest, with resource links in the text.

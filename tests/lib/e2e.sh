@@ -5,7 +5,9 @@
 #       keys (otpctl keygen), a test config ($CONF), the milter ($MILTER_PID),
 #       an smtp-sink ($SINK_DIR) and a private Postfix ($PF_DIR) whose test
 #       listener on 127.0.0.1:$SMTP_PORT and whose sendmail both go through
-#       the milter. Everything is torn down at exit.
+#       the milter. Everything is torn down at exit. With E2E_SUBMISSION=1
+#       also the submission service on 127.0.0.1:$SUB_PORT (STARTTLS, SMTP
+#       AUTH by Dovecot: tests/lib/submission.sh; send with submit).
 #   make_invite FILE SUBJECT TO MSGID [URL]
 #       a multipart/alternative mail from staff@example.org: text/plain 7bit
 #       and text/html quoted-printable, both with a link to URL (default
@@ -13,6 +15,8 @@
 #   smtp_send FILE FROM RCPT...   swaks to the test listener; the transcript
 #       is in $SMTP_OUT, the final reply to the data (or the first refusal)
 #       in $SMTP_REPLY; returns swaks' exit status.
+#   make_plain FILE SUBJECT TO MSGID  ordinary mail with awkward bytes
+#   check_unchanged WHAT SENT_FILE MSGID  delivered exactly as sent (Received: aside)
 #   sink_wait MSGID [SECS]         prints the capture file holding that Message-ID
 #   inspect LINK [ARGS...]         otpctl inspect; JSON in $INSPECT_JSON, status returned
 #   jfield FIELD                   a field of $INSPECT_JSON
@@ -21,6 +25,8 @@
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 # shellcheck source=postfix.sh
 . "$(dirname "${BASH_SOURCE[0]}")/postfix.sh"
+# shellcheck source=submission.sh
+. "$(dirname "${BASH_SOURCE[0]}")/submission.sh"
 
 MIME_PY="$T_SRC/tests/lib/mime.py"
 RESOURCE_URL=https://teams.example.org/t/research-lab
@@ -43,8 +49,17 @@ e2e_setup() {
 	sink_start "$SINK_DIR" "$SINK_PORT"
 	milter_start "$CONF"
 	pf_create "$PF_DIR" "$SMTP_PORT" "$SINK_PORT" "$MILTER_SOCK"
+	if [ "${E2E_SUBMISSION:-0}" = 1 ]; then
+		SUB_PORT=$(free_port)
+		while [ "$SUB_PORT" = "$SMTP_PORT" ] || [ "$SUB_PORT" = "$SINK_PORT" ]; do SUB_PORT=$(free_port); done
+		sub_add "$PF_DIR" "$SUB_PORT"
+	fi
 	pf_start "$PF_DIR"
 	wait_for_port "$SMTP_PORT" 10 || die "postfix smtpd did not listen on $SMTP_PORT"
+	if [ "${E2E_SUBMISSION:-0}" = 1 ]; then
+		dovecot_start "$PF_DIR"
+		wait_for_port "$SUB_PORT" 10 || die "the submission service did not listen on $SUB_PORT"
+	fi
 }
 
 # unique_id - a Message-ID local part nobody else uses
@@ -149,10 +164,11 @@ check_footer() {
 	done
 }
 
-# check_invitation FILE WANT_GUESTS INVITED_ADDR NOT_INVITED_ADDR - the checks
-# every delivered invitation must pass (used by several scenarios).
+# check_invitation FILE WANT_GUESTS INVITED_ADDR NOT_INVITED_ADDR [INVITER] - the
+# checks every delivered invitation must pass (used by several scenarios);
+# INVITER (default staff@example.org) is who the token must name.
 check_invitation() {
-	local f=$1 guests=$2 good=$3 bad=$4 hdrs links link n
+	local f=$1 guests=$2 good=$3 bad=$4 inviter=${5:-staff@example.org} hdrs links link n
 	hdrs=$(sink_headers "$f")
 	expect_match "$(header_value "$hdrs" Subject)" '^Join our research lab$' "subject without the tag"
 	expect_no_match "$hdrs" '\[invite\]' "no [invite] left in any header"
@@ -173,10 +189,63 @@ check_invitation() {
 	expect_eq "$(jfield valid)" true "inspect: valid"
 	expect_eq "$(jfield guests)" "$guests" "inspect: guests"
 	expect_eq "$(jfield resource)" "$RESOURCE_URL" "inspect: resource"
-	expect_eq "$(jfield inviter)" staff@example.org "inspect: inviter"
+	expect_eq "$(jfield inviter)" "$inviter" "inspect: inviter"
 	expect_eq "$(jfield invitation)" "$(header_value "$hdrs" X-Guestlink-Invitation)" \
 		"inspect: invitation id is the header's"
 	expect_rc 0 "inspect --email $good" inspect "$link" --email "$good"
 	expect_rc 1 "inspect --email $bad" inspect "$link" --email "$bad"
 	CHECKED_LINK=$link
+}
+
+# make_plain FILE SUBJECT TO MSGID - a mixed message with awkward bytes:
+# trailing blanks, a tab, a leading dot, a long line, 8-bit text, base64.
+make_plain() {
+	cat >"$1" <<EOF2
+From: Staff Member <staff@example.org>
+To: $3
+Subject: $2
+Date: Mon, 01 Jan 2024 10:00:00 +0100
+Message-ID: <$4>
+MIME-Version: 1.0
+Content-Type: multipart/mixed;
+	boundary="mixed-boundary-42"
+X-Test-Marker:   odd   spacing	kept
+
+This is a multi-part message in MIME format.
+--mixed-boundary-42
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+Hi,   
+the lab is at $RESOURCE_URL and
+	the wiki at https://wiki.example.org/space/lab?x=1&y=2.
+.a line that starts with a dot
+Café naïve € $(printf 'x%.0s' $(seq 1 180))
+
+--mixed-boundary-42
+Content-Type: application/octet-stream; name="data.bin"
+Content-Disposition: attachment; filename="data.bin"
+Content-Transfer-Encoding: base64
+
+$(head -c 300 /dev/urandom | base64 -w 76)
+--mixed-boundary-42--
+EOF2
+}
+
+# check_unchanged WHAT SENT_FILE MSGID - delivered exactly as sent
+check_unchanged() {
+	local what=$1 sent=$2 id=$3 f
+	if ! f=$(sink_wait "$id" 15); then
+		fail "$what: nothing with Message-ID <$id> reached the sink"
+		tail -20 "$(pf_log "$PF_DIR")" | sed 's/^/#   /'
+		return
+	fi
+	ok "$what: delivered"
+	awk '/^$/ { exit } { print }' "$sent" >"$T_DIR/want.hdr"
+	awk 'b { print } /^$/ && !b { b = 1 }' "$sent" >"$T_DIR/want.body"
+	strip_received "$(sink_headers "$f")" >"$T_DIR/got.hdr"
+	sink_message "$f" | awk 'b { print } /^$/ && !b { b = 1 }' >"$T_DIR/got.body"
+	expect_file_eq "$T_DIR/got.hdr" "$T_DIR/want.hdr" "$what: headers as sent (Received: aside)"
+	expect_file_eq "$T_DIR/got.body" "$T_DIR/want.body" "$what: body byte-identical"
+	expect_no_match "$(sink_headers "$f")" '^X-Guestlink-Invitation:' "$what: no invitation header"
 }

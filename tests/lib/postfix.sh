@@ -199,6 +199,8 @@ make_keys() {
 # milter_config FILE KEYDIR SOCKDIR [EXTRA] - the test configuration. The
 # socket directory belongs to postfix: as root the milter drops to that user.
 # EXTRA: more [milter] lines (a key given twice is an error: use sed for those).
+# SASL logins without @ are named login@example.org (login_domain); only
+# staff@example.org may invite with the sendmail command (local_submitters).
 milter_config() {
 	local conf=$1 keys=$2 sockdir=$3 extra=${4:-}
 	mkdir -p "$sockdir"
@@ -220,6 +222,8 @@ guest_key = $keys/guest.key
 socket = $MILTER_SOCK
 user = postfix
 trusted_networks = 127.0.0.1/32
+login_domain = example.org
+local_submitters = staff@example.org
 resources = https://teams.example.org/ https://wiki.example.org/space/
 $extra
 EOF

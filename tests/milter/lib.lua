@@ -5,6 +5,7 @@
 --                final "NAME: N passed, N failed"; os.exit(1) on any failure
 --                (an uncaught Lua error would exit silently).
 -- check(cond, msg) / check_eq(got, want, msg) record one result.
+-- milter_log_line(event, qid) / log_field(line, key): read the milter's log.
 -- send(m)        drives one message through the milter and returns the
 --                connection and the stage at which the milter decided:
 --                m = { ip = "127.0.0.1", auth = "alice" or nil,
@@ -177,6 +178,26 @@ function set_header(m, name, value)
 		if h[1]:lower() == name:lower() then h[2] = value return end
 	end
 	table.insert(m.headers, { name, value })
+end
+
+-- milter_log_line(event, qid) - the milter's log line "event=EVENT queue_id=QID ..."
+-- (run.sh passes the log's path as -D milterlog=...), or nil. Give each
+-- message its own m.qid so the line is that message's.
+function milter_log_line(event, qid)
+	local f = io.open(milterlog, "r")
+	if f == nil then error("cannot open the milter log " .. tostring(milterlog), 0) end
+	local found = nil
+	for line in f:lines() do
+		if line:find("event=" .. event .. " queue_id=" .. qid .. " ", 1, true) then found = line end
+	end
+	f:close()
+	return found
+end
+
+-- log_field(line, key) - the value of key=VALUE in a log line, or nil
+function log_field(line, key)
+	if line == nil then return nil end
+	return (" " .. line):match(" " .. key .. "=([^ ]*)")
 end
 
 function run(name, fn)

@@ -35,7 +35,7 @@ for s in $scripts; do
 	s=$(basename "$s")
 	out="$T_DIR/${s%.lua}.out"
 	rc=0
-	miltertest -D "sock=$MILTER_SOCK" -D "libdir=$here" -s "$here/$s" >"$out" 2>&1 || rc=$?
+	miltertest -D "sock=$MILTER_SOCK" -D "libdir=$here" -D "milterlog=$MILTER_LOG" -s "$here/$s" >"$out" 2>&1 || rc=$?
 	summary=$(grep -E '^t-[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed$' "$out" | tail -1)
 	if [ "$rc" -eq 0 ] && [ -n "$summary" ]; then
 		passed=$((passed + 1))

@@ -25,7 +25,8 @@ static int setup(void **state)
 	g_mime_init();
 	if (!config_load_string("t.conf",
 				"[guestlink]\npublic_url = https://g.example.org\ninternal_domains = example.org\n"
-				"[milter]\nresources = https://teams.example.org/\nmax_recipients = 3\n",
+				"[milter]\nresources = https://teams.example.org/\nmax_recipients = 3\n"
+				"login_domain = Lab.Example.ORG\nlocal_submitters = Staff@Example.org, ops@example.org\n",
 				&cfg, err, sizeof(err)))
 		return -1;
 	return 0;
@@ -39,14 +40,63 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* staff - policy_staff's reason, and its inviter in *inviter */
+static enum staff_reason staff(const struct config *c, const char *auth, const char *sender, bool trusted, bool local,
+			       const char **inviter)
+{
+	static char buf[ADDR_BUF];
+
+	*inviter = buf;
+	return policy_staff(c, auth, sender, trusted, local, buf);
+}
+
 static void test_staff(void **state)
 {
+	static const struct {
+		const char *name, *auth, *sender;
+		bool trusted, local;
+		enum staff_reason want;
+		const char *inviter;
+	} t[] = {
+		{ "login is the inviter, not the sender", "alice@example.org", "mallory@example.org", false, false,
+		  STAFF_AUTH, "alice@example.org" },
+		{ "login normalized", "Bob@Example.ORG", "", false, false, STAFF_AUTH, "bob@example.org" },
+		{ "bare login + login_domain", "carol", "x@gmail.com", true, false, STAFF_AUTH, "carol@lab.example.org" },
+		{ "login with a space", "dave smith", "dave@example.org", true, false, STAFF_LOGIN_REFUSED, "" },
+		{ "login with a quote", "a\"b@example.org", "", false, false, STAFF_LOGIN_REFUSED, "" },
+		{ "login wins over local", "alice@example.org", "staff@example.org", false, true, STAFF_AUTH,
+		  "alice@example.org" },
+		{ "empty login is no login", "", "x@example.org", false, false, STAFF_NO, "" },
+		{ "trusted network: the sender", NULL, "staff@example.org", true, false, STAFF_NETWORK,
+		  "staff@example.org" },
+		{ "local, listed", NULL, "staff@example.org", false, true, STAFF_LOCAL, "staff@example.org" },
+		{ "local, listed, trusted too", NULL, "staff@example.org", true, true, STAFF_LOCAL, "staff@example.org" },
+		{ "local, unlisted, trusted loopback", NULL, "webapp@example.org", true, true, STAFF_LOCAL_REFUSED, "" },
+		{ "local, null sender", NULL, "", true, true, STAFF_LOCAL_REFUSED, "" },
+		{ "nobody", NULL, "staff@example.org", false, false, STAFF_NO, "" },
+	};
+	struct config c2;
+	char err[256];
+	const char *inviter;
+
 	(void)state;
-	assert_int_equal(policy_staff("alice", false, false), STAFF_AUTH);
-	assert_int_equal(policy_staff("", false, false), STAFF_NO);
-	assert_int_equal(policy_staff(NULL, true, false), STAFF_NETWORK);
-	assert_int_equal(policy_staff(NULL, false, true), STAFF_LOCAL);
-	assert_int_equal(policy_staff(NULL, false, false), STAFF_NO);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		enum staff_reason got = staff(&cfg, t[i].auth, t[i].sender, t[i].trusted, t[i].local, &inviter);
+
+		if (got != t[i].want || strcmp(inviter, t[i].inviter) != 0)
+			fail_msg("%s: got %s '%s', want %s '%s'", t[i].name, policy_staff_word(got), inviter,
+				 policy_staff_word(t[i].want), t[i].inviter);
+	}
+	/* The defaults: no login_domain, no local submitters. */
+	assert_true(config_load_string("d.conf",
+				       "[guestlink]\npublic_url = https://g.example.org\ninternal_domains = example.org\n"
+				       "[milter]\nresources = https://teams.example.org/\n",
+				       &c2, err, sizeof(err)));
+	assert_int_equal(staff(&c2, "carol", "carol@example.org", true, false, &inviter), STAFF_LOGIN_REFUSED);
+	assert_int_equal(staff(&c2, "carol@example.org", "", false, false, &inviter), STAFF_AUTH);
+	assert_string_equal(inviter, "carol@example.org");
+	assert_int_equal(staff(&c2, NULL, "staff@example.org", true, true, &inviter), STAFF_LOCAL_REFUSED);
+	config_free(&c2);
 }
 
 static const struct {
@@ -91,6 +141,23 @@ static const struct {
 	  VERDICT_REWRITE, VERDICT_REWRITE },
 	{ "link mode, too many", TRIGGER_LINK, { STAFF_AUTH, 4, false, false, 0 }, REWRITE_CHANGED, VERDICT_REWRITE,
 	  VERDICT_REJECT_TOO_MANY },
+	/* sendmail from a sender not in local_submitters; a SASL login that is no address */
+	{ "local refused", TRIGGER_TAG, { STAFF_LOCAL_REFUSED, 1, true, false, 0 }, REWRITE_CHANGED,
+	  VERDICT_REJECT_LOCAL, VERDICT_REJECT_LOCAL },
+	{ "local refused, too big", TRIGGER_TAG, { STAFF_LOCAL_REFUSED, 1, true, true, 0 }, REWRITE_CHANGED,
+	  VERDICT_REJECT_LOCAL, VERDICT_REJECT_LOCAL },
+	{ "local refused, untagged", TRIGGER_TAG, { STAFF_LOCAL_REFUSED, 1, false, false, 0 }, REWRITE_CHANGED,
+	  VERDICT_PASS, VERDICT_PASS },
+	{ "local refused, internal only", TRIGGER_TAG, { STAFF_LOCAL_REFUSED, 0, true, false, 0 }, REWRITE_CHANGED,
+	  VERDICT_PASS, VERDICT_PASS },
+	{ "link mode, local refused, untagged", TRIGGER_LINK, { STAFF_LOCAL_REFUSED, 1, false, false, 0 },
+	  REWRITE_CHANGED, VERDICT_PASS, VERDICT_PASS },
+	{ "login refused", TRIGGER_TAG, { STAFF_LOGIN_REFUSED, 1, true, false, 0 }, REWRITE_CHANGED,
+	  VERDICT_REJECT_LOGIN, VERDICT_REJECT_LOGIN },
+	{ "login refused, bad address", TRIGGER_TAG, { STAFF_LOGIN_REFUSED, 0, true, false, 1 }, REWRITE_CHANGED,
+	  VERDICT_REJECT_LOGIN, VERDICT_REJECT_LOGIN },
+	{ "login refused, untagged", TRIGGER_TAG, { STAFF_LOGIN_REFUSED, 1, false, false, 0 }, REWRITE_CHANGED,
+	  VERDICT_PASS, VERDICT_PASS },
 };
 
 static void test_verdicts(void **state)
@@ -136,6 +203,15 @@ static void test_replies(void **state)
 	assert_string_equal(r.xcode, "5.1.3");
 	assert_non_null(strstr(text, "plain address"));
 	assert_string_equal(policy_verdict_word(VERDICT_REJECT_BAD_ADDRESS), "reject_bad_address");
+	policy_reply(&cfg, VERDICT_REJECT_LOCAL, text, sizeof(text), &r);
+	assert_string_equal(r.rcode, "550");
+	assert_string_equal(r.xcode, "5.7.1");
+	assert_non_null(strstr(text, "local_submitters"));
+	assert_string_equal(policy_verdict_word(VERDICT_REJECT_LOCAL), "reject_local");
+	policy_reply(&cfg, VERDICT_REJECT_LOGIN, text, sizeof(text), &r);
+	assert_string_equal(r.xcode, "5.7.1");
+	assert_non_null(strstr(text, "login_domain"));
+	assert_string_equal(policy_verdict_word(VERDICT_REJECT_LOGIN), "reject_login");
 	policy_reply(&cfg, VERDICT_TEMPFAIL, text, sizeof(text), &r);
 	assert_string_equal(r.rcode, "451");
 	assert_string_equal(r.xcode, "4.7.1");
