@@ -18,8 +18,12 @@ build_pkgs="build-essential pkg-config libmilter-dev libsodium-dev liblmdb-dev
 # glewlwyd (+ dbconfig-no-thanks, so apt does not pull a MySQL client for it):
 # the OpenID Connect provider tests/oidc/ starts on loopback; sqlite3 sets it up.
 # systemd: systemd-analyze verify for contrib/systemd/ (offline; nothing is started).
+# debhelper, dpkg-dev, lintian: make deb and tests/packaging/ (Rules-Requires-Root: no,
+# so no fakeroot); groff-base, man-db: the man pages (man --warnings, man -w);
+# adduser: the packages' postinst and the test's cleanup.
 test_pkgs="clang postfix miltertest swaks lmdb-utils curl valgrind python3 oathtool zbar-tools librsvg2-bin nginx
- glewlwyd dbconfig-no-thanks sqlite3 chromium fonts-dejavu-core systemd"
+ glewlwyd dbconfig-no-thanks sqlite3 chromium fonts-dejavu-core systemd
+ debhelper dpkg-dev lintian groff-base man-db adduser"
 # The demo: nginx in front of otpd and a sample resource; oathtool for a TOTP code without a phone.
 demo_pkgs="postfix swaks curl nginx oathtool"
 
