@@ -47,26 +47,13 @@ for p in $PKGS; do
 done
 [ -z "$refuse" ] || die "refusing to install over what this system already has:$refuse remove it (or run on a machine without guestlink) and run again"
 
-# From here on the user, the directories and the packages are this test's:
-# purge them at exit, whatever happens.
-installed=0
-cleanup_system() {
-	[ "$installed" = 1 ] || return 0
-	dpkg --purge $PKGS >/dev/null 2>&1
-	getent passwd guestlink >/dev/null && deluser --quiet --system guestlink >/dev/null 2>&1
-	getent group guestlink >/dev/null && delgroup --quiet --system guestlink >/dev/null 2>&1
-	rm -rf /etc/guestlink /var/lib/guestlink /run/guestlink
-	return 0
-}
-on_exit cleanup_system
-
 # dpkg_run ARGS... - dpkg, waiting (up to 3 minutes) while someone else's apt holds its lock
 dpkg_run() {
 	local i out rc
 	for i in $(seq 1 36); do
 		rc=0
 		out=$(dpkg "$@" 2>&1) || rc=$?
-		if [ "$rc" -ne 0 ] && printf '%s' "$out" | grep -qE 'lock|locked'; then
+		if [ "$rc" -ne 0 ] && printf '%s' "$out" | grep -qE 'frontend lock|database is locked|locked by another process'; then
 			note "dpkg is locked by another process; waiting"
 			sleep 5
 			continue
@@ -77,6 +64,20 @@ dpkg_run() {
 	printf '%s\n' "$out"
 	return 1
 }
+
+# From here on the user, the directories and the packages are this test's:
+# purge them at exit, whatever happens.
+installed=0
+cleanup_system() {
+	[ "$installed" = 1 ] || return 0
+	dpkg_run --purge $PKGS >/dev/null 2>&1
+	getent passwd guestlink >/dev/null && deluser --quiet --system guestlink >/dev/null 2>&1
+	getent group guestlink >/dev/null && delgroup --quiet --system guestlink >/dev/null 2>&1
+	rm -rf /etc/guestlink /var/lib/guestlink /run/guestlink
+	return 0
+}
+on_exit cleanup_system
+
 
 # stage NAME - how long the test has run, for the timing the issue asks for
 stage() { note "$(printf '%4ss' "$SECONDS") $*"; }
