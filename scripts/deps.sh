@@ -21,8 +21,12 @@ build_pkgs="build-essential pkg-config libmilter-dev libsodium-dev liblmdb-dev
 # dovecot-core: the SASL server behind the submission service (tests/lib/submission.sh
 # runs a private auth-only one); openssl makes its test certificate; swaks needs
 # libnet-ssleay-perl for --tls (only recommended, so name it).
+# debhelper, dpkg-dev, lintian: make deb and tests/packaging/ (Rules-Requires-Root: no,
+# so no fakeroot); groff-base, man-db: the man pages (man --warnings, man -w);
+# adduser: the packages' postinst and the test's cleanup.
 test_pkgs="clang postfix miltertest swaks lmdb-utils curl valgrind python3 oathtool zbar-tools librsvg2-bin nginx
- glewlwyd dbconfig-no-thanks sqlite3 chromium fonts-dejavu-core systemd dovecot-core openssl libnet-ssleay-perl"
+ glewlwyd dbconfig-no-thanks sqlite3 chromium fonts-dejavu-core systemd dovecot-core openssl libnet-ssleay-perl
+ debhelper dpkg-dev lintian groff-base man-db adduser"
 # The demo: nginx in front of otpd and a sample resource; oathtool for a TOTP code without a phone;
 # the submission service (Dovecot SASL, STARTTLS) as in the tests.
 demo_pkgs="postfix swaks curl nginx oathtool dovecot-core openssl libnet-ssleay-perl"

@@ -1,11 +1,13 @@
 #!/bin/bash
 # t-systemd.sh - the units in contrib/systemd/ pass `systemd-analyze verify`
-# (offline: no running systemd needed) with their ExecStart binaries present
+# (offline: no running systemd needed) with their ExecStart binaries and
+# Documentation= man pages present
 # (a temporary copy of each unit points at the built binaries), have the
 # sandbox the docs promise, agree with contrib/guestlink.conf on the socket
 # and database paths, and score "OK" or better (exposure <= 3.0) in
 # `systemd-analyze security --offline=true`. Negative controls show that
-# verify's checks bite: a misspelt key and a missing binary are caught.
+# verify's checks bite: a misspelt key, a missing binary and a missing man
+# page are caught.
 set -eu
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -20,6 +22,14 @@ need_bins "$MILTER_BIN" "$OTPD_BIN"
 mkdir -p "$T_DIR/units"
 sed "s|/usr/local/sbin/guestlink-milter|$MILTER_BIN|g" "$MILTER_UNIT" >"$T_DIR/units/guestlink-milter.service"
 sed "s|/usr/local/sbin/otpd|$OTPD_BIN|g" "$OTPD_UNIT" >"$T_DIR/units/otpd.service"
+
+# verify also runs man(1) on each Documentation=man:PAGE(N): the pages of
+# this tree (man/), laid out as man expects, stand in for installed ones.
+mkdir -p "$T_DIR/man/man5" "$T_DIR/man/man8"
+for page in "$T_SRC"/man/*.[58]; do
+	ln -s "$page" "$T_DIR/man/man${page##*.}/"
+done
+export MANPATH="$T_DIR/man"
 
 # verify UNIT_FILE - exit status 0 and not a word of warning
 for u in guestlink-milter otpd; do
@@ -44,6 +54,9 @@ sed "s|^ExecStart=$MILTER_BIN|ExecStart=$T_DIR/no-such-binary|" "$T_DIR/units/gu
 rc=0
 out=$(cd "$T_DIR/units" && systemd-analyze verify "$T_DIR/units/nobin.service" 2>&1) || rc=$?
 if [ "$rc" -ne 0 ]; then ok "control: verify fails on a missing ExecStart binary"; else fail "control: verify passed a missing binary"; fi
+sed "s|^Documentation=.*|Documentation=man:no-such-page(8)|" "$T_DIR/units/guestlink-milter.service" >"$T_DIR/units/noman.service"
+out=$(cd "$T_DIR/units" && systemd-analyze verify "$T_DIR/units/noman.service" 2>&1) || true
+expect_match "$out" "man no-such-page\(8\)' failed" "control: verify reports a Documentation= man page that does not exist"
 
 # unit_value UNIT KEY - the values of KEY=, one a line
 unit_value() { sed -n "s/^$2=//p" "$1"; }
