@@ -325,10 +325,10 @@ static sfsistat answer(SMFICTX *ctx, struct msg *m, const struct invite_result *
 		notify_otpd(ctx, m, res);
 		return SMFIS_CONTINUE;
 	default:
-		policy_reply(g_cfg, res->verdict, text, sizeof(text), &r);
-		log_info("event=refused queue_id=%s inviter=%s verdict=%s rewrite=%s guests=%zu", queue_id(ctx, m),
-			 m->sender[0] ? m->sender : "<>", policy_verdict_word(res->verdict),
-			 rewrite_result_word(res->rewrite), m->n_guests);
+		policy_reply_why(g_cfg, res->verdict, res->stats.why, text, sizeof(text), &r);
+		log_info("event=refused queue_id=%s inviter=%s verdict=%s rewrite=%s guests=%zu why=\"%s\"",
+			 queue_id(ctx, m), m->sender[0] ? m->sender : "<>", policy_verdict_word(res->verdict),
+			 rewrite_result_word(res->rewrite), m->n_guests, res->stats.why ? res->stats.why : "");
 		snprintf(rcode, sizeof(rcode), "%s", r.rcode);
 		snprintf(xcode, sizeof(xcode), "%s", r.xcode);
 		smfi_setreply(ctx, rcode, xcode, text);

@@ -50,6 +50,9 @@
 #include "caps.h"
 #include "links.h"
 
+/* The caps as the staff texts below spell them. */
+_Static_assert(CAP_MIME_DEPTH == 32u && CAP_MIME_PARTS == 1000u && CAP_LINKS == 200u, "update the texts");
+
 #define SMTP_LINE_MAX 998u	/* RFC 5322 2.1.1, without the CRLF */
 #define QP_LINE_MAX 76u
 #define B64_LINE_IN 57u		/* input bytes per 76-character base64 line */
@@ -84,6 +87,7 @@ struct walk {
 	unsigned parts;
 	bool is_signed;
 	bool malformed;
+	const char *why;	/* the first reason for malformed, for the staff member */
 	struct leaf *leaves;
 	size_t nleaves, leaves_size;
 };
@@ -97,6 +101,14 @@ struct job {
 	size_t parts_changed;
 	bool top_qp;		/* the top-level part became quoted-printable */
 };
+
+/* mark_malformed - the message's own structure is at fault; the first reason is the one staff see */
+static void mark_malformed(struct walk *w, const char *why)
+{
+	w->malformed = true;
+	if (w->why == NULL)
+		w->why = why;
+}
 
 /* ---- building the parse input ---- */
 
@@ -133,6 +145,26 @@ static char *build_message(const struct rewrite_input *in, size_t *len, size_t *
  * Cosmetic ones (8-bit or bad RFC 2047 in headers, address lists, repeated
  * identical headers or parameters) do not change the structure.
  */
+/* parser_warning_why - what GMime had to guess, in words a staff member can act on */
+static const char *parser_warning_why(GMimeParserWarning code)
+{
+	switch (code) {
+	case GMIME_WARN_INVALID_CONTENT_TYPE: return "a Content-Type header that cannot be read";
+	case GMIME_WARN_MALFORMED_MULTIPART: return "a multipart with no parts in it";
+	case GMIME_WARN_TRUNCATED_MESSAGE: return "a multipart whose boundary never occurs or never closes";
+	case GMIME_WARN_MALFORMED_MESSAGE: return "a broken message structure";
+	case GMIME_CRIT_INVALID_HEADER_NAME: return "a line among the headers that is not a header";
+	case GMIME_CRIT_CONFLICTING_HEADER: return "a header given twice with different values";
+	case GMIME_CRIT_CONFLICTING_PARAMETER: return "a header parameter (such as the boundary) given twice";
+	case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY: return "a multipart without a boundary";
+	case GMIME_WARN_INVALID_PARAMETER: return "a header parameter that cannot be read";
+	case GMIME_CRIT_NESTING_OVERFLOW: return "parts nested too deeply";
+	case GMIME_WARN_PART_WITHOUT_CONTENT: return "a part whose headers run into a boundary";
+	case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT: return "a part with neither headers nor content";
+	default: return "a structure mail programs read differently";
+	}
+}
+
 static void on_parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer data)
 {
 	struct walk *w = data;
@@ -146,8 +178,11 @@ static void on_parser_warning(gint64 offset, GMimeParserWarning code, const gcha
 	case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE:
 	case GMIME_WARN_INVALID_ADDRESS_LIST:
 		break;
+	case GMIME_WARN_INVALID_CONTENT_TYPE:
+		/* RFC 2045 5.2: text/plain, as mail readers show it (walk_part). */
+		break;
 	default:
-		w->malformed = true;
+		mark_malformed(w, parser_warning_why(code));
 		break;
 	}
 }
@@ -233,6 +268,54 @@ static bool add_leaf(struct walk *w, const struct leaf *l)
 	return true;
 }
 
+static bool is_ct_token_char(unsigned char c)
+{
+	return c > ' ' && c < 0x7f && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+}
+
+/* skip_cfws - white space and (nested) comments of a structured header value */
+static const char *skip_cfws(const char *p)
+{
+	int depth = 0;
+
+	for (; *p != '\0'; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth > 0)
+			depth--;
+		else if (depth == 0 && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			break;
+		else if (depth > 0 && *p == '\\' && p[1] != '\0')
+			p++;
+	}
+	return p;
+}
+
+/*
+ * content_type_invalid - a Content-Type header whose value is not
+ * "type/subtype" (RFC 2045 5.1), such as "text; charset=us-ascii". RFC 2045
+ * 5.2 reads such a part as text/plain; charset=us-ascii, and so do mail
+ * readers; GMime guesses application/octet-stream, and a link in it would
+ * be shown raw.
+ */
+static bool content_type_invalid(GMimeObject *obj)
+{
+	const char *v = g_mime_object_get_header(obj, "Content-Type"), *p;
+
+	if (v == NULL)
+		return false;	/* absent: GMime applies the RFC 2045 default itself */
+	p = skip_cfws(v);
+	if (!is_ct_token_char((unsigned char)*p))
+		return true;
+	while (is_ct_token_char((unsigned char)*p))
+		p++;
+	p = skip_cfws(p);
+	if (*p != '/')
+		return true;
+	p = skip_cfws(p + 1);
+	return !is_ct_token_char((unsigned char)*p);
+}
+
 /* walk_part - a leaf: note it when it is a text body we must look at */
 static bool walk_part(struct walk *w, GMimeObject *obj, bool top)
 {
@@ -242,21 +325,22 @@ static bool walk_part(struct walk *w, GMimeObject *obj, bool top)
 	GMimeStream *st;
 	struct leaf l;
 	const char *cs;
+	bool invalid_ct = type_is(ct, "application", "octet-stream") && content_type_invalid(obj);
 
 	if (type_is(ct, "application", "pkcs7-mime") || type_is(ct, "application", "x-pkcs7-mime")) {
 		w->is_signed = true;
 		return true;
 	}
-	if (!type_is(ct, "text", "plain") && !type_is(ct, "text", "html"))
+	if (!invalid_ct && !type_is(ct, "text", "plain") && !type_is(ct, "text", "html"))
 		return true;
 	if (cd != NULL && g_mime_content_disposition_is_attachment(cd))
 		return true;
 	memset(&l, 0, sizeof(l));
 	l.obj = obj;
 	l.top = top;
-	l.kind = type_is(ct, "text", "html") ? LEAF_HTML : LEAF_PLAIN;
+	l.kind = !invalid_ct && type_is(ct, "text", "html") ? LEAF_HTML : LEAF_PLAIN;
 	if (!leaf_cte_of(g_mime_part_get_content_encoding(GMIME_PART(obj)), &l.cte)) {
-		w->malformed = true;
+		mark_malformed(w, "a text part in a transfer encoding mail programs decode differently (such as uuencode)");
 		return true;
 	}
 	dw = g_mime_part_get_content(GMIME_PART(obj));
@@ -266,12 +350,12 @@ static bool walk_part(struct walk *w, GMimeObject *obj, bool top)
 	/* Security: only trust ranges inside the body we were given. */
 	if (st->bound_start < (gint64)w->body_start || st->bound_end < st->bound_start ||
 	    st->bound_end > (gint64)w->msg_len) {
-		w->malformed = true;
+		mark_malformed(w, "a part that lies outside the message body");
 		return true;
 	}
 	l.start = (size_t)st->bound_start;
 	l.end = (size_t)st->bound_end;
-	cs = g_mime_object_get_content_type_parameter(obj, "charset");
+	cs = invalid_ct ? NULL : g_mime_object_get_content_type_parameter(obj, "charset");
 	l.mode = CHARSET_ASCII_COMPAT;
 	if (cs != NULL && charset_needs_convert(cs)) {
 		l.mode = CHARSET_CONVERT;
@@ -316,12 +400,16 @@ static bool walk_tree(struct walk *w, GMimeObject *obj, unsigned depth, bool top
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 
-	if (depth > CAP_MIME_DEPTH || ++w->parts > CAP_MIME_PARTS) {
-		w->malformed = true;
+	if (depth > CAP_MIME_DEPTH) {
+		mark_malformed(w, "parts nested more than 32 deep");
+		return true;
+	}
+	if (++w->parts > CAP_MIME_PARTS) {
+		mark_malformed(w, "more than 1000 parts");
 		return true;
 	}
 	if (repeated_content_header(obj))
-		w->malformed = true;
+		mark_malformed(w, "a Content-Type, Content-Transfer-Encoding or Content-Disposition header given twice");
 	if (type_is(ct, "multipart", "signed") || type_is(ct, "multipart", "encrypted")) {
 		w->is_signed = true;
 		return true;
@@ -331,8 +419,12 @@ static bool walk_tree(struct walk *w, GMimeObject *obj, unsigned depth, bool top
 		int n = g_mime_multipart_get_count(mp);
 		const char *b = g_mime_multipart_get_boundary(mp);
 
-		if (n <= 0 || b == NULL || *b == '\0' || !boundary_lines_exact(w, b))
-			w->malformed = true;
+		if (b == NULL || *b == '\0')
+			mark_malformed(w, "a multipart without a boundary");
+		else if (n <= 0)
+			mark_malformed(w, "a multipart whose boundary never occurs");
+		else if (!boundary_lines_exact(w, b))
+			mark_malformed(w, "a line that starts like a boundary but is not one (ambiguous boundaries)");
 		for (int i = 0; i < n; i++)
 			if (!walk_tree(w, g_mime_multipart_get_part(mp, i), depth + 1, false))
 				return false;
@@ -650,8 +742,14 @@ static enum rewrite_result leaf_decode(struct walk *w, struct leaf *l)
 	struct buf bytes;
 	bool ok;
 
-	if ((l->cte == CTE_QP && !qp_valid(raw, n)) || (l->cte == CTE_BASE64 && !base64_valid(raw, n)))
+	if (l->cte == CTE_QP && !qp_valid(raw, n)) {
+		mark_malformed(w, "broken quoted-printable encoding in a text part");
 		return REWRITE_MALFORMED;
+	}
+	if (l->cte == CTE_BASE64 && !base64_valid(raw, n)) {
+		mark_malformed(w, "broken base64 encoding in a text part");
+		return REWRITE_MALFORMED;
+	}
 	if (l->mode == CHARSET_ASCII_COMPAT)
 		return decode_cte(l, raw, n, &l->text) ? REWRITE_UNCHANGED : REWRITE_ERROR;
 	buf_init(&bytes, CAP_MESSAGE_BYTES);
@@ -663,6 +761,8 @@ static enum rewrite_result leaf_decode(struct walk *w, struct leaf *l)
 	/* Keep the wire name decided from the BOM for the way back. */
 	g_strlcpy(l->iconv_name, wire_charset(l, &bytes), sizeof(l->iconv_name));
 	buf_release(&bytes);
+	if (!ok)
+		mark_malformed(w, "text that is not valid in the charset its part declares");
 	return ok ? REWRITE_UNCHANGED : REWRITE_MALFORMED;
 }
 
@@ -685,6 +785,8 @@ static enum rewrite_result leaf_links(struct job *j, const struct leaf *l, bool 
 	j->lctx.break_lines = break_lines;
 	ok = l->kind == LEAF_HTML ? links_rewrite_html(&j->lctx, t, l->text.len, out)
 				   : links_rewrite_text(&j->lctx, t, l->text.len, out);
+	if (!ok && j->lctx.too_many)
+		mark_malformed(&j->w, "more than 200 resource links");
 	if (!ok)
 		return j->lctx.too_many ? REWRITE_MALFORMED : REWRITE_ERROR;
 	*changed = j->lctx.replaced > before;
@@ -912,8 +1014,10 @@ static enum rewrite_result parse_and_walk(struct job *j, GMimeStream *stream)
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	message = g_mime_parser_construct_message(parser, opts);
 	top = message ? g_mime_message_get_mime_part(message) : NULL;
-	if (message == NULL)
+	if (message == NULL) {
+		mark_malformed(&j->w, "a message GMime cannot parse");
 		r = REWRITE_MALFORMED;
+	}
 	else if (top != NULL && !walk_tree(&j->w, top, 0, true))
 		r = REWRITE_ERROR;
 	else if (j->w.is_signed)
@@ -961,6 +1065,8 @@ enum rewrite_result rewrite_body(const struct rewrite_input *in, struct buf *out
 		buf_reset(out);
 		r = REWRITE_ERROR;
 	}
+	if (r == REWRITE_MALFORMED && stats != NULL)
+		stats->why = j.w.why ? j.w.why : "a structure mail programs read differently";
 	if (r == REWRITE_CHANGED && stats != NULL) {
 		stats->links = j.lctx.replaced;
 		stats->parts = j.parts_changed;

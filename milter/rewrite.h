@@ -32,8 +32,9 @@ enum rewrite_result {
 	REWRITE_UNCHANGED,	/* no resource link anywhere: body untouched */
 	REWRITE_CHANGED,	/* out holds the new body */
 	REWRITE_SIGNED,		/* signed or encrypted: must not be modified */
-	REWRITE_MALFORMED,	/* structure we cannot rewrite faithfully (bad MIME, depth, part count) */
-	REWRITE_ERROR,		/* out of memory, a cap hit, link_fn failed: a temporary failure */
+	REWRITE_MALFORMED,	/* the message's own structure cannot be rewritten faithfully (bad MIME,
+				 * depth, part count, too many links): a retry gets the same answer */
+	REWRITE_ERROR,		/* out of memory, a buffer cap, link_fn failed: a retry can cure it */
 };
 
 /*
@@ -61,6 +62,8 @@ struct rewrite_stats {
 	size_t parts;			/* parts changed */
 	bool top_qp;			/* the message itself became quoted-printable: the caller must set
 					 * its Content-Transfer-Encoding header (and MIME-Version if absent) */
+	const char *why;		/* REWRITE_MALFORMED: what is wrong with the message, in words for
+					 * the staff member who sent it (a static string); else NULL */
 };
 
 /* rewrite_init - once in main(), before threads: initialises GMime */
