@@ -314,6 +314,15 @@ static bool decode_href(const char *v, size_t len, struct buf *out)
 	return ok;
 }
 
+/* href_plain - is decode_href(v) just v? (no '&', no byte a browser drops or trims) */
+static bool href_plain(const char *v, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)v[i] <= ' ' || v[i] == '&')
+			return false;
+	return len <= HREF_SCRATCH_MAX;
+}
+
 /* ---- HTML tags ---- */
 
 struct html_scan {
@@ -353,21 +362,32 @@ static bool href_replace(struct html_scan *s, size_t ns, size_t vs, size_t ve, c
 {
 	struct buf url, link;
 	const struct resource *res;
+	const char *u = s->p + vs;
+	size_t ulen = ve - vs;
 	bool ok;
 
 	buf_init(&url, HREF_SCRATCH_MAX);
-	if (!decode_href(s->p + vs, ve - vs, &url)) {
-		buf_release(&url);
-		/* Too long to be a URL we would sign: leave it. */
-		return true;
+	/*
+	 * Most values need no decoding (no entity, no white space or control
+	 * character to drop): match them where they lie, without a copy. This
+	 * runs for every href of every mail.
+	 */
+	if (!href_plain(u, ulen)) {
+		if (!decode_href(u, ulen, &url)) {
+			buf_release(&url);
+			/* Too long to be a URL we would sign: leave it. */
+			return true;
+		}
+		u = url.data ? url.data : "";
+		ulen = url.len;
 	}
-	res = url.len > 0 ? resource_match(s->ctx->resources, url.data, url.len) : NULL;
+	res = ulen > 0 ? resource_match(s->ctx->resources, u, ulen) : NULL;
 	if (res == NULL) {
 		buf_release(&url);
 		return true;
 	}
 	buf_init(&link, CAP_TOKEN_BYTES + CAP_URL_BYTES);
-	ok = emit_link(s->ctx, res, url.data, url.len, &link);
+	ok = emit_link(s->ctx, res, u, ulen, &link);
 	/* Everything up to the attribute name, a line break if asked, the name and '=' as written. */
 	ok = ok && buf_append(s->out, s->p + s->copied, ns - s->copied);
 	ok = ok && (!s->ctx->break_lines || buf_puts(s->out, "\r\n"));

@@ -17,7 +17,9 @@
  * alone. Input GMime cannot parse faithfully is REWRITE_MALFORMED.
  *
  * Ownership: out is the caller's; it holds the whole new body (CRLF line
- * ends) only when REWRITE_CHANGED is returned.
+ * ends) only when REWRITE_CHANGED is returned. It is left untouched when no
+ * part changed or the structure is refused; it is emptied when a failure
+ * (a cap, too many links, link_fn) comes after a first part was written.
  */
 #ifndef GUESTLINK_REWRITE_H
 #define GUESTLINK_REWRITE_H
@@ -42,6 +44,13 @@ enum rewrite_result {
  * after decoding transfer encoding and, in HTML, entities). Append it to out
  * and return true; false makes the whole rewrite REWRITE_ERROR.
  */
+/*
+ * struct rewrite_scratch - the rewriter's working buffers, kept between
+ * calls by whoever makes many (the milter keeps one per pooled message
+ * slot). One scratch serves one call at a time.
+ */
+struct rewrite_scratch;
+
 typedef bool (*rewrite_link_fn)(void *ctx, const struct resource *res, const char *url, size_t len,
 				struct buf *out);
 
@@ -55,6 +64,7 @@ struct rewrite_input {
 	void *link_ctx;
 	const char *footer_text;	/* ASCII, "\n" line ends; appended to changed text/plain parts */
 	const char *footer_html;	/* ASCII HTML fragment; before </body> of changed text/html parts */
+	struct rewrite_scratch *scratch;	/* reused between calls; NULL: buffers for this call only */
 };
 
 struct rewrite_stats {
@@ -70,6 +80,17 @@ struct rewrite_stats {
 void rewrite_init(void);
 void rewrite_shutdown(void);
 
+/* rewrite_scratch_new - NULL when out of memory; _free returns NULL */
+struct rewrite_scratch *rewrite_scratch_new(void) __attribute__((warn_unused_result));
+struct rewrite_scratch *rewrite_scratch_free(struct rewrite_scratch *s);
+/* rewrite_scratch_trim - empty it, and give back any buffer larger than keep bytes */
+void rewrite_scratch_trim(struct rewrite_scratch *s, size_t keep) __attribute__((nonnull));
+
+/*
+ * rewrite_body - when headers, "\r\n" and body lie back to back in memory
+ * (headers + headers_len + 2 == body), the message is parsed where it lies;
+ * otherwise it is first copied into one block.
+ */
 enum rewrite_result rewrite_body(const struct rewrite_input *in, struct buf *out, struct rewrite_stats *stats)
 	__attribute__((warn_unused_result, nonnull(1, 2)));
 
