@@ -331,6 +331,7 @@ struct html_scan {
 	size_t len;
 	size_t copied;		/* p[0..copied) is already in out */
 	struct buf *out;
+	bool in_a;		/* between <a ...> and </a>: text there is an existing link's text */
 };
 
 /* put_attr_escaped - the accept link inside an attribute value quoted with q */
@@ -516,8 +517,118 @@ static bool scan_tag(struct html_scan *s, size_t i, size_t *next)
 		end = raw_text_end(p, len, end, "</script");
 	else if (!closing && ne - ns == 5 && strncasecmp(p + ns, "style", 5) == 0)
 		end = raw_text_end(p, len, end, "</style");
+	else if (!closing && ne - ns == 5 && strncasecmp(p + ns, "title", 5) == 0)
+		end = raw_text_end(p, len, end, "</title");	/* RCDATA: no tags, no link shown */
+	else if (!closing && ne - ns == 8 && strncasecmp(p + ns, "textarea", 8) == 0)
+		end = raw_text_end(p, len, end, "</textarea");
 	*next = end;
 	return true;
+}
+
+/*
+ * html_entity_stop - does an entity that ends a URL in HTML text start at
+ * p[i] ("&nbsp;", "&lt;", "&gt;", "&quot;" and their numeric forms)?
+ * Autolinkers decode the text first, and those characters end a link.
+ */
+static bool html_entity_stop(const char *p, size_t len, size_t i)
+{
+	static const char *const stops[] = { "&nbsp;", "&lt;", "&gt;", "&quot;", "&#160;", "&#xa0;", "&#60;",
+					     "&#62;", "&#34;", "&#x3c;", "&#x3e;", "&#x22;" };
+
+	for (size_t k = 0; k < sizeof(stops) / sizeof(stops[0]); k++) {
+		size_t n = strlen(stops[k]);
+
+		if (len - i >= n && strncasecmp(p + i, stops[k], n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * text_urls_html - bare resource URLs in the HTML text p[from, to) (outside
+ * any tag, comment, <script>, <style>, <a>). Mail readers (Gmail, Outlook,
+ * Apple Mail) turn such a URL into a link when they show the mail, so it
+ * becomes <a href="ACCEPT">ACCEPT</a>: the accept link, clickable in every
+ * reader, and shown as itself - a link whose text is a URL other than its
+ * href draws phishing warnings (Thunderbird), and a copied URL must work.
+ */
+static bool text_urls_html(struct html_scan *s, size_t from, size_t to)
+{
+	const char *p = s->p;
+	size_t i = from;
+
+	while (i < to) {
+		const struct resource *res;
+		size_t scheme, cut, end;
+		struct buf url, link;
+		bool ok;
+
+		while (i < to && (p[i] | 0x20) != 'h')
+			i++;
+		if (i >= to)
+			break;
+		if ((scheme = text_url_start(p, to, i)) == 0) {
+			i++;
+			continue;
+		}
+		for (cut = i + scheme; cut < to && is_text_url_char((unsigned char)p[cut]); cut++)
+			if (p[cut] == '&' && html_entity_stop(p, to, cut))
+				break;
+		end = text_url_end(p, cut, i + scheme);
+		buf_init(&url, HREF_SCRATCH_MAX);
+		if (!decode_href(p + i, end - i, &url) || url.len == 0 ||
+		    (res = resource_match(s->ctx->resources, url.data, url.len)) == NULL) {
+			buf_release(&url);
+			i = end > i + scheme ? end : i + scheme;
+			continue;
+		}
+		buf_init(&link, CAP_TOKEN_BYTES + CAP_URL_BYTES);
+		ok = emit_link(s->ctx, res, url.data, url.len, &link);
+		ok = ok && buf_append(s->out, p + s->copied, i - s->copied) && buf_puts(s->out, "<a") &&
+		     (!s->ctx->break_lines || buf_puts(s->out, "\r\n")) && buf_puts(s->out, " href=\"") &&
+		     put_attr_escaped(s->out, link.data, link.len) && buf_puts(s->out, "\">") &&
+		     put_attr_escaped(s->out, link.data, link.len) && buf_puts(s->out, "</a>");
+		buf_release(&url);
+		buf_release(&link);
+		if (!ok)
+			return false;
+		s->copied = i = end;
+	}
+	return true;
+}
+
+/* tag_is - is the tag at i ('<' or "</" then a name) named name (any case)? */
+static bool tag_is(const char *p, size_t len, size_t i, const char *name)
+{
+	size_t n = strlen(name), ns = i + (p[i + 1] == '/' ? 2 : 1);
+
+	return len - ns >= n && strncasecmp(p + ns, name, n) == 0 &&
+	       (ns + n == len || is_html_space((unsigned char)p[ns + n]) || p[ns + n] == '/' || p[ns + n] == '>');
+}
+
+/*
+ * mso_conditional - just past the "<!--[if COND]>" at i when COND names
+ * Outlook's renderer (mso, vml): Outlook for Windows shows what such a
+ * comment holds, so its links (VML v:shape, v:roundrect, v:rect hrefs:
+ * linked pictures, "bulletproof buttons") are clicked there. 0 for any
+ * other comment.
+ */
+static size_t mso_conditional(const char *p, size_t len, size_t i)
+{
+	size_t j = i + 4, close;
+	bool outlook = false;
+
+	if (len - j < 3 || strncasecmp(p + j, "[if", 3) != 0)
+		return 0;
+	for (close = j + 3; close + 1 < len && !(p[close] == ']' && p[close + 1] == '>'); close++)
+		if (p[close] == '-' && close + 2 < len && p[close + 1] == '-' && p[close + 2] == '>')
+			return 0;	/* the comment ends before its condition does */
+	if (close + 1 >= len)
+		return 0;
+	for (size_t k = j + 3; k + 3 <= close; k++)
+		if (strncasecmp(p + k, "mso", 3) == 0 || strncasecmp(p + k, "vml", 3) == 0)
+			outlook = true;
+	return outlook ? close + 2 : 0;
 }
 
 bool links_rewrite_html(struct links_ctx *ctx, const char *text, size_t len, struct buf *out)
@@ -527,18 +638,26 @@ bool links_rewrite_html(struct links_ctx *ctx, const char *text, size_t len, str
 
 	while (i < len) {
 		const char *lt = memchr(text + i, '<', len - i);
-		size_t j;
+		size_t j, lti = lt ? (size_t)(lt - text) : len;
 
+		if (!s.in_a && !text_urls_html(&s, i, lti))
+			return false;
 		if (lt == NULL)
 			break;
-		i = (size_t)(lt - text);
+		i = lti;
 		if (len - i >= 4 && memcmp(text + i, "<!--", 4) == 0) {
-			i = comment_end(text, len, i);
+			/* The content of an Outlook conditional is read as HTML; its "<![endif]-->" is skipped below. */
+			j = mso_conditional(text, len, i);
+			i = j > 0 ? j : comment_end(text, len, i);
 		} else if (i + 1 < len && is_alpha((unsigned char)text[i + 1])) {
+			if (tag_is(text, len, i, "a"))
+				s.in_a = true;
 			if (!scan_tag(&s, i, &j))
 				return false;
 			i = j;
 		} else if (i + 2 < len && text[i + 1] == '/' && is_alpha((unsigned char)text[i + 2])) {
+			if (tag_is(text, len, i, "a"))
+				s.in_a = false;
 			if (!scan_tag(&s, i, &j))
 				return false;
 			i = j;
