@@ -672,3 +672,194 @@ bool links_rewrite_html(struct links_ctx *ctx, const char *text, size_t len, str
 	}
 	return buf_append(out, text + s.copied, len - s.copied);
 }
+
+/* ---- iCalendar (RFC 5545) ---- */
+
+#define CAL_LINE_MAX 75u	/* octets per line, without the line break (RFC 5545 3.1) */
+
+/* cal_line_end - just past the content line at i, its folded continuation lines included */
+static size_t cal_line_end(const char *p, size_t len, size_t i)
+{
+	for (;;) {
+		const char *nl = memchr(p + i, '\n', len - i);
+
+		if (nl == NULL)
+			return len;
+		i = (size_t)(nl - p) + 1;
+		if (i >= len || (p[i] != ' ' && p[i] != '\t'))
+			return i;
+	}
+}
+
+/* cal_unfold - a content line without its folds (a line break and the one white space after it) */
+static bool cal_unfold(const char *p, size_t n, struct buf *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\r' && i + 2 < n && p[i + 1] == '\n' && (p[i + 2] == ' ' || p[i + 2] == '\t'))
+			i += 2;
+		else if (p[i] == '\n' && i + 1 < n && (p[i + 1] == ' ' || p[i + 1] == '\t'))
+			i += 1;
+		else if (!buf_putc(out, p[i]))
+			return false;
+	}
+	return true;
+}
+
+/* cal_value_at - where the value starts: past the first ':' outside a quoted parameter value */
+static size_t cal_value_at(const char *p, size_t n)
+{
+	bool quoted = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '"')
+			quoted = !quoted;
+		else if (p[i] == ':' && !quoted)
+			return i + 1;
+	}
+	return 0;
+}
+
+/* cal_unescape - RFC 5545 3.3.11 TEXT: \\ \; \, \n \N; any other backslash stays as written */
+static bool cal_unescape(const char *p, size_t n, struct buf *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+
+		if (c == '\\' && i + 1 < n) {
+			char d = p[i + 1];
+
+			if (d == '\\' || d == ';' || d == ',')
+				c = d, i++;
+			else if (d == 'n' || d == 'N')
+				c = '\n', i++;
+		}
+		if (!buf_putc(out, c))
+			return false;
+	}
+	return true;
+}
+
+static bool cal_escape(const char *p, size_t n, struct buf *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool ok;
+
+		switch (p[i]) {
+		case '\\': ok = buf_puts(out, "\\\\"); break;
+		case ';': ok = buf_puts(out, "\\;"); break;
+		case ',': ok = buf_puts(out, "\\,"); break;
+		case '\n': ok = buf_puts(out, "\\n"); break;
+		default: ok = buf_putc(out, p[i]); break;
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* cal_fold - a content line in lines of at most 75 octets, never inside a UTF-8 sequence or an escape */
+static bool cal_fold(const char *p, size_t n, const char *eol, struct buf *out)
+{
+	size_t col = 0;
+
+	for (size_t i = 0; i < n;) {
+		size_t c = 1;
+
+		if ((unsigned char)p[i] >= 0xC0)
+			while (c < 4 && i + c < n && ((unsigned char)p[i + c] & 0xC0) == 0x80)
+				c++;
+		else if (p[i] == '\\' && i + 1 < n)
+			c = 2;	/* an escape stays on one line: not required, but kinder to readers */
+		if (col + c > CAL_LINE_MAX) {
+			if (!buf_puts(out, eol) || !buf_putc(out, ' '))
+				return false;
+			col = 1;
+		}
+		if (!buf_append(out, p + i, c))
+			return false;
+		col += c;
+		i += c;
+	}
+	return buf_puts(out, eol);
+}
+
+/* cal_html_value - X-ALT-DESC;FMTTYPE=text/html: the value is HTML */
+static bool cal_html_value(const char *params, size_t n)
+{
+	for (size_t i = 0; i + 17 <= n; i++)
+		if (strncasecmp(params + i, "FMTTYPE=text/html", 17) == 0 ||
+		    (i + 19 <= n && strncasecmp(params + i, "FMTTYPE=\"text/html\"", 19) == 0))
+			return true;
+	return false;
+}
+
+/*
+ * cal_property - one unfolded DESCRIPTION or X-ALT-DESC line: its value
+ * unescaped, links rewritten (as HTML for FMTTYPE=text/html), escaped and
+ * folded again into out. *changed false: nothing written, keep the original.
+ */
+static bool cal_property(struct links_ctx *ctx, const char *u, size_t un, bool html, const char *eol,
+			 struct buf *out, bool *changed)
+{
+	size_t at = cal_value_at(u, un), before = ctx->replaced;
+	struct buf val, rew, line;
+	bool ok, break_lines = ctx->break_lines;
+
+	*changed = false;
+	if (at == 0)
+		return true;
+	ctx->break_lines = false;	/* lines are folded below; a CRLF in a value would be text */
+	buf_init(&val, out->max);
+	buf_init(&rew, out->max);
+	buf_init(&line, out->max);
+	ok = cal_unescape(u + at, un - at, &val);
+	ok = ok && (html ? links_rewrite_html(ctx, val.data ? val.data : "", val.len, &rew)
+			 : links_rewrite_text(ctx, val.data ? val.data : "", val.len, &rew));
+	if (ok && ctx->replaced > before) {
+		*changed = true;
+		ok = buf_append(&line, u, at) && cal_escape(rew.data ? rew.data : "", rew.len, &line) &&
+		     cal_fold(line.data, line.len, eol, out);
+	}
+	ctx->break_lines = break_lines;
+	buf_release(&val);
+	buf_release(&rew);
+	buf_release(&line);
+	return ok;
+}
+
+bool links_rewrite_calendar(struct links_ctx *ctx, const char *text, size_t len, struct buf *out)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t end = cal_line_end(text, len, i), eol_len = 0, nl;
+		const char *name = text + i;
+		bool html, ok = true, changed = false;
+		struct buf u;
+
+		for (nl = 0; i + nl < end && name[nl] != ';' && name[nl] != ':' && name[nl] != '\r' && name[nl] != '\n';)
+			nl++;
+		html = nl == 10 && strncasecmp(name, "X-ALT-DESC", 10) == 0;
+		if (!(nl == 11 && strncasecmp(name, "DESCRIPTION", 11) == 0) && !html) {
+			if (!buf_append(out, text + i, end - i))
+				return false;
+			i = end;
+			continue;
+		}
+		if (end > i && text[end - 1] == '\n')
+			eol_len = end - i >= 2 && text[end - 2] == '\r' ? 2 : 1;
+		buf_init(&u, out->max);
+		ok = cal_unfold(text + i, end - i - eol_len, &u);
+		html = html && cal_html_value(u.data ? u.data : "", u.len);
+		ok = ok && cal_property(ctx, u.data ? u.data : "", u.len, html,
+					eol_len == 2 ? "\r\n" : eol_len == 1 ? "\n" : "", out, &changed);
+		buf_release(&u);
+		if (!ok)
+			return false;
+		/* Every other line, and a property without a resource link, stays byte for byte. */
+		if (!changed && !buf_append(out, text + i, end - i))
+			return false;
+		i = end;
+	}
+	return true;
+}

@@ -44,5 +44,14 @@ bool links_rewrite_text(struct links_ctx *ctx, const char *text, size_t len, str
 	__attribute__((warn_unused_result, nonnull));
 bool links_rewrite_html(struct links_ctx *ctx, const char *text, size_t len, struct buf *out)
 	__attribute__((warn_unused_result, nonnull));
+/*
+ * links_rewrite_calendar - iCalendar text (RFC 5545, a meeting request):
+ * DESCRIPTION and X-ALT-DESC values are unfolded, unescaped, rewritten (as
+ * HTML for X-ALT-DESC;FMTTYPE=text/html, else as plain text), escaped and
+ * folded at 75 octets again (never inside a UTF-8 sequence); a property
+ * with no resource link, and every other line, stays byte for byte.
+ */
+bool links_rewrite_calendar(struct links_ctx *ctx, const char *text, size_t len, struct buf *out)
+	__attribute__((warn_unused_result, nonnull));
 
 #endif

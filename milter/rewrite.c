@@ -66,7 +66,7 @@ _Static_assert(CAP_MIME_DEPTH == 32u && CAP_MIME_PARTS == 1000u && CAP_LINKS == 
 #define QP_LINE_MAX 76u
 #define B64_LINE_IN 57u		/* input bytes per 76-character base64 line */
 
-enum leaf_kind { LEAF_PLAIN, LEAF_HTML };
+enum leaf_kind { LEAF_PLAIN, LEAF_HTML, LEAF_CALENDAR };
 
 enum leaf_cte { CTE_IDENTITY, CTE_QP, CTE_BASE64 };
 
@@ -372,14 +372,19 @@ static bool walk_part(struct walk *w, GMimeObject *obj, bool top)
 		w->is_signed = true;
 		return true;
 	}
-	if (!invalid_ct && !type_is(ct, "text", "plain") && !type_is(ct, "text", "html"))
+	if (!invalid_ct && !type_is(ct, "text", "plain") && !type_is(ct, "text", "html") &&
+	    !type_is(ct, "text", "calendar"))
 		return true;
 	if (cd != NULL && g_mime_content_disposition_is_attachment(cd))
 		return true;
 	memset(&l, 0, sizeof(l));
 	l.obj = obj;
 	l.top = top;
-	l.kind = !invalid_ct && type_is(ct, "text", "html") ? LEAF_HTML : LEAF_PLAIN;
+	l.kind = LEAF_PLAIN;
+	if (!invalid_ct && type_is(ct, "text", "html"))
+		l.kind = LEAF_HTML;
+	else if (!invalid_ct && type_is(ct, "text", "calendar"))
+		l.kind = LEAF_CALENDAR;	/* a meeting request: DESCRIPTION and X-ALT-DESC */
 	if (!leaf_cte_of(g_mime_part_get_content_encoding(GMIME_PART(obj)), &l.cte)) {
 		mark_malformed(w, "a text part in a transfer encoding mail programs decode differently (such as uuencode)");
 		return true;
@@ -847,8 +852,12 @@ static enum rewrite_result leaf_links(struct job *j, const struct leaf *l, bool 
 	bool ok;
 
 	j->lctx.break_lines = break_lines;
-	ok = l->kind == LEAF_HTML ? links_rewrite_html(&j->lctx, t, l->tlen, out)
-				   : links_rewrite_text(&j->lctx, t, l->tlen, out);
+	if (l->kind == LEAF_HTML)
+		ok = links_rewrite_html(&j->lctx, t, l->tlen, out);
+	else if (l->kind == LEAF_CALENDAR)
+		ok = links_rewrite_calendar(&j->lctx, t, l->tlen, out);
+	else
+		ok = links_rewrite_text(&j->lctx, t, l->tlen, out);
 	if (!ok && j->lctx.too_many)
 		mark_malformed(&j->w, "more than 200 resource links");
 	if (!ok)
@@ -856,7 +865,9 @@ static enum rewrite_result leaf_links(struct job *j, const struct leaf *l, bool 
 	*changed = j->lctx.replaced > before;
 	if (!*changed)
 		return REWRITE_UNCHANGED;
-	if (l->kind == LEAF_HTML)
+	if (l->kind == LEAF_CALENDAR)
+		ok = true;	/* the footer goes in the text parts; a calendar has none */
+	else if (l->kind == LEAF_HTML)
 		ok = j->in->footer_html == NULL || add_footer_html(out, j->in->footer_html);
 	else
 		ok = j->in->footer_text == NULL || add_footer_text(out, j->in->footer_text);

@@ -3,10 +3,11 @@
  *
  * Knows nothing of libmilter: it takes the top-level header block and the
  * body bytes as Postfix handed them to the milter (CRLF line ends), finds
- * every text/plain and text/html leaf at any depth (7bit, 8bit,
+ * every text/plain, text/html and text/calendar leaf at any depth (7bit, 8bit,
  * quoted-printable, base64; any charset) with GMime, replaces each link to a
- * configured resource by what link_fn returns, appends the footer to each
- * changed part, and re-encodes a changed part in its own transfer encoding.
+ * configured resource by what link_fn returns (in a calendar: in DESCRIPTION
+ * and X-ALT-DESC only), appends the footer to each changed text part, and
+ * re-encodes a changed part in its own transfer encoding.
  * Every byte outside the changed parts' bodies stays as it was (the new body
  * is spliced into the original bytes).
  *

@@ -202,6 +202,46 @@ static void test_html_text_url_decoded(void **state)
 	buf_release(&out);
 }
 
+/* A meeting request: DESCRIPTION / X-ALT-DESC rewritten, escaped and folded again; the rest byte for byte. */
+static void test_calendar(void **state)
+{
+	struct calls calls = { 0 };
+	struct links_ctx ctx = { .resources = &resources, .link_fn = numbered_link, .link_ctx = &calls };
+	struct buf in, out;
+	const char *p;
+
+	(void)state;
+	buf_init(&in, 65536);
+	buf_init(&out, 65536);
+	/* A link whose accept link is short, then 2-octet characters: a fold must fall between two. */
+	assert_true(buf_puts(&in, "BEGIN:VEVENT\r\nSUMMARY:https://teams.example.org/s\r\n"
+				 "DESCRIPTION:a\\\\b\\, https://teams.example.org/t/x\\; x"));
+	for (int k = 0; k < 60; k++)
+		assert_true(buf_puts(&in, "\xc3\xa9"));
+	assert_true(buf_puts(&in, "\r\nDESCRIPTION;X=1:no link\\, https://www.example.com/\r\n"
+				 " folded as it was\r\nEND:VEVENT\r\n"));
+	assert_true(links_rewrite_calendar(&ctx, in.data, in.len, &out));
+	assert_int_equal(ctx.replaced, 1);
+	assert_string_equal(calls.last, "https://teams.example.org/t/x");
+	p = strstr(out.data, "DESCRIPTION:a\\\\b\\, L1\\; x\xc3\xa9");
+	assert_non_null(p);
+	assert_non_null(strstr(out.data, "SUMMARY:https://teams.example.org/s\r\n"));
+	assert_non_null(strstr(out.data, "\r\nDESCRIPTION;X=1:no link\\, https://www.example.com/\r\n"
+					 " folded as it was\r\nEND:VEVENT\r\n"));
+	/* Every line of the rewritten property: at most 75 octets, no UTF-8 sequence cut. */
+	for (const char *l = p; *l != '\0' && strncmp(l, "DESCRIPTION;X=1", 15) != 0;) {
+		const char *e = strstr(l, "\r\n");
+
+		assert_non_null(e);
+		assert_true(e - l <= 75);
+		assert_false(((unsigned char)l[l == p ? 0 : 1] & 0xC0) == 0x80);
+		assert_false((unsigned char)e[-1] == 0xC3);
+		l = e + 2;
+	}
+	buf_release(&in);
+	buf_release(&out);
+}
+
 static void test_html_break_lines(void **state)
 {
 	struct calls calls = { 0 };
@@ -266,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_html_table),
 		cmocka_unit_test(test_html_url_decoded),
 		cmocka_unit_test(test_html_text_url_decoded),
+		cmocka_unit_test(test_calendar),
 		cmocka_unit_test(test_html_break_lines),
 		cmocka_unit_test(test_cap_links),
 		cmocka_unit_test(test_link_fn_fails),
