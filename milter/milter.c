@@ -4,8 +4,9 @@
  * invite_process() and apply its verdict.
  *
  * Failure: any callback that cannot keep what it needs for an invitation
- * (memory) answers a temporary failure for that message: never an
- * unrewritten invitation, never a lost mail. Ordinary mail is accepted as
+ * (memory) answers a temporary failure for that message - at the end of the
+ * headers when it is a step the MTA expects no reply to (SMFIP_NR_*): never
+ * an unrewritten invitation, never a lost mail. Ordinary mail is accepted as
  * early as it is known to be ordinary, so it costs almost nothing.
  */
 #include "milter.h"
