@@ -129,7 +129,7 @@ run_mode() {
 	[ "$mode" = d ] || [ "$mode" = e ] || { da=0 db=0; }
 	[ "$mode" = f ] || { fa=0 fb=0; }
 	[ "$mode" = g ] || { ga=0 gb=0; }
-	echo "$mode $((after - before + ma - mb + sa - sb + da - db + fa - fb + ga - gb)) $ns"
+	echo "$mode $((after - before + ma - mb + sa - sb + da - db + fa - fb + ga - gb)) $ns $((ma - mb))"
 }
 
 # Warm up both instances (process start, caches), then measure.
@@ -162,9 +162,11 @@ sessions, modes = sys.argv[6], sys.argv[7]
 rows = [l.split() for l in open(path)]
 cpu = {m: [] for m in modes}
 rate = {m: [] for m in modes}
-for m, ticks, ns in rows:
+mcpu = {m: [] for m in modes}
+for m, ticks, ns, mticks in rows:
     cpu[m].append(int(ticks) * 1000.0 / hz / msgs)
     rate[m].append(msgs / (int(ns) / 1e9))
+    mcpu[m].append(int(mticks) * 1000.0 / hz / msgs)
 names = {"a": "(a) Postfix alone", "b": "(b) + guestlink-milter, ordinary mail",
          "c": "(c) + guestlink-milter, invitations", "d": "(d) + OpenDKIM signing (RSA-2048)",
          "e": "(e) + guestlink-milter, then OpenDKIM",
@@ -192,4 +194,9 @@ def pr(m):
     return sorted(x / y for x, y in zip(rate[m], rate['a']))
 r = pr('c')
 print(f"Throughput (c)/(a) per round: min {r[0]:.2f}, median {st.median(r):.2f}, max {r[-1]:.2f}.")
+for m, what in (("b", "ordinary message"), ("c", "invitation")):
+    if m in modes:
+        c = sorted(mcpu[m])
+        print(f"guestlink-milter's own CPU per {what}, mode ({m}): median {st.median(c):.2f} ms "
+              f"(min {c[0]:.2f}, max {c[-1]:.2f}).")
 PY

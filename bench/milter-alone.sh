@@ -48,30 +48,52 @@ fresh() {
 
 milter_start "$T_DIR/milter.conf"
 
-echo "| message | guests | rewritten per milter CPU second (median) | min | max |"
-echo "|---|---|---|---|---|"
+echo "| message | guests | rewritten per milter CPU second (median) | min | max | milter CPU µs per message (median) | minor page faults per message (median) |"
+echo "|---|---|---|---|---|---|---|"
 for kb in 10 100 1024 10240; do
 	case $kb in 10) n=2000 ;; 100) n=1000 ;; 1024) n=100 ;; *) n=10 ;; esac
 	for r in 1 10 50; do
-		vals=()
+		vals=() us=() flt=()
 		for _ in $(seq "$ROUNDS"); do
 			line=$(run "$n" "$T_DIR/inv-$kb.eml" "$r")
 			[ "$(field rewritten "$line")" = "$n" ] || die "not all rewritten: $line"
 			vals+=("$(field msgs_per_cpu_s "$line")")
+			us+=("$(field cpu_us_per_msg "$line")")
+			flt+=("$(field minflt_per_msg "$line")")
 		done
 		sorted=$(printf '%s\n' "${vals[@]}" | sort -g)
-		echo "| $kb KB | $r | $(median "${vals[@]}") | $(echo "$sorted" | head -1) | $(echo "$sorted" | tail -1) |"
+		echo "| $kb KB | $r | $(median "${vals[@]}") | $(echo "$sorted" | head -1) | $(echo "$sorted" | tail -1) |" \
+			"$(median "${us[@]}") | $(median "${flt[@]}") |"
 	done
 done
 echo
-vals=()
+vals=() us=() flt=()
 for _ in $(seq "$ROUNDS"); do
 	line=$(run 5000 "$T_DIR/plain.eml" 1)
 	[ "$(field passed "$line")" = 5000 ] || die "not all passed: $line"
 	vals+=("$(field msgs_per_cpu_s "$line")")
+	us+=("$(field cpu_us_per_msg "$line")")
+	flt+=("$(field minflt_per_msg "$line")")
 done
 echo "Pass-through (ordinary 100 KB mail from an authenticated sender, accepted after the headers):"
-echo "$(median "${vals[@]}") messages per milter CPU second (median of $ROUNDS)."
+echo "$(median "${vals[@]}") messages per milter CPU second (median of $ROUNDS), $(median "${us[@]}") µs and"
+echo "$(median "${flt[@]}") minor page faults per message."
+echo
+# The floor: a milter that does nothing (bench/trivmilter eoh: the same steps, accept at the end of
+# the headers), driven the same way: what libmilter and the kernel cost per connection here.
+bg_start "trivmilter eoh" "$T_DIR/triv.log" "$BUILD/bench/trivmilter" "unix:$T_DIR/triv.sock" eoh
+TRIV_PID=$BG_PID
+wait_for_socket "$T_DIR/triv.sock" 10 || die "trivmilter did not start: $(cat "$T_DIR/triv.log")"
+vals=() us=()
+for _ in $(seq "$ROUNDS"); do
+	line=$("$LOAD" -s "unix:$T_DIR/triv.sock" -p "$TRIV_PID" -f "$T_DIR/plain.eml" -m 5000 -r 1 -c 1 -a) ||
+		die "milterload failed: $line"
+	vals+=("$(field msgs_per_cpu_s "$line")")
+	us+=("$(field cpu_us_per_msg "$line")")
+done
+bg_stop "$TRIV_PID" 10
+echo "The floor, a milter that does nothing (bench/trivmilter eoh, same steps, same driver):"
+echo "$(median "${vals[@]}") messages per milter CPU second, $(median "${us[@]}") µs per message (median of $ROUNDS)."
 echo
 line=$(fresh 200 "$T_DIR/inv-100.eml" 1 200)
 one=$(fresh 200 "$T_DIR/inv-100.eml" 1 1)

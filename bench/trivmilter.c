@@ -8,21 +8,32 @@
  * eoh:  takes the same steps guestlink-milter takes for ordinary mail
  *       (connect, MAIL, RCPT, each header, accept at end of headers);
  * mail: accepts at MAIL FROM, the least any milter can do.
- * Negotiates away HELO, DATA and unknown commands, as guestlink-milter does.
+ * Negotiates away HELO, DATA and unknown commands, and no replies to connect,
+ * RCPT, headers and body chunks, as guestlink-milter does.
  */
 #include <libmilter/mfapi.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 static int accept_at_mail;
+/* The no-reply steps agreed (every MTA connection offers the same). */
+static atomic_ulong nr_agreed;
+
+#define NR_STEPS (SMFIP_NR_CONN | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY)
+
+static sfsistat seen(unsigned long flag)
+{
+	return (atomic_load(&nr_agreed) & flag) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
 
 static sfsistat t_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
 	(void)ctx;
 	(void)host;
 	(void)sa;
-	return SMFIS_CONTINUE;
+	return seen(SMFIP_NR_CONN);
 }
 
 static sfsistat t_envfrom(SMFICTX *ctx, char **argv)
@@ -36,7 +47,7 @@ static sfsistat t_envrcpt(SMFICTX *ctx, char **argv)
 {
 	(void)ctx;
 	(void)argv;
-	return SMFIS_CONTINUE;
+	return seen(SMFIP_NR_RCPT);
 }
 
 static sfsistat t_header(SMFICTX *ctx, char *name, char *value)
@@ -44,7 +55,7 @@ static sfsistat t_header(SMFICTX *ctx, char *name, char *value)
 	(void)ctx;
 	(void)name;
 	(void)value;
-	return SMFIS_CONTINUE;
+	return seen(SMFIP_NR_HDR);
 }
 
 static sfsistat t_eoh(SMFICTX *ctx)
@@ -61,7 +72,8 @@ static sfsistat t_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, un
 	(void)f2;
 	(void)f3;
 	*pf0 = 0;
-	*pf1 = f1 & (SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN);
+	*pf1 = f1 & (SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN | NR_STEPS);
+	atomic_store(&nr_agreed, f1 & NR_STEPS);
 	*pf2 = 0;
 	*pf3 = 0;
 	return SMFIS_CONTINUE;

@@ -169,6 +169,7 @@ static enum verdict rewrite(const struct invite_request *req, struct invite_resu
 	in.link_ctx = ls;
 	in.footer_text = ftext.data;
 	in.footer_html = fhtml.data;
+	in.scratch = req->scratch;
 	res->rewrite = rewrite_body(&in, &res->body, &res->stats);
 	v = VERDICT_REWRITE;
 out:

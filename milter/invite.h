@@ -40,6 +40,7 @@ struct invite_request {
 	const char *body;
 	size_t body_len;
 	bool too_big;			/* body passed max_message_size (and was not kept) */
+	struct rewrite_scratch *scratch;	/* the rewriter's buffers, reused; NULL: per call */
 	uint64_t now;
 };
 

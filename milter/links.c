@@ -314,6 +314,15 @@ static bool decode_href(const char *v, size_t len, struct buf *out)
 	return ok;
 }
 
+/* href_plain - is decode_href(v) just v? (no '&', no byte a browser drops or trims) */
+static bool href_plain(const char *v, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)v[i] <= ' ' || v[i] == '&')
+			return false;
+	return len <= HREF_SCRATCH_MAX;
+}
+
 /* ---- HTML tags ---- */
 
 struct html_scan {
@@ -322,6 +331,7 @@ struct html_scan {
 	size_t len;
 	size_t copied;		/* p[0..copied) is already in out */
 	struct buf *out;
+	bool in_a;		/* between <a ...> and </a>: text there is an existing link's text */
 };
 
 /* put_attr_escaped - the accept link inside an attribute value quoted with q */
@@ -353,21 +363,32 @@ static bool href_replace(struct html_scan *s, size_t ns, size_t vs, size_t ve, c
 {
 	struct buf url, link;
 	const struct resource *res;
+	const char *u = s->p + vs;
+	size_t ulen = ve - vs;
 	bool ok;
 
 	buf_init(&url, HREF_SCRATCH_MAX);
-	if (!decode_href(s->p + vs, ve - vs, &url)) {
-		buf_release(&url);
-		/* Too long to be a URL we would sign: leave it. */
-		return true;
+	/*
+	 * Most values need no decoding (no entity, no white space or control
+	 * character to drop): match them where they lie, without a copy. This
+	 * runs for every href of every mail.
+	 */
+	if (!href_plain(u, ulen)) {
+		if (!decode_href(u, ulen, &url)) {
+			buf_release(&url);
+			/* Too long to be a URL we would sign: leave it. */
+			return true;
+		}
+		u = url.data ? url.data : "";
+		ulen = url.len;
 	}
-	res = url.len > 0 ? resource_match(s->ctx->resources, url.data, url.len) : NULL;
+	res = ulen > 0 ? resource_match(s->ctx->resources, u, ulen) : NULL;
 	if (res == NULL) {
 		buf_release(&url);
 		return true;
 	}
 	buf_init(&link, CAP_TOKEN_BYTES + CAP_URL_BYTES);
-	ok = emit_link(s->ctx, res, url.data, url.len, &link);
+	ok = emit_link(s->ctx, res, u, ulen, &link);
 	/* Everything up to the attribute name, a line break if asked, the name and '=' as written. */
 	ok = ok && buf_append(s->out, s->p + s->copied, ns - s->copied);
 	ok = ok && (!s->ctx->break_lines || buf_puts(s->out, "\r\n"));
@@ -496,8 +517,118 @@ static bool scan_tag(struct html_scan *s, size_t i, size_t *next)
 		end = raw_text_end(p, len, end, "</script");
 	else if (!closing && ne - ns == 5 && strncasecmp(p + ns, "style", 5) == 0)
 		end = raw_text_end(p, len, end, "</style");
+	else if (!closing && ne - ns == 5 && strncasecmp(p + ns, "title", 5) == 0)
+		end = raw_text_end(p, len, end, "</title");	/* RCDATA: no tags, no link shown */
+	else if (!closing && ne - ns == 8 && strncasecmp(p + ns, "textarea", 8) == 0)
+		end = raw_text_end(p, len, end, "</textarea");
 	*next = end;
 	return true;
+}
+
+/*
+ * html_entity_stop - does an entity that ends a URL in HTML text start at
+ * p[i] ("&nbsp;", "&lt;", "&gt;", "&quot;" and their numeric forms)?
+ * Autolinkers decode the text first, and those characters end a link.
+ */
+static bool html_entity_stop(const char *p, size_t len, size_t i)
+{
+	static const char *const stops[] = { "&nbsp;", "&lt;", "&gt;", "&quot;", "&#160;", "&#xa0;", "&#60;",
+					     "&#62;", "&#34;", "&#x3c;", "&#x3e;", "&#x22;" };
+
+	for (size_t k = 0; k < sizeof(stops) / sizeof(stops[0]); k++) {
+		size_t n = strlen(stops[k]);
+
+		if (len - i >= n && strncasecmp(p + i, stops[k], n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * text_urls_html - bare resource URLs in the HTML text p[from, to) (outside
+ * any tag, comment, <script>, <style>, <a>). Mail readers (Gmail, Outlook,
+ * Apple Mail) turn such a URL into a link when they show the mail, so it
+ * becomes <a href="ACCEPT">ACCEPT</a>: the accept link, clickable in every
+ * reader, and shown as itself - a link whose text is a URL other than its
+ * href draws phishing warnings (Thunderbird), and a copied URL must work.
+ */
+static bool text_urls_html(struct html_scan *s, size_t from, size_t to)
+{
+	const char *p = s->p;
+	size_t i = from;
+
+	while (i < to) {
+		const struct resource *res;
+		size_t scheme, cut, end;
+		struct buf url, link;
+		bool ok;
+
+		while (i < to && (p[i] | 0x20) != 'h')
+			i++;
+		if (i >= to)
+			break;
+		if ((scheme = text_url_start(p, to, i)) == 0) {
+			i++;
+			continue;
+		}
+		for (cut = i + scheme; cut < to && is_text_url_char((unsigned char)p[cut]); cut++)
+			if (p[cut] == '&' && html_entity_stop(p, to, cut))
+				break;
+		end = text_url_end(p, cut, i + scheme);
+		buf_init(&url, HREF_SCRATCH_MAX);
+		if (!decode_href(p + i, end - i, &url) || url.len == 0 ||
+		    (res = resource_match(s->ctx->resources, url.data, url.len)) == NULL) {
+			buf_release(&url);
+			i = end > i + scheme ? end : i + scheme;
+			continue;
+		}
+		buf_init(&link, CAP_TOKEN_BYTES + CAP_URL_BYTES);
+		ok = emit_link(s->ctx, res, url.data, url.len, &link);
+		ok = ok && buf_append(s->out, p + s->copied, i - s->copied) && buf_puts(s->out, "<a") &&
+		     (!s->ctx->break_lines || buf_puts(s->out, "\r\n")) && buf_puts(s->out, " href=\"") &&
+		     put_attr_escaped(s->out, link.data, link.len) && buf_puts(s->out, "\">") &&
+		     put_attr_escaped(s->out, link.data, link.len) && buf_puts(s->out, "</a>");
+		buf_release(&url);
+		buf_release(&link);
+		if (!ok)
+			return false;
+		s->copied = i = end;
+	}
+	return true;
+}
+
+/* tag_is - is the tag at i ('<' or "</" then a name) named name (any case)? */
+static bool tag_is(const char *p, size_t len, size_t i, const char *name)
+{
+	size_t n = strlen(name), ns = i + (p[i + 1] == '/' ? 2 : 1);
+
+	return len - ns >= n && strncasecmp(p + ns, name, n) == 0 &&
+	       (ns + n == len || is_html_space((unsigned char)p[ns + n]) || p[ns + n] == '/' || p[ns + n] == '>');
+}
+
+/*
+ * mso_conditional - just past the "<!--[if COND]>" at i when COND names
+ * Outlook's renderer (mso, vml): Outlook for Windows shows what such a
+ * comment holds, so its links (VML v:shape, v:roundrect, v:rect hrefs:
+ * linked pictures, "bulletproof buttons") are clicked there. 0 for any
+ * other comment.
+ */
+static size_t mso_conditional(const char *p, size_t len, size_t i)
+{
+	size_t j = i + 4, close;
+	bool outlook = false;
+
+	if (len - j < 3 || strncasecmp(p + j, "[if", 3) != 0)
+		return 0;
+	for (close = j + 3; close + 1 < len && !(p[close] == ']' && p[close + 1] == '>'); close++)
+		if (p[close] == '-' && close + 2 < len && p[close + 1] == '-' && p[close + 2] == '>')
+			return 0;	/* the comment ends before its condition does */
+	if (close + 1 >= len)
+		return 0;
+	for (size_t k = j + 3; k + 3 <= close; k++)
+		if (strncasecmp(p + k, "mso", 3) == 0 || strncasecmp(p + k, "vml", 3) == 0)
+			outlook = true;
+	return outlook ? close + 2 : 0;
 }
 
 bool links_rewrite_html(struct links_ctx *ctx, const char *text, size_t len, struct buf *out)
@@ -507,18 +638,26 @@ bool links_rewrite_html(struct links_ctx *ctx, const char *text, size_t len, str
 
 	while (i < len) {
 		const char *lt = memchr(text + i, '<', len - i);
-		size_t j;
+		size_t j, lti = lt ? (size_t)(lt - text) : len;
 
+		if (!s.in_a && !text_urls_html(&s, i, lti))
+			return false;
 		if (lt == NULL)
 			break;
-		i = (size_t)(lt - text);
+		i = lti;
 		if (len - i >= 4 && memcmp(text + i, "<!--", 4) == 0) {
-			i = comment_end(text, len, i);
+			/* The content of an Outlook conditional is read as HTML; its "<![endif]-->" is skipped below. */
+			j = mso_conditional(text, len, i);
+			i = j > 0 ? j : comment_end(text, len, i);
 		} else if (i + 1 < len && is_alpha((unsigned char)text[i + 1])) {
+			if (tag_is(text, len, i, "a"))
+				s.in_a = true;
 			if (!scan_tag(&s, i, &j))
 				return false;
 			i = j;
 		} else if (i + 2 < len && text[i + 1] == '/' && is_alpha((unsigned char)text[i + 2])) {
+			if (tag_is(text, len, i, "a"))
+				s.in_a = false;
 			if (!scan_tag(&s, i, &j))
 				return false;
 			i = j;
@@ -532,4 +671,195 @@ bool links_rewrite_html(struct links_ctx *ctx, const char *text, size_t len, str
 		}
 	}
 	return buf_append(out, text + s.copied, len - s.copied);
+}
+
+/* ---- iCalendar (RFC 5545) ---- */
+
+#define CAL_LINE_MAX 75u	/* octets per line, without the line break (RFC 5545 3.1) */
+
+/* cal_line_end - just past the content line at i, its folded continuation lines included */
+static size_t cal_line_end(const char *p, size_t len, size_t i)
+{
+	for (;;) {
+		const char *nl = memchr(p + i, '\n', len - i);
+
+		if (nl == NULL)
+			return len;
+		i = (size_t)(nl - p) + 1;
+		if (i >= len || (p[i] != ' ' && p[i] != '\t'))
+			return i;
+	}
+}
+
+/* cal_unfold - a content line without its folds (a line break and the one white space after it) */
+static bool cal_unfold(const char *p, size_t n, struct buf *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\r' && i + 2 < n && p[i + 1] == '\n' && (p[i + 2] == ' ' || p[i + 2] == '\t'))
+			i += 2;
+		else if (p[i] == '\n' && i + 1 < n && (p[i + 1] == ' ' || p[i + 1] == '\t'))
+			i += 1;
+		else if (!buf_putc(out, p[i]))
+			return false;
+	}
+	return true;
+}
+
+/* cal_value_at - where the value starts: past the first ':' outside a quoted parameter value */
+static size_t cal_value_at(const char *p, size_t n)
+{
+	bool quoted = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '"')
+			quoted = !quoted;
+		else if (p[i] == ':' && !quoted)
+			return i + 1;
+	}
+	return 0;
+}
+
+/* cal_unescape - RFC 5545 3.3.11 TEXT: \\ \; \, \n \N; any other backslash stays as written */
+static bool cal_unescape(const char *p, size_t n, struct buf *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+
+		if (c == '\\' && i + 1 < n) {
+			char d = p[i + 1];
+
+			if (d == '\\' || d == ';' || d == ',')
+				c = d, i++;
+			else if (d == 'n' || d == 'N')
+				c = '\n', i++;
+		}
+		if (!buf_putc(out, c))
+			return false;
+	}
+	return true;
+}
+
+static bool cal_escape(const char *p, size_t n, struct buf *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool ok;
+
+		switch (p[i]) {
+		case '\\': ok = buf_puts(out, "\\\\"); break;
+		case ';': ok = buf_puts(out, "\\;"); break;
+		case ',': ok = buf_puts(out, "\\,"); break;
+		case '\n': ok = buf_puts(out, "\\n"); break;
+		default: ok = buf_putc(out, p[i]); break;
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* cal_fold - a content line in lines of at most 75 octets, never inside a UTF-8 sequence or an escape */
+static bool cal_fold(const char *p, size_t n, const char *eol, struct buf *out)
+{
+	size_t col = 0;
+
+	for (size_t i = 0; i < n;) {
+		size_t c = 1;
+
+		if ((unsigned char)p[i] >= 0xC0)
+			while (c < 4 && i + c < n && ((unsigned char)p[i + c] & 0xC0) == 0x80)
+				c++;
+		else if (p[i] == '\\' && i + 1 < n)
+			c = 2;	/* an escape stays on one line: not required, but kinder to readers */
+		if (col + c > CAL_LINE_MAX) {
+			if (!buf_puts(out, eol) || !buf_putc(out, ' '))
+				return false;
+			col = 1;
+		}
+		if (!buf_append(out, p + i, c))
+			return false;
+		col += c;
+		i += c;
+	}
+	return buf_puts(out, eol);
+}
+
+/* cal_html_value - X-ALT-DESC;FMTTYPE=text/html: the value is HTML */
+static bool cal_html_value(const char *params, size_t n)
+{
+	for (size_t i = 0; i + 17 <= n; i++)
+		if (strncasecmp(params + i, "FMTTYPE=text/html", 17) == 0 ||
+		    (i + 19 <= n && strncasecmp(params + i, "FMTTYPE=\"text/html\"", 19) == 0))
+			return true;
+	return false;
+}
+
+/*
+ * cal_property - one unfolded DESCRIPTION or X-ALT-DESC line: its value
+ * unescaped, links rewritten (as HTML for FMTTYPE=text/html), escaped and
+ * folded again into out. *changed false: nothing written, keep the original.
+ */
+static bool cal_property(struct links_ctx *ctx, const char *u, size_t un, bool html, const char *eol,
+			 struct buf *out, bool *changed)
+{
+	size_t at = cal_value_at(u, un), before = ctx->replaced;
+	struct buf val, rew, line;
+	bool ok, break_lines = ctx->break_lines;
+
+	*changed = false;
+	if (at == 0)
+		return true;
+	ctx->break_lines = false;	/* lines are folded below; a CRLF in a value would be text */
+	buf_init(&val, out->max);
+	buf_init(&rew, out->max);
+	buf_init(&line, out->max);
+	ok = cal_unescape(u + at, un - at, &val);
+	ok = ok && (html ? links_rewrite_html(ctx, val.data ? val.data : "", val.len, &rew)
+			 : links_rewrite_text(ctx, val.data ? val.data : "", val.len, &rew));
+	if (ok && ctx->replaced > before) {
+		*changed = true;
+		ok = buf_append(&line, u, at) && cal_escape(rew.data ? rew.data : "", rew.len, &line) &&
+		     cal_fold(line.data, line.len, eol, out);
+	}
+	ctx->break_lines = break_lines;
+	buf_release(&val);
+	buf_release(&rew);
+	buf_release(&line);
+	return ok;
+}
+
+bool links_rewrite_calendar(struct links_ctx *ctx, const char *text, size_t len, struct buf *out)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t end = cal_line_end(text, len, i), eol_len = 0, nl;
+		const char *name = text + i;
+		bool html, ok = true, changed = false;
+		struct buf u;
+
+		for (nl = 0; i + nl < end && name[nl] != ';' && name[nl] != ':' && name[nl] != '\r' && name[nl] != '\n';)
+			nl++;
+		html = nl == 10 && strncasecmp(name, "X-ALT-DESC", 10) == 0;
+		if (!(nl == 11 && strncasecmp(name, "DESCRIPTION", 11) == 0) && !html) {
+			if (!buf_append(out, text + i, end - i))
+				return false;
+			i = end;
+			continue;
+		}
+		if (end > i && text[end - 1] == '\n')
+			eol_len = end - i >= 2 && text[end - 2] == '\r' ? 2 : 1;
+		buf_init(&u, out->max);
+		ok = cal_unfold(text + i, end - i - eol_len, &u);
+		html = html && cal_html_value(u.data ? u.data : "", u.len);
+		ok = ok && cal_property(ctx, u.data ? u.data : "", u.len, html,
+					eol_len == 2 ? "\r\n" : eol_len == 1 ? "\n" : "", out, &changed);
+		buf_release(&u);
+		if (!ok)
+			return false;
+		/* Every other line, and a property without a resource link, stays byte for byte. */
+		if (!changed && !buf_append(out, text + i, end - i))
+			return false;
+		i = end;
+	}
+	return true;
 }

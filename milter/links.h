@@ -5,10 +5,16 @@
  * (any case) not preceded by a letter, digit or one of "+-." and runs to the
  * first space, control character, '<', '>', '"', or non-ASCII byte; trailing
  * ".,;:!?'" and an unbalanced ')' or ']' are not part of it.
- * links_rewrite_html: HTML. Only href attribute values (any element, any
+ * links_rewrite_html: HTML. href attribute values (any element, any
  * quoting, names any case) change; entities in the value (&amp; &#58; &#x3a;
- * ...) are decoded before matching; the visible text stays. Comments,
- * <script> and <style> contents are skipped.
+ * ...) are decoded before matching; the visible text stays. A bare URL in
+ * the text outside any <a> (as for plain text, entities decoded, ended by
+ * &nbsp; &lt; &gt; &quot;) becomes <a href="LINK">LINK</a>, since mail
+ * readers make it a link. Comments, <script>, <style>, <title> and
+ * <textarea> contents are skipped, except Outlook conditional comments
+ * ("<!--[if mso]>", "<!--[if gte vml 1]>" ...), whose content Outlook
+ * renders and which are scanned as HTML (VML v:roundrect/v:shape/v:rect
+ * hrefs).
  *
  * Both append the whole new text to out and count replaced links; a link is
  * replaced only when resource_match() covers it. They return false when out
@@ -37,6 +43,15 @@ struct links_ctx {
 bool links_rewrite_text(struct links_ctx *ctx, const char *text, size_t len, struct buf *out)
 	__attribute__((warn_unused_result, nonnull));
 bool links_rewrite_html(struct links_ctx *ctx, const char *text, size_t len, struct buf *out)
+	__attribute__((warn_unused_result, nonnull));
+/*
+ * links_rewrite_calendar - iCalendar text (RFC 5545, a meeting request):
+ * DESCRIPTION and X-ALT-DESC values are unfolded, unescaped, rewritten (as
+ * HTML for X-ALT-DESC;FMTTYPE=text/html, else as plain text), escaped and
+ * folded at 75 octets again (never inside a UTF-8 sequence); a property
+ * with no resource link, and every other line, stays byte for byte.
+ */
+bool links_rewrite_calendar(struct links_ctx *ctx, const char *text, size_t len, struct buf *out)
 	__attribute__((warn_unused_result, nonnull));
 
 #endif

@@ -4,13 +4,15 @@
  * invite_process() and apply its verdict.
  *
  * Failure: any callback that cannot keep what it needs for an invitation
- * (memory) answers a temporary failure for that message: never an
- * unrewritten invitation, never a lost mail. Ordinary mail is accepted as
+ * (memory) answers a temporary failure for that message - at the end of the
+ * headers when it is a step the MTA expects no reply to (SMFIP_NR_*): never
+ * an unrewritten invitation, never a lost mail. Ordinary mail is accepted as
  * early as it is known to be ordinary, so it costs almost nothing.
  */
 #include "milter.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,8 +44,13 @@ struct msg {
 	char *subject;			/* the first Subject value */
 	size_t header_count;
 	struct buf headers;		/* MIME-relevant top-level headers, "Name: value\r\n" */
-	struct buf body;
+	struct buf message;		/* from the end of the headers: headers, CRLF, body (one block the
+					 * rewriter parses where it lies) */
+	size_t body_off;		/* where the body starts in message; 0 before on_eoh */
+	struct buf out;			/* the rewritten body */
+	struct rewrite_scratch *scratch;
 	bool too_big;
+	bool oom;			/* a header could not be kept (no reply was possible there) */
 	bool has_cte;			/* a top-level Content-Transfer-Encoding header */
 	bool has_mime_version;
 };
@@ -51,11 +58,74 @@ struct msg {
 struct conn {
 	bool trusted;			/* client address in trusted_networks */
 	bool local;			/* non-SMTP submission (sendmail) */
+	bool nr_conn, nr_rcpt;		/* the MTA expects no reply to connect / RCPT ... */
+	bool nr_hdr, nr_body;		/* ... to headers / body chunks */
 	struct msg *msg;
 };
 
+/*
+ * The message slots: a msg with its buffers is kept for the next message
+ * instead of freed, so the body, output and rewriter buffers are allocated
+ * (and their pages faulted in) once, not per message. libmilter runs the
+ * callbacks of one connection on any of its worker threads, so the slots
+ * are a small shared pool rather than per thread.
+ * Memory: at most MSG_POOL_MAX idle slots, and a buffer that grew past
+ * MSG_KEEP_BYTES (a big message) is freed, not kept: what stays idle is
+ * capped (about 8 x 6 x 512 KiB) and a big message costs only while it lasts.
+ */
+#define MSG_POOL_MAX 8
+#define MSG_KEEP_BYTES (512u * 1024)
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct msg *pool[MSG_POOL_MAX];
+static size_t pool_n;
+
+static void msg_destroy(struct msg *m)
+{
+	buf_release(&m->headers);
+	buf_release(&m->message);
+	buf_release(&m->out);
+	rewrite_scratch_free(m->scratch);
+	free(m);
+}
+
+/* msg_get - an empty message slot, from the pool or new; NULL when out of memory */
+static struct msg *msg_get(void)
+{
+	struct msg *m = NULL;
+
+	pthread_mutex_lock(&pool_lock);
+	if (pool_n > 0)
+		m = pool[--pool_n];
+	pthread_mutex_unlock(&pool_lock);
+	if (m != NULL)
+		return m;
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	buf_init(&m->headers, CAP_HEADER_BYTES);
+	buf_init(&m->message, (size_t)g_cfg->max_message_size + CAP_HEADER_BYTES + 2);
+	buf_init(&m->out, CAP_MESSAGE_BYTES + CAP_MESSAGE_BYTES / 4);
+	if ((m->scratch = rewrite_scratch_new()) == NULL) {
+		msg_destroy(m);
+		return NULL;
+	}
+	return m;
+}
+
+static void keep_or_release(struct buf *b)
+{
+	if (b->size > MSG_KEEP_BYTES)
+		buf_release(b);
+	else
+		buf_reset(b);
+}
+
+/* msg_free - the slot back to the pool (emptied) or freed; returns NULL */
 static struct msg *msg_free(struct msg *m)
 {
+	struct msg keep;
+	bool pooled = false;
+
 	if (m == NULL)
 		return NULL;
 	for (size_t i = 0; i < m->n_guests; i++)
@@ -63,9 +133,24 @@ static struct msg *msg_free(struct msg *m)
 	free(m->guests);
 	free(m->auth);
 	free(m->subject);
-	buf_release(&m->headers);
-	buf_release(&m->body);
-	free(m);
+	keep_or_release(&m->headers);
+	keep_or_release(&m->message);
+	keep_or_release(&m->out);
+	rewrite_scratch_trim(m->scratch, MSG_KEEP_BYTES);
+	memset(&keep, 0, sizeof(keep));
+	keep.headers = m->headers;
+	keep.message = m->message;
+	keep.out = m->out;
+	keep.scratch = m->scratch;
+	*m = keep;
+	pthread_mutex_lock(&pool_lock);
+	if (pool_n < MSG_POOL_MAX) {
+		pool[pool_n++] = m;
+		pooled = true;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	if (!pooled)
+		msg_destroy(m);
 	return NULL;
 }
 
@@ -110,14 +195,16 @@ static bool is_local_submission(const char *hostname, const struct sockaddr *sa)
 
 static sfsistat on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
-	struct conn *c = calloc(1, sizeof(*c));
+	struct conn *c = conn_get(ctx);	/* made at negotiation when no-reply steps were agreed */
 
+	if (c == NULL)
+		c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return tempfail(ctx, "out_of_memory");
 	c->local = is_local_submission(hostname, hostaddr);
 	c->trusted = hostaddr != NULL && cidr_list_match_sa(&g_cfg->trusted_networks, hostaddr);
 	smfi_setpriv(ctx, c);
-	return SMFIS_CONTINUE;
+	return c->nr_conn ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
@@ -137,11 +224,9 @@ static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
 	staff = policy_staff(g_cfg, auth, sender, c->trusted, c->local, inviter);
 	if (staff == STAFF_NO)
 		return SMFIS_ACCEPT;	/* not staff: never an invitation */
-	m = calloc(1, sizeof(*m));
+	m = msg_get();
 	if (m == NULL)
 		return tempfail(ctx, "out_of_memory");
-	buf_init(&m->headers, CAP_HEADER_BYTES);
-	buf_init(&m->body, (size_t)g_cfg->max_message_size);
 	m->staff = staff;
 	if (auth != NULL && (m->auth = strdup(auth)) == NULL) {
 		msg_free(m);
@@ -152,41 +237,51 @@ static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
 	return SMFIS_CONTINUE;
 }
 
-static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
+/* rcpt_add - note one envelope recipient; false when out of memory */
+static bool rcpt_add(struct msg *m, const char *rcpt)
 {
-	struct conn *c = conn_get(ctx);
-	struct msg *m = c ? c->msg : NULL;
 	char addr[ADDR_BUF];
 	char **guests;
 
-	if (m == NULL || argv[0] == NULL)
-		return SMFIS_CONTINUE;
 	m->n_rcpts++;
-	if (!addr_normalize(argv[0], strlen(argv[0]), addr)) {
+	if (!addr_normalize(rcpt, strlen(rcpt), addr)) {
 		/*
 		 * Security: an address with quotes, spaces, brackets... never becomes a
 		 * guest (it could reach a header or a code mail); an outside one makes
 		 * a tagged mail refused (policy), an internal one is just a colleague.
 		 */
-		if (!config_is_internal(g_cfg, argv[0]))
+		if (!config_is_internal(g_cfg, rcpt))
 			m->n_bad++;
-		return SMFIS_CONTINUE;
+		return true;
 	}
 	if (config_is_internal(g_cfg, addr))
-		return SMFIS_CONTINUE;
+		return true;
 	for (size_t i = 0; i < m->n_guests; i++)
 		if (strcmp(m->guests[i], addr) == 0)
-			return SMFIS_CONTINUE;
+			return true;
 	if (m->n_guests >= CAP_RECIPIENTS)
-		return SMFIS_CONTINUE;	/* far over max_recipients anyway; the count says so */
+		return true;	/* far over max_recipients anyway; the count says so */
 	guests = realloc(m->guests, (m->n_guests + 1) * sizeof(*guests));
 	if (guests == NULL)
-		return tempfail(ctx, "out_of_memory");
+		return false;
 	m->guests = guests;
 	if ((m->guests[m->n_guests] = strdup(addr)) == NULL)
-		return tempfail(ctx, "out_of_memory");
+		return false;
 	m->n_guests++;
-	return SMFIS_CONTINUE;
+	return true;
+}
+
+static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = conn_get(ctx);
+	struct msg *m = c ? c->msg : NULL;
+
+	if (m != NULL && argv[0] != NULL && !rcpt_add(m, argv[0])) {
+		if (!c->nr_rcpt)
+			return tempfail(ctx, "out_of_memory");
+		m->oom = true;	/* no reply possible here: answered at the end of the headers */
+	}
+	return c != NULL && c->nr_rcpt ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 /* mime_header - does the rewriter need this top-level header to read the structure? */
@@ -196,15 +291,23 @@ static bool mime_header(const char *name)
 	       strcasecmp(name, "MIME-Version") == 0 || strcasecmp(name, "Content-Disposition") == 0;
 }
 
+/* header_seen - what a header callback answers: nothing at all when the MTA expects no reply */
+static sfsistat header_seen(const struct conn *c)
+{
+	return c != NULL && c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
 static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct conn *c = conn_get(ctx);
 	struct msg *m = c ? c->msg : NULL;
 
 	if (m == NULL)
-		return SMFIS_CONTINUE;
-	if (strcasecmp(name, "Subject") == 0 && m->subject == NULL && (m->subject = strdup(value)) == NULL)
-		return tempfail(ctx, "out_of_memory");
+		return header_seen(c);
+	if (strcasecmp(name, "Subject") == 0 && m->subject == NULL && (m->subject = strdup(value)) == NULL) {
+		m->oom = true;	/* answered at the end of the headers */
+		return header_seen(c);
+	}
 	if (++m->header_count > CAP_HEADER_COUNT) {
 		/*
 		 * Security: past the cap the MIME headers are no longer kept, and a
@@ -213,7 +316,7 @@ static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
 		 * still looked at above, so a tag after the cap is seen.
 		 */
 		m->too_big = true;
-		return SMFIS_CONTINUE;
+		return header_seen(c);
 	}
 	if (strcasecmp(name, "Content-Transfer-Encoding") == 0)
 		m->has_cte = true;
@@ -223,7 +326,7 @@ static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
 	    !(buf_puts(&m->headers, name) && buf_puts(&m->headers, ": ") && buf_puts(&m->headers, value) &&
 	      buf_puts(&m->headers, "\r\n")))
 		m->too_big = true;
-	return SMFIS_CONTINUE;
+	return header_seen(c);
 }
 
 static struct policy_msg policy_of(const struct msg *m)
@@ -235,6 +338,19 @@ static struct policy_msg policy_of(const struct msg *m)
 	return pm;
 }
 
+/*
+ * message_begin - the MIME headers and the blank line start the message
+ * buffer; the body follows them there, so the rewriter parses it in place.
+ */
+static bool message_begin(struct msg *m)
+{
+	if (!buf_append(&m->message, m->headers.data ? m->headers.data : "", m->headers.len) ||
+	    !buf_append(&m->message, "\r\n", 2))
+		return false;
+	m->body_off = m->message.len;
+	return true;
+}
+
 static sfsistat on_eoh(SMFICTX *ctx)
 {
 	struct conn *c = conn_get(ctx);
@@ -242,12 +358,20 @@ static sfsistat on_eoh(SMFICTX *ctx)
 
 	if (c == NULL || c->msg == NULL)
 		return SMFIS_ACCEPT;
+	if (c->msg->oom)
+		return tempfail(ctx, "out_of_memory");
 	pm = policy_of(c->msg);
 	if (!policy_wants_body(g_cfg, &pm)) {
 		c->msg = msg_free(c->msg);
 		return SMFIS_ACCEPT;
 	}
-	return SMFIS_CONTINUE;
+	return message_begin(c->msg) ? SMFIS_CONTINUE : tempfail(ctx, "out_of_memory");
+}
+
+/* body_seen - what a body callback answers: nothing at all when the MTA expects no reply */
+static sfsistat body_seen(const struct conn *c)
+{
+	return c != NULL && c->nr_body ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 static sfsistat on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
@@ -256,12 +380,18 @@ static sfsistat on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	struct msg *m = c ? c->msg : NULL;
 
 	if (m == NULL || m->too_big)
-		return SMFIS_CONTINUE;
-	if (!buf_append(&m->body, chunk, len)) {
-		m->too_big = true;
-		buf_release(&m->body);
+		return body_seen(c);
+	if (m->body_off == 0) {
+		m->too_big = true;	/* a body without the end of headers: never rewrite half a message */
+		return body_seen(c);
 	}
-	return SMFIS_CONTINUE;
+	if (len > (size_t)g_cfg->max_message_size - (m->message.len - m->body_off) ||
+	    !buf_append(&m->message, chunk, len)) {
+		m->too_big = true;
+		buf_release(&m->message);
+		m->body_off = 0;
+	}
+	return body_seen(c);
 }
 
 /*
@@ -329,10 +459,10 @@ static sfsistat answer(SMFICTX *ctx, struct msg *m, const struct invite_result *
 		notify_otpd(ctx, m, res);
 		return SMFIS_CONTINUE;
 	default:
-		policy_reply(g_cfg, res->verdict, text, sizeof(text), &r);
-		log_info("event=refused queue_id=%s inviter=%s verdict=%s rewrite=%s guests=%zu", queue_id(ctx, m),
-			 m->sender[0] ? m->sender : "<>", policy_verdict_word(res->verdict),
-			 rewrite_result_word(res->rewrite), m->n_guests);
+		policy_reply_why(g_cfg, res->verdict, res->stats.why, text, sizeof(text), &r);
+		log_info("event=refused queue_id=%s inviter=%s verdict=%s rewrite=%s guests=%zu why=\"%s\"",
+			 queue_id(ctx, m), m->sender[0] ? m->sender : "<>", policy_verdict_word(res->verdict),
+			 rewrite_result_word(res->rewrite), m->n_guests, res->stats.why ? res->stats.why : "");
 		snprintf(rcode, sizeof(rcode), "%s", r.rcode);
 		snprintf(xcode, sizeof(xcode), "%s", r.xcode);
 		smfi_setreply(ctx, rcode, xcode, text);
@@ -359,15 +489,28 @@ static sfsistat on_eom(SMFICTX *ctx)
 	req.n_guests = m->n_guests;
 	req.n_bad = m->n_bad;
 	req.subject = m->subject;
-	req.headers = m->headers.data ? m->headers.data : "";
-	req.headers_len = m->headers.len;
-	req.body = m->body.data ? m->body.data : "";
-	req.body_len = m->body.len;
+	if (m->body_off > 0) {
+		/* headers, CRLF, body back to back: parsed where they lie */
+		req.headers = m->message.data;
+		req.headers_len = m->body_off - 2;
+		req.body = m->message.data + m->body_off;
+		req.body_len = m->message.len - m->body_off;
+	} else {
+		req.headers = m->headers.data ? m->headers.data : "";
+		req.headers_len = m->headers.len;
+		req.body = "";
+	}
 	req.too_big = m->too_big;
 	req.now = (uint64_t)time(NULL);
+	req.scratch = m->scratch;
 	invite_result_init(&res);
+	/* the slot's output buffer, kept for the next message */
+	res.body = m->out;
+	buf_init(&m->out, res.body.max);
 	invite_process(&req, &res);
 	rc = answer(ctx, m, &res);
+	m->out = res.body;
+	buf_init(&res.body, m->out.max);
 	invite_result_free(&res);
 	c->msg = msg_free(c->msg);
 	return rc;
@@ -394,16 +537,35 @@ static sfsistat on_close(SMFICTX *ctx)
 	return SMFIS_CONTINUE;
 }
 
+#define NR_STEPS (SMFIP_NR_CONN | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY)
+
 static sfsistat on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 			     unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
 			     unsigned long *pf3)
 {
-	(void)ctx;
+	struct conn *c;
+
 	(void)f2;
 	(void)f3;
 	/* We change the body and headers; we need no HELO, DATA or unknown-command events. */
 	*pf0 = f0 & (SMFIF_CHGBODY | SMFIF_CHGHDRS | SMFIF_ADDHDRS);
 	*pf1 = f1 & (SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN);
+	/*
+	 * Connect, RCPT, headers and body chunks never need an answer of their
+	 * own (a failure there is answered at the end of the headers), so when
+	 * the MTA offers it they get none: the MTA streams them instead of
+	 * waiting for a round trip each (Postfix offers it). MAIL keeps its
+	 * answer: that is where mail from non-staff is accepted at once. This
+	 * needs the connection state now, to know how to answer.
+	 */
+	if ((f1 & NR_STEPS) != 0 && conn_get(ctx) == NULL && (c = calloc(1, sizeof(*c))) != NULL) {
+		c->nr_conn = (f1 & SMFIP_NR_CONN) != 0;
+		c->nr_rcpt = (f1 & SMFIP_NR_RCPT) != 0;
+		c->nr_hdr = (f1 & SMFIP_NR_HDR) != 0;
+		c->nr_body = (f1 & SMFIP_NR_BODY) != 0;
+		*pf1 |= f1 & NR_STEPS;
+		smfi_setpriv(ctx, c);
+	}
 	*pf2 = 0;
 	*pf3 = 0;
 	return SMFIS_CONTINUE;

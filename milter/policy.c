@@ -118,14 +118,26 @@ enum verdict policy_after_rewrite(const struct config *cfg, const struct policy_
 	case REWRITE_SIGNED:
 		return m->tagged ? VERDICT_REJECT_SIGNED : VERDICT_PASS;
 	case REWRITE_MALFORMED:
+		/*
+		 * Security: never send an invitation unrewritten. The fault is in the
+		 * message itself, so a retry would get the same answer: refuse it for
+		 * good, and say what to do (policy_reply_why).
+		 */
+		return VERDICT_REJECT_MALFORMED;
 	case REWRITE_ERROR:
-		/* Security: never send an invitation unrewritten; the client keeps it. */
+		/* Security: never send an invitation unrewritten; the client keeps it and retries. */
 		return VERDICT_TEMPFAIL;
 	}
 	return VERDICT_TEMPFAIL;
 }
 
 void policy_reply(const struct config *cfg, enum verdict v, char *text, size_t textsz, struct policy_reply *out)
+{
+	policy_reply_why(cfg, v, NULL, text, textsz, out);
+}
+
+void policy_reply_why(const struct config *cfg, enum verdict v, const char *why, char *text, size_t textsz,
+		      struct policy_reply *out)
 {
 	const char *first = cfg->resources.n ? cfg->resources.items[0].text : "https://...";
 
@@ -191,6 +203,16 @@ void policy_reply(const struct config *cfg, enum verdict v, char *text, size_t t
 			 "as the inviter. Log in with your email address, or ask the mail administrator to set "
 			 "login_domain in the [milter] section of guestlink.conf.");
 		return;
+	case VERDICT_REJECT_MALFORMED:
+		/* RFC 3463 5.6.0: other or undefined media error; permanent, the message is at fault. */
+		out->rcode = "550";
+		out->xcode = "5.6.0";
+		snprintf(text, textsz,
+			 "This invitation's MIME structure is broken (%s), so its links cannot be changed safely; "
+			 "it was not sent. Sending it again will not help: write it as a new message in your "
+			 "mail program (not forwarded, not edited as source) and send that.",
+			 why ? why : "a structure mail programs read differently");
+		return;
 	case VERDICT_TEMPFAIL:
 		out->rcode = "451";
 		out->xcode = "4.7.1";
@@ -203,7 +225,7 @@ const char *policy_verdict_word(enum verdict v)
 {
 	static const char *const words[] = { "pass", "rewrite", "reject_no_link", "reject_signed",
 					     "reject_too_many", "reject_too_big", "tempfail",
-					     "reject_bad_address", "reject_local", "reject_login" };
+					     "reject_bad_address", "reject_local", "reject_login", "reject_malformed" };
 
 	return (unsigned)v < sizeof(words) / sizeof(words[0]) ? words[v] : "unknown";
 }

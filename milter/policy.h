@@ -36,6 +36,7 @@ enum verdict {
 	VERDICT_REJECT_BAD_ADDRESS,	/* tagged, and an outside recipient address we cannot invite */
 	VERDICT_REJECT_LOCAL,		/* tagged, from sendmail by a sender not in local_submitters */
 	VERDICT_REJECT_LOGIN,		/* tagged, from a SASL login that cannot be made an address */
+	VERDICT_REJECT_MALFORMED,	/* the message's own MIME structure cannot be rewritten safely */
 };
 
 struct policy_msg {
@@ -80,6 +81,13 @@ enum verdict policy_after_rewrite(const struct config *cfg, const struct policy_
 /* policy_reply - the SMTP reply for a refusing verdict (rcode NULL for PASS/REWRITE) */
 void policy_reply(const struct config *cfg, enum verdict v, char *text, size_t textsz, struct policy_reply *out)
 	__attribute__((nonnull));
+
+/*
+ * policy_reply_why - the same, with what is wrong in the message for
+ * VERDICT_REJECT_MALFORMED (rewrite_stats.why; NULL: a generic phrase)
+ */
+void policy_reply_why(const struct config *cfg, enum verdict v, const char *why, char *text, size_t textsz,
+		      struct policy_reply *out) __attribute__((nonnull(1, 4, 6)));
 
 const char *policy_verdict_word(enum verdict v);
 const char *policy_staff_word(enum staff_reason s);

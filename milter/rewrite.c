@@ -32,9 +32,18 @@
  * The caller passes ordinary mail unchanged on anything but CHANGED and
  * rejects or tempfails an invitation.
  *
- * Ownership: all GMime objects and scratch buffers live for one call; out is
- * the caller's and is written only for CHANGED (reset first). Thread-safe
- * once rewrite_init() has run.
+ * Cost: the message is parsed where the caller keeps it when headers and
+ * body lie back to back (no copy); a 7bit/8bit ASCII-compatible leaf is
+ * read in place, other leaves are decoded once into scratch->decoded; a
+ * changed leaf's new text goes into scratch->text and is encoded straight
+ * into out, which is written in message order from the first changed part
+ * (no list of splices, no second copy of the body).
+ *
+ * Ownership: GMime objects live for one call; the scratch buffers are the
+ * caller's when in->scratch is given (kept for the next call), else live for
+ * one call. out is the caller's: untouched unless a part changed (reset
+ * first), emptied when a later part fails. Thread-safe once rewrite_init()
+ * has run, with one scratch per concurrent call.
  */
 #define _GNU_SOURCE	/* memmem */
 #include "rewrite.h"
@@ -50,11 +59,14 @@
 #include "caps.h"
 #include "links.h"
 
+/* The caps as the staff texts below spell them. */
+_Static_assert(CAP_MIME_DEPTH == 32u && CAP_MIME_PARTS == 1000u && CAP_LINKS == 200u, "update the texts");
+
 #define SMTP_LINE_MAX 998u	/* RFC 5322 2.1.1, without the CRLF */
 #define QP_LINE_MAX 76u
 #define B64_LINE_IN 57u		/* input bytes per 76-character base64 line */
 
-enum leaf_kind { LEAF_PLAIN, LEAF_HTML };
+enum leaf_kind { LEAF_PLAIN, LEAF_HTML, LEAF_CALENDAR };
 
 enum leaf_cte { CTE_IDENTITY, CTE_QP, CTE_BASE64 };
 
@@ -69,12 +81,23 @@ struct leaf {
 	size_t start, end;	/* content in msg */
 	char iconv_name[64];	/* charset to convert through, when mode is CHARSET_CONVERT */
 	enum charset_mode mode;
-	struct buf text;	/* decoded (UTF-8 when converted) */
+	bool text_raw;		/* the text is msg[start, end) itself (7bit/8bit, ASCII-compatible) */
+	size_t toff, tlen;	/* else: decoded text (UTF-8 when converted) in scratch->decoded */
 };
 
-struct splice {
-	size_t start, end;	/* replaced range of msg */
-	struct buf text;
+/*
+ * struct rewrite_scratch - every buffer one rewrite needs besides the input
+ * and the output, kept between calls so that a milter connection (or a pool
+ * of them) pays for its memory once, not per message: with buffers past
+ * glibc's mmap threshold every message mapped, faulted in and unmapped
+ * fresh pages, about half of the milter's CPU.
+ */
+struct rewrite_scratch {
+	struct buf decoded;	/* the decoded text of every leaf that needs decoding, back to back */
+	struct buf text;	/* one leaf's rewritten text */
+	struct buf conv;	/* charset conversions (UTF-16, ISO-2022-JP ... only) */
+	struct leaf *leaves;
+	size_t leaves_size;
 };
 
 struct walk {
@@ -84,21 +107,51 @@ struct walk {
 	unsigned parts;
 	bool is_signed;
 	bool malformed;
+	const char *why;	/* the first reason for malformed, for the staff member */
 	struct leaf *leaves;
 	size_t nleaves, leaves_size;
 };
 
 struct job {
 	const struct rewrite_input *in;
+	struct rewrite_scratch *s;
 	struct walk w;
 	struct links_ctx lctx;
-	struct splice *splices;
-	size_t nsplices, splices_size;
+	struct buf *out;	/* written in message order, from the first changed part on */
+	bool writing;		/* out was reset and holds msg[body_start, pos) rewritten */
+	size_t pos;		/* msg up to here is in out */
 	size_t parts_changed;
 	bool top_qp;		/* the top-level part became quoted-printable */
 };
 
+/* mark_malformed - the message's own structure is at fault; the first reason is the one staff see */
+static void mark_malformed(struct walk *w, const char *why)
+{
+	w->malformed = true;
+	if (w->why == NULL)
+		w->why = why;
+}
+
 /* ---- building the parse input ---- */
+
+/*
+ * contiguous_message - the input as one block without a copy, when the
+ * caller already keeps headers, CRLF and body back to back (the milter
+ * does, so does the test corpus): NULL when it does not.
+ */
+static char *contiguous_message(const struct rewrite_input *in, size_t *len, size_t *body_start)
+{
+	const char *h = in->headers;
+	size_t hl = in->headers_len;
+
+	if (h == NULL || (hl > 0 && h[hl - 1] != '\n') || in->body != h + hl + 2 || memcmp(h + hl, "\r\n", 2) != 0 ||
+	    hl > CAP_MESSAGE_BYTES || in->body_len > CAP_MESSAGE_BYTES - hl - 4)
+		return NULL;
+	*len = hl + 2 + in->body_len;
+	*body_start = hl + 2;
+	/* GMime's memory stream takes a mutable pointer; parsing only reads it. */
+	return (char *)(uintptr_t)h;
+}
 
 /* build_message - headers (ending in a line break) + blank line + body, in one g_malloc'd block */
 static char *build_message(const struct rewrite_input *in, size_t *len, size_t *body_start)
@@ -133,6 +186,26 @@ static char *build_message(const struct rewrite_input *in, size_t *len, size_t *
  * Cosmetic ones (8-bit or bad RFC 2047 in headers, address lists, repeated
  * identical headers or parameters) do not change the structure.
  */
+/* parser_warning_why - what GMime had to guess, in words a staff member can act on */
+static const char *parser_warning_why(GMimeParserWarning code)
+{
+	switch (code) {
+	case GMIME_WARN_INVALID_CONTENT_TYPE: return "a Content-Type header that cannot be read";
+	case GMIME_WARN_MALFORMED_MULTIPART: return "a multipart with no parts in it";
+	case GMIME_WARN_TRUNCATED_MESSAGE: return "a multipart whose boundary never occurs or never closes";
+	case GMIME_WARN_MALFORMED_MESSAGE: return "a broken message structure";
+	case GMIME_CRIT_INVALID_HEADER_NAME: return "a line among the headers that is not a header";
+	case GMIME_CRIT_CONFLICTING_HEADER: return "a header given twice with different values";
+	case GMIME_CRIT_CONFLICTING_PARAMETER: return "a header parameter (such as the boundary) given twice";
+	case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY: return "a multipart without a boundary";
+	case GMIME_WARN_INVALID_PARAMETER: return "a header parameter that cannot be read";
+	case GMIME_CRIT_NESTING_OVERFLOW: return "parts nested too deeply";
+	case GMIME_WARN_PART_WITHOUT_CONTENT: return "a part whose headers run into a boundary";
+	case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT: return "a part with neither headers nor content";
+	default: return "a structure mail programs read differently";
+	}
+}
+
 static void on_parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer data)
 {
 	struct walk *w = data;
@@ -146,8 +219,11 @@ static void on_parser_warning(gint64 offset, GMimeParserWarning code, const gcha
 	case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE:
 	case GMIME_WARN_INVALID_ADDRESS_LIST:
 		break;
+	case GMIME_WARN_INVALID_CONTENT_TYPE:
+		/* RFC 2045 5.2: text/plain, as mail readers show it (walk_part). */
+		break;
 	default:
-		w->malformed = true;
+		mark_malformed(w, parser_warning_why(code));
 		break;
 	}
 }
@@ -233,6 +309,54 @@ static bool add_leaf(struct walk *w, const struct leaf *l)
 	return true;
 }
 
+static bool is_ct_token_char(unsigned char c)
+{
+	return c > ' ' && c < 0x7f && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+}
+
+/* skip_cfws - white space and (nested) comments of a structured header value */
+static const char *skip_cfws(const char *p)
+{
+	int depth = 0;
+
+	for (; *p != '\0'; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth > 0)
+			depth--;
+		else if (depth == 0 && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			break;
+		else if (depth > 0 && *p == '\\' && p[1] != '\0')
+			p++;
+	}
+	return p;
+}
+
+/*
+ * content_type_invalid - a Content-Type header whose value is not
+ * "type/subtype" (RFC 2045 5.1), such as "text; charset=us-ascii". RFC 2045
+ * 5.2 reads such a part as text/plain; charset=us-ascii, and so do mail
+ * readers; GMime guesses application/octet-stream, and a link in it would
+ * be shown raw.
+ */
+static bool content_type_invalid(GMimeObject *obj)
+{
+	const char *v = g_mime_object_get_header(obj, "Content-Type"), *p;
+
+	if (v == NULL)
+		return false;	/* absent: GMime applies the RFC 2045 default itself */
+	p = skip_cfws(v);
+	if (!is_ct_token_char((unsigned char)*p))
+		return true;
+	while (is_ct_token_char((unsigned char)*p))
+		p++;
+	p = skip_cfws(p);
+	if (*p != '/')
+		return true;
+	p = skip_cfws(p + 1);
+	return !is_ct_token_char((unsigned char)*p);
+}
+
 /* walk_part - a leaf: note it when it is a text body we must look at */
 static bool walk_part(struct walk *w, GMimeObject *obj, bool top)
 {
@@ -242,21 +366,27 @@ static bool walk_part(struct walk *w, GMimeObject *obj, bool top)
 	GMimeStream *st;
 	struct leaf l;
 	const char *cs;
+	bool invalid_ct = type_is(ct, "application", "octet-stream") && content_type_invalid(obj);
 
 	if (type_is(ct, "application", "pkcs7-mime") || type_is(ct, "application", "x-pkcs7-mime")) {
 		w->is_signed = true;
 		return true;
 	}
-	if (!type_is(ct, "text", "plain") && !type_is(ct, "text", "html"))
+	if (!invalid_ct && !type_is(ct, "text", "plain") && !type_is(ct, "text", "html") &&
+	    !type_is(ct, "text", "calendar"))
 		return true;
 	if (cd != NULL && g_mime_content_disposition_is_attachment(cd))
 		return true;
 	memset(&l, 0, sizeof(l));
 	l.obj = obj;
 	l.top = top;
-	l.kind = type_is(ct, "text", "html") ? LEAF_HTML : LEAF_PLAIN;
+	l.kind = LEAF_PLAIN;
+	if (!invalid_ct && type_is(ct, "text", "html"))
+		l.kind = LEAF_HTML;
+	else if (!invalid_ct && type_is(ct, "text", "calendar"))
+		l.kind = LEAF_CALENDAR;	/* a meeting request: DESCRIPTION and X-ALT-DESC */
 	if (!leaf_cte_of(g_mime_part_get_content_encoding(GMIME_PART(obj)), &l.cte)) {
-		w->malformed = true;
+		mark_malformed(w, "a text part in a transfer encoding mail programs decode differently (such as uuencode)");
 		return true;
 	}
 	dw = g_mime_part_get_content(GMIME_PART(obj));
@@ -266,18 +396,17 @@ static bool walk_part(struct walk *w, GMimeObject *obj, bool top)
 	/* Security: only trust ranges inside the body we were given. */
 	if (st->bound_start < (gint64)w->body_start || st->bound_end < st->bound_start ||
 	    st->bound_end > (gint64)w->msg_len) {
-		w->malformed = true;
+		mark_malformed(w, "a part that lies outside the message body");
 		return true;
 	}
 	l.start = (size_t)st->bound_start;
 	l.end = (size_t)st->bound_end;
-	cs = g_mime_object_get_content_type_parameter(obj, "charset");
+	cs = invalid_ct ? NULL : g_mime_object_get_content_type_parameter(obj, "charset");
 	l.mode = CHARSET_ASCII_COMPAT;
 	if (cs != NULL && charset_needs_convert(cs)) {
 		l.mode = CHARSET_CONVERT;
 		g_strlcpy(l.iconv_name, cs, sizeof(l.iconv_name));
 	}
-	buf_init(&l.text, CAP_MESSAGE_BYTES);
 	return add_leaf(w, &l);
 }
 
@@ -316,12 +445,16 @@ static bool walk_tree(struct walk *w, GMimeObject *obj, unsigned depth, bool top
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 
-	if (depth > CAP_MIME_DEPTH || ++w->parts > CAP_MIME_PARTS) {
-		w->malformed = true;
+	if (depth > CAP_MIME_DEPTH) {
+		mark_malformed(w, "parts nested more than 32 deep");
+		return true;
+	}
+	if (++w->parts > CAP_MIME_PARTS) {
+		mark_malformed(w, "more than 1000 parts");
 		return true;
 	}
 	if (repeated_content_header(obj))
-		w->malformed = true;
+		mark_malformed(w, "a Content-Type, Content-Transfer-Encoding or Content-Disposition header given twice");
 	if (type_is(ct, "multipart", "signed") || type_is(ct, "multipart", "encrypted")) {
 		w->is_signed = true;
 		return true;
@@ -331,8 +464,12 @@ static bool walk_tree(struct walk *w, GMimeObject *obj, unsigned depth, bool top
 		int n = g_mime_multipart_get_count(mp);
 		const char *b = g_mime_multipart_get_boundary(mp);
 
-		if (n <= 0 || b == NULL || *b == '\0' || !boundary_lines_exact(w, b))
-			w->malformed = true;
+		if (b == NULL || *b == '\0')
+			mark_malformed(w, "a multipart without a boundary");
+		else if (n <= 0)
+			mark_malformed(w, "a multipart whose boundary never occurs");
+		else if (!boundary_lines_exact(w, b))
+			mark_malformed(w, "a line that starts like a boundary but is not one (ambiguous boundaries)");
 		for (int i = 0; i < n; i++)
 			if (!walk_tree(w, g_mime_multipart_get_part(mp, i), depth + 1, false))
 				return false;
@@ -391,27 +528,21 @@ static bool base64_valid(const char *p, size_t n)
 	return sig % 4 == 0;
 }
 
+/* decode_cte - the transfer encoding off, straight into out (no scratch copy) */
 static bool decode_cte(const struct leaf *l, const char *raw, size_t n, struct buf *out)
 {
 	GMimeEncoding st;
-	size_t max, got;
-	char *tmp;
-	bool ok;
+	size_t max;
 
 	if (l->cte == CTE_IDENTITY)
 		return buf_append(out, raw, n);
 	g_mime_encoding_init_decode(&st, l->cte == CTE_QP ? GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE
 							: GMIME_CONTENT_ENCODING_BASE64);
 	max = g_mime_encoding_outlen(&st, n);
-	if (max >= out->max)
+	if (!buf_grow(out, max))
 		return false;
-	tmp = g_try_malloc(max + 1);
-	if (tmp == NULL)
-		return false;
-	got = g_mime_encoding_flush(&st, raw, n, tmp);
-	ok = buf_append(out, tmp, got);
-	g_free(tmp);
-	return ok;
+	buf_commit(out, g_mime_encoding_flush(&st, raw, n, out->data + out->len));
+	return true;
 }
 
 /* iconv_all - convert the whole input, refusing anything not exactly representable */
@@ -465,85 +596,95 @@ static const char *wire_charset(const struct leaf *l, const struct buf *raw)
 
 /* ---- encoding ---- */
 
-/* qp_out - the encoder's output, gathered in a small block to keep buf_append off the per-byte path */
+/* qp_eol_next - does a line break (or the end) follow p[i]? White space there must be encoded. */
+static bool qp_eol_next(const char *p, size_t n, size_t i)
+{
+	return i + 1 >= n || p[i + 1] == '\n' || (p[i + 1] == '\r' && i + 2 < n && p[i + 2] == '\n');
+}
+
+#define ENCODE_BLOCK 4096u	/* input bytes per buf_grow() of the encoders */
+
 /*
- * encode_qp - quoted-printable, CRLF hard breaks, lines of at most 76.
- * Written straight into one scratch block of the worst-case size (4n + 16:
- * every byte as =XX plus a soft break per 25 of them): this loop runs over
- * every byte of every changed part, so no call per byte.
+ * encode_qp - quoted-printable, CRLF hard breaks, lines of at most 76,
+ * written straight into out: room for the worst case of each block of
+ * input (4 bytes out per byte in) is made once, then the loop writes
+ * through a pointer. This loop runs over every byte of every changed part.
  */
 static bool encode_qp(const char *p, size_t n, struct buf *out)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	char *w, *o;
-	size_t col = 0;
-	bool ok;
+	size_t col = 0, i = 0;
 
-	if (n > (SIZE_MAX - 16) / 4)
-		return false;
-	o = w = malloc(4 * n + 16);
-	if (w == NULL)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		size_t need;
-		bool eol_next;
+	while (i < n) {
+		size_t end = n - i > ENCODE_BLOCK ? i + ENCODE_BLOCK : n;
+		char *o, *w;
 
-		if (c == '\r' && i + 1 < n && p[i + 1] == '\n')
-			continue;
-		if (c == '\n') {
-			*o++ = '\r';
-			*o++ = '\n';
-			col = 0;
-			continue;
+		if (!buf_grow(out, 4 * (end - i) + 16))
+			return false;
+		o = w = out->data + out->len;
+		for (; i < end; i++) {
+			unsigned char c = (unsigned char)p[i];
+			size_t need;
+
+			if (c >= 33 && c <= 126 && c != '=') {
+				need = 1;
+			} else if (c == '\r' && i + 1 < n && p[i + 1] == '\n') {
+				continue;
+			} else if (c == '\n') {
+				*o++ = '\r';
+				*o++ = '\n';
+				col = 0;
+				continue;
+			} else {
+				need = (c == ' ' || c == '\t') && !qp_eol_next(p, n, i) ? 1 : 3;
+			}
+			if (col + need > QP_LINE_MAX - 1) {
+				*o++ = '=';
+				*o++ = '\r';
+				*o++ = '\n';
+				col = 0;
+			}
+			if (need == 1) {
+				*o++ = (char)c;
+			} else {
+				*o++ = '=';
+				*o++ = hex[c >> 4];
+				*o++ = hex[c & 15];
+			}
+			col += need;
 		}
-		eol_next = i + 1 >= n || p[i + 1] == '\n' || (p[i + 1] == '\r' && i + 2 < n && p[i + 2] == '\n');
-		need = ((c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !eol_next)) ? 1 : 3;
-		if (col + need > QP_LINE_MAX - 1) {
-			*o++ = '=';
-			*o++ = '\r';
-			*o++ = '\n';
-			col = 0;
-		}
-		if (need == 1) {
-			*o++ = (char)c;
-		} else {
-			*o++ = '=';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-		}
-		col += need;
+		buf_commit(out, (size_t)(o - w));
 	}
-	ok = buf_append(out, w, (size_t)(o - w));
-	free(w);
-	return ok;
+	return true;
 }
 
-/* encode_base64 - 76-character lines, each ended by CRLF */
+/* encode_base64 - 76-character lines, each ended by CRLF, straight into out */
 static bool encode_base64(const char *p, size_t n, struct buf *out)
 {
 	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 	for (size_t i = 0; i < n; i += B64_LINE_IN) {
 		size_t end = i + B64_LINE_IN < n ? i + B64_LINE_IN : n;
+		char *o, *w;
 
+		if (!buf_grow(out, 80))
+			return false;
+		o = w = out->data + out->len;
 		for (size_t k = i; k < end; k += 3) {
 			unsigned v = (unsigned)(unsigned char)p[k] << 16;
-			char q[4];
 
 			if (k + 1 < end)
 				v |= (unsigned)(unsigned char)p[k + 1] << 8;
 			if (k + 2 < end)
 				v |= (unsigned char)p[k + 2];
-			q[0] = al[(v >> 18) & 63];
-			q[1] = al[(v >> 12) & 63];
-			q[2] = k + 1 < end ? al[(v >> 6) & 63] : '=';
-			q[3] = k + 2 < end ? al[v & 63] : '=';
-			if (!buf_append(out, q, 4))
-				return false;
+			*o++ = al[(v >> 18) & 63];
+			*o++ = al[(v >> 12) & 63];
+			*o++ = k + 1 < end ? al[(v >> 6) & 63] : '=';
+			*o++ = k + 2 < end ? al[v & 63] : '=';
 		}
-		if (!buf_append(out, "\r\n", 2))
-			return false;
+		*o++ = '\r';
+		*o++ = '\n';
+		buf_commit(out, (size_t)(o - w));
 	}
 	return true;
 }
@@ -603,8 +744,6 @@ static bool add_footer_text(struct buf *t, const char *footer)
 static bool add_footer_html(struct buf *t, const char *footer)
 {
 	size_t flen = strlen(footer), at = t->len - final_eol_len(t);
-	struct buf tail;
-	bool ok;
 
 	if (flen == 0)
 		return true;
@@ -613,65 +752,95 @@ static bool add_footer_html(struct buf *t, const char *footer)
 			at = i - 6;
 			break;
 		}
-	buf_init(&tail, t->max);
-	ok = buf_append(&tail, t->data + at, t->len - at);
-	t->len = at;
-	ok = ok && buf_append(t, footer, flen) && buf_append(t, tail.data ? tail.data : "", tail.len);
-	buf_release(&tail);
-	return ok;
+	if (!buf_grow(t, flen))
+		return false;
+	memmove(t->data + at + flen, t->data + at, t->len - at);
+	memcpy(t->data + at, footer, flen);
+	buf_commit(t, flen);
+	return true;
 }
 
 /* ---- per leaf ---- */
 
-static bool add_splice(struct job *j, size_t start, size_t end, struct buf *text)
+/*
+ * out_to - copy the original bytes up to msg offset at into out. The first
+ * call starts the output (out is only touched once a part changes).
+ * Security: parts come in message order; a range before what is written is
+ * our bug, and never written.
+ */
+static bool out_to(struct job *j, size_t at)
 {
-	if (j->nsplices == j->splices_size) {
-		size_t size = j->splices_size ? j->splices_size * 2 : 8;
-		struct splice *p = realloc(j->splices, size * sizeof(*p));
-
-		if (p == NULL)
-			return false;
-		j->splices = p;
-		j->splices_size = size;
+	if (!j->writing) {
+		buf_reset(j->out);
+		j->writing = true;
+		j->pos = j->w.body_start;
 	}
-	j->splices[j->nsplices].start = start;
-	j->splices[j->nsplices].end = end;
-	j->splices[j->nsplices].text = *text;	/* takes the buffer */
-	j->nsplices++;
-	buf_init(text, text->max);
+	if (at < j->pos || at > j->w.msg_len)
+		return false;
+	if (!buf_append(j->out, j->w.msg + j->pos, at - j->pos))
+		return false;
+	j->pos = at;
 	return true;
 }
 
-/* leaf_decode - transfer encoding and charset off; MALFORMED when we cannot do it exactly */
-static enum rewrite_result leaf_decode(struct walk *w, struct leaf *l)
+static const char *leaf_text(const struct job *j, const struct leaf *l)
 {
+	if (l->text_raw)
+		return j->w.msg + l->start;
+	return j->s->decoded.data ? j->s->decoded.data + l->toff : "";
+}
+
+/*
+ * leaf_decode - transfer encoding and charset off; MALFORMED when we cannot
+ * do it exactly. 7bit/8bit text in an ASCII-compatible charset is read
+ * where it lies in msg: no copy.
+ */
+static enum rewrite_result leaf_decode(struct job *j, struct leaf *l)
+{
+	struct walk *w = &j->w;
+	struct rewrite_scratch *s = j->s;
 	const char *raw = w->msg + l->start;
 	size_t n = l->end - l->start;
-	struct buf bytes;
 	bool ok;
 
-	if ((l->cte == CTE_QP && !qp_valid(raw, n)) || (l->cte == CTE_BASE64 && !base64_valid(raw, n)))
+	if (l->cte == CTE_QP && !qp_valid(raw, n)) {
+		mark_malformed(w, "broken quoted-printable encoding in a text part");
 		return REWRITE_MALFORMED;
-	if (l->mode == CHARSET_ASCII_COMPAT)
-		return decode_cte(l, raw, n, &l->text) ? REWRITE_UNCHANGED : REWRITE_ERROR;
-	buf_init(&bytes, CAP_MESSAGE_BYTES);
-	if (!decode_cte(l, raw, n, &bytes)) {
-		buf_release(&bytes);
-		return REWRITE_ERROR;
 	}
-	ok = iconv_all("UTF-8", wire_charset(l, &bytes), bytes.data ? bytes.data : "", bytes.len, &l->text);
+	if (l->cte == CTE_BASE64 && !base64_valid(raw, n)) {
+		mark_malformed(w, "broken base64 encoding in a text part");
+		return REWRITE_MALFORMED;
+	}
+	if (l->mode == CHARSET_ASCII_COMPAT && l->cte == CTE_IDENTITY) {
+		l->text_raw = true;
+		l->tlen = n;
+		return REWRITE_UNCHANGED;
+	}
+	l->toff = s->decoded.len;
+	if (l->mode == CHARSET_ASCII_COMPAT) {
+		ok = decode_cte(l, raw, n, &s->decoded);
+		l->tlen = s->decoded.len - l->toff;
+		return ok ? REWRITE_UNCHANGED : REWRITE_ERROR;
+	}
+	buf_reset(&s->conv);
+	if (!decode_cte(l, raw, n, &s->conv))
+		return REWRITE_ERROR;
+	ok = iconv_all("UTF-8", wire_charset(l, &s->conv), s->conv.data ? s->conv.data : "", s->conv.len,
+		       &s->decoded);
+	l->tlen = s->decoded.len - l->toff;
 	/* Keep the wire name decided from the BOM for the way back. */
-	g_strlcpy(l->iconv_name, wire_charset(l, &bytes), sizeof(l->iconv_name));
-	buf_release(&bytes);
+	g_strlcpy(l->iconv_name, wire_charset(l, &s->conv), sizeof(l->iconv_name));
+	if (!ok)
+		mark_malformed(w, "text that is not valid in the charset its part declares");
 	return ok ? REWRITE_UNCHANGED : REWRITE_MALFORMED;
 }
 
-static bool leaf_is_pgp(const struct leaf *l)
+static bool leaf_is_pgp(const struct job *j, const struct leaf *l)
 {
-	const char *t = l->text.data ? l->text.data : "";
+	const char *t = leaf_text(j, l);
 
-	return l->kind == LEAF_PLAIN && (memmem(t, l->text.len, "-----BEGIN PGP SIGNED MESSAGE-----", 34) != NULL ||
-					 memmem(t, l->text.len, "-----BEGIN PGP MESSAGE-----", 27) != NULL);
+	return l->kind == LEAF_PLAIN && (memmem(t, l->tlen, "-----BEGIN PGP SIGNED MESSAGE-----", 34) != NULL ||
+					 memmem(t, l->tlen, "-----BEGIN PGP MESSAGE-----", 27) != NULL);
 }
 
 /* leaf_links - rewrite links and add the footer; *changed says whether any link was replaced */
@@ -679,18 +848,26 @@ static enum rewrite_result leaf_links(struct job *j, const struct leaf *l, bool 
 				      bool *changed)
 {
 	size_t before = j->lctx.replaced;
-	const char *t = l->text.data ? l->text.data : "";
+	const char *t = leaf_text(j, l);
 	bool ok;
 
 	j->lctx.break_lines = break_lines;
-	ok = l->kind == LEAF_HTML ? links_rewrite_html(&j->lctx, t, l->text.len, out)
-				   : links_rewrite_text(&j->lctx, t, l->text.len, out);
+	if (l->kind == LEAF_HTML)
+		ok = links_rewrite_html(&j->lctx, t, l->tlen, out);
+	else if (l->kind == LEAF_CALENDAR)
+		ok = links_rewrite_calendar(&j->lctx, t, l->tlen, out);
+	else
+		ok = links_rewrite_text(&j->lctx, t, l->tlen, out);
+	if (!ok && j->lctx.too_many)
+		mark_malformed(&j->w, "more than 200 resource links");
 	if (!ok)
 		return j->lctx.too_many ? REWRITE_MALFORMED : REWRITE_ERROR;
 	*changed = j->lctx.replaced > before;
 	if (!*changed)
 		return REWRITE_UNCHANGED;
-	if (l->kind == LEAF_HTML)
+	if (l->kind == LEAF_CALENDAR)
+		ok = true;	/* the footer goes in the text parts; a calendar has none */
+	else if (l->kind == LEAF_HTML)
 		ok = j->in->footer_html == NULL || add_footer_html(out, j->in->footer_html);
 	else
 		ok = j->in->footer_text == NULL || add_footer_text(out, j->in->footer_text);
@@ -723,7 +900,6 @@ static enum rewrite_result switch_to_qp(struct job *j, const struct leaf *l)
 	GMimeHeaderList *hl = g_mime_object_get_header_list(l->obj);
 	int n = hl ? g_mime_header_list_get_count(hl) : 0;
 	size_t at = l->start, end;
-	struct buf text;
 	bool found = false;
 
 	for (int i = 0; i < n; i++) {
@@ -747,11 +923,9 @@ static enum rewrite_result switch_to_qp(struct job *j, const struct leaf *l)
 			at--;
 	}
 	end = found ? header_field_end(j->w.msg, l->start, at) : at;
-	buf_init(&text, sizeof(field));
-	if (!buf_puts(&text, field) || !add_splice(j, at, end, &text)) {
-		buf_release(&text);
+	if (!out_to(j, at) || !buf_append(j->out, field, sizeof(field) - 1))
 		return REWRITE_ERROR;
-	}
+	j->pos = end;
 	return REWRITE_CHANGED;
 }
 
@@ -760,36 +934,40 @@ static bool raw_ends_eol(const struct job *j, const struct leaf *l)
 	return l->end > l->start && j->w.msg[l->end - 1] == '\n';
 }
 
-/* leaf_encode - the new text back into wire form (charset, transfer encoding) */
-static enum rewrite_result leaf_encode(struct job *j, const struct leaf *l, enum leaf_cte cte, const struct buf *t,
-				       struct buf *wire)
+/*
+ * leaf_encode - the new text back into wire form (charset, transfer
+ * encoding), written into out in place of the part's content.
+ */
+static enum rewrite_result leaf_encode(struct job *j, const struct leaf *l, enum leaf_cte cte, const struct buf *t)
 {
-	struct buf conv;
+	struct buf *conv = &j->s->conv, *wire = j->out;
 	const struct buf *src = t;
+	size_t start;
 	bool ok = true;
 
-	buf_init(&conv, CAP_MESSAGE_BYTES);
 	if (l->mode == CHARSET_CONVERT) {
-		if (!iconv_all(l->iconv_name, "UTF-8", t->data ? t->data : "", t->len, &conv)) {
-			buf_release(&conv);
+		buf_reset(conv);
+		if (!iconv_all(l->iconv_name, "UTF-8", t->data ? t->data : "", t->len, conv))
 			return REWRITE_ERROR;	/* cannot go back: never send the link unrewritten */
-		}
-		src = &conv;
+		src = conv;
 	}
+	if (!out_to(j, l->start))
+		return REWRITE_ERROR;
+	start = wire->len;
 	if (cte == CTE_IDENTITY) {
 		ok = buf_append(wire, src->data ? src->data : "", src->len);
 	} else if (cte == CTE_QP) {
 		ok = encode_qp(src->data ? src->data : "", src->len, wire);
-		if (ok && raw_ends_eol(j, l) && final_eol_len(wire) == 0)
+		if (ok && raw_ends_eol(j, l) && (wire->len == start || final_eol_len(wire) == 0))
 			ok = buf_puts(wire, "=\r\n");
 	} else {
 		ok = encode_base64(src->data ? src->data : "", src->len, wire);
-		if (ok && !raw_ends_eol(j, l) && final_eol_len(wire) == 2)
-			wire->len -= 2;
-		else if (ok && raw_ends_eol(j, l) && final_eol_len(wire) == 0)
+		if (ok && !raw_ends_eol(j, l) && wire->len > start && final_eol_len(wire) == 2)
+			wire->len -= 2, wire->data[wire->len] = '\0';
+		else if (ok && raw_ends_eol(j, l) && (wire->len == start || final_eol_len(wire) == 0))
 			ok = buf_puts(wire, "\r\n");
 	}
-	buf_release(&conv);
+	j->pos = l->end;
 	return ok ? REWRITE_CHANGED : REWRITE_ERROR;
 }
 
@@ -800,22 +978,21 @@ static enum rewrite_result leaf_encode(struct job *j, const struct leaf *l, enum
  */
 static enum rewrite_result leaf_rewrite(struct job *j, const struct leaf *l)
 {
-	struct buf t, wire;
+	struct buf *t = &j->s->text;
 	enum rewrite_result r;
 	enum leaf_cte cte = l->cte;
 	size_t before = j->lctx.replaced;
 	bool changed = false;
 
-	buf_init(&t, CAP_MESSAGE_BYTES);
-	buf_init(&wire, CAP_MESSAGE_BYTES);
-	r = leaf_links(j, l, false, &t, &changed);
-	if (r == REWRITE_CHANGED && cte == CTE_IDENTITY && longest_line(t.data, t.len) > SMTP_LINE_MAX &&
+	buf_reset(t);
+	r = leaf_links(j, l, false, t, &changed);
+	if (r == REWRITE_CHANGED && cte == CTE_IDENTITY && longest_line(t->data, t->len) > SMTP_LINE_MAX &&
 	    l->kind == LEAF_HTML) {
-		buf_reset(&t);
+		buf_reset(t);
 		j->lctx.replaced = before;
-		r = leaf_links(j, l, true, &t, &changed);
+		r = leaf_links(j, l, true, t, &changed);
 	}
-	if (r == REWRITE_CHANGED && cte == CTE_IDENTITY && longest_line(t.data, t.len) > SMTP_LINE_MAX) {
+	if (r == REWRITE_CHANGED && cte == CTE_IDENTITY && longest_line(t->data, t->len) > SMTP_LINE_MAX) {
 		/* The top part's Content-Transfer-Encoding is in the message headers:
 		 * the caller changes it (stats->top_qp). */
 		if (l->top)
@@ -825,44 +1002,13 @@ static enum rewrite_result leaf_rewrite(struct job *j, const struct leaf *l)
 		cte = CTE_QP;
 	}
 	if (r == REWRITE_CHANGED)
-		r = leaf_encode(j, l, cte, &t, &wire);
-	if (r == REWRITE_CHANGED && !add_splice(j, l->start, l->end, &wire))
-		r = REWRITE_ERROR;
+		r = leaf_encode(j, l, cte, t);
 	if (r == REWRITE_CHANGED)
 		j->parts_changed++;
-	buf_release(&t);
-	buf_release(&wire);
 	return r;
 }
 
 /* ---- the whole message ---- */
-
-static int splice_cmp(const void *a, const void *b)
-{
-	const struct splice *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
-/* write_body - the original body with the splices in place */
-static bool write_body(struct job *j, struct buf *out)
-{
-	size_t pos = j->w.body_start;
-
-	qsort(j->splices, j->nsplices, sizeof(*j->splices), splice_cmp);
-	buf_reset(out);
-	for (size_t k = 0; k < j->nsplices; k++) {
-		const struct splice *s = &j->splices[k];
-
-		if (s->start < pos)
-			return false;	/* overlapping: our bug, never write it */
-		if (!buf_append(out, j->w.msg + pos, s->start - pos) ||
-		    !buf_append(out, s->text.data ? s->text.data : "", s->text.len))
-			return false;
-		pos = s->end;
-	}
-	return buf_append(out, j->w.msg + pos, j->w.msg_len - pos);
-}
 
 /* rewrite_leaves - decode all text leaves (signatures first), then rewrite them */
 static enum rewrite_result rewrite_leaves(struct job *j)
@@ -870,9 +1016,9 @@ static enum rewrite_result rewrite_leaves(struct job *j)
 	enum rewrite_result worst = REWRITE_UNCHANGED;
 
 	for (size_t k = 0; k < j->w.nleaves; k++) {
-		enum rewrite_result r = leaf_decode(&j->w, &j->w.leaves[k]);
+		enum rewrite_result r = leaf_decode(j, &j->w.leaves[k]);
 
-		if (r == REWRITE_UNCHANGED && leaf_is_pgp(&j->w.leaves[k]))
+		if (r == REWRITE_UNCHANGED && leaf_is_pgp(j, &j->w.leaves[k]))
 			return REWRITE_SIGNED;
 		if (r != REWRITE_UNCHANGED && worst == REWRITE_UNCHANGED)
 			worst = r;
@@ -885,17 +1031,16 @@ static enum rewrite_result rewrite_leaves(struct job *j)
 		if (r != REWRITE_CHANGED && r != REWRITE_UNCHANGED)
 			return r;
 	}
-	return j->parts_changed > 0 ? REWRITE_CHANGED : REWRITE_UNCHANGED;
+	if (j->parts_changed == 0)
+		return REWRITE_UNCHANGED;
+	return out_to(j, j->w.msg_len) ? REWRITE_CHANGED : REWRITE_ERROR;
 }
 
-static void job_free(struct job *j)
+/* job_done - hand the arrays back to the scratch for the next message */
+static void job_done(struct job *j)
 {
-	for (size_t k = 0; k < j->w.nleaves; k++)
-		buf_release(&j->w.leaves[k].text);
-	free(j->w.leaves);
-	for (size_t k = 0; k < j->nsplices; k++)
-		buf_release(&j->splices[k].text);
-	free(j->splices);
+	j->s->leaves = j->w.leaves;
+	j->s->leaves_size = j->w.leaves_size;
 }
 
 /* parse_and_walk - GMime over our copy; the classification of the tree */
@@ -912,8 +1057,10 @@ static enum rewrite_result parse_and_walk(struct job *j, GMimeStream *stream)
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	message = g_mime_parser_construct_message(parser, opts);
 	top = message ? g_mime_message_get_mime_part(message) : NULL;
-	if (message == NULL)
+	if (message == NULL) {
+		mark_malformed(&j->w, "a message GMime cannot parse");
 		r = REWRITE_MALFORMED;
+	}
 	else if (top != NULL && !walk_tree(&j->w, top, 0, true))
 		r = REWRITE_ERROR;
 	else if (j->w.is_signed)
@@ -929,45 +1076,114 @@ static enum rewrite_result parse_and_walk(struct job *j, GMimeStream *stream)
 	return r;
 }
 
+struct rewrite_scratch *rewrite_scratch_new(void)
+{
+	struct rewrite_scratch *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	buf_init(&s->decoded, CAP_MESSAGE_BYTES);
+	buf_init(&s->text, CAP_MESSAGE_BYTES);
+	buf_init(&s->conv, CAP_MESSAGE_BYTES);
+	return s;
+}
+
+struct rewrite_scratch *rewrite_scratch_free(struct rewrite_scratch *s)
+{
+	if (s == NULL)
+		return NULL;
+	buf_release(&s->decoded);
+	buf_release(&s->text);
+	buf_release(&s->conv);
+	free(s->leaves);
+	free(s);
+	return NULL;
+}
+
+static void trim_buf(struct buf *b, size_t keep)
+{
+	if (b->size > keep)
+		buf_release(b);
+	else
+		buf_reset(b);
+}
+
+void rewrite_scratch_trim(struct rewrite_scratch *s, size_t keep)
+{
+	trim_buf(&s->decoded, keep);
+	trim_buf(&s->text, keep);
+	trim_buf(&s->conv, keep);
+	if (s->leaves_size * sizeof(*s->leaves) > keep) {
+		free(s->leaves);
+		s->leaves = NULL;
+		s->leaves_size = 0;
+	}
+}
+
 enum rewrite_result rewrite_body(const struct rewrite_input *in, struct buf *out, struct rewrite_stats *stats)
 {
+	struct rewrite_scratch local, *s = in->scratch;
 	struct job j;
 	GByteArray *arr;
 	GMimeStream *stream;
 	enum rewrite_result r;
 	char *msg;
 	size_t len, body_start;
+	bool borrowed;
 
 	if (stats != NULL)
 		memset(stats, 0, sizeof(*stats));
 	if (in->resources == NULL || in->link_fn == NULL || (in->body_len > 0 && in->body == NULL) ||
 	    (in->headers_len > 0 && in->headers == NULL))
 		return REWRITE_ERROR;
-	msg = build_message(in, &len, &body_start);
-	if (msg == NULL)
+	msg = contiguous_message(in, &len, &body_start);
+	borrowed = msg != NULL;
+	if (msg == NULL && (msg = build_message(in, &len, &body_start)) == NULL)
 		return REWRITE_ERROR;
+	if (s == NULL) {
+		memset(&local, 0, sizeof(local));
+		buf_init(&local.decoded, CAP_MESSAGE_BYTES);
+		buf_init(&local.text, CAP_MESSAGE_BYTES);
+		buf_init(&local.conv, CAP_MESSAGE_BYTES);
+		s = &local;
+	}
+	buf_reset(&s->decoded);
 	memset(&j, 0, sizeof(j));
 	j.in = in;
+	j.s = s;
+	j.out = out;
 	j.w.msg = msg;
 	j.w.msg_len = len;
 	j.w.body_start = body_start;
+	j.w.leaves = s->leaves;
+	j.w.leaves_size = s->leaves_size;
 	j.lctx.resources = in->resources;
 	j.lctx.link_fn = in->link_fn;
 	j.lctx.link_ctx = in->link_ctx;
 	arr = g_byte_array_new_take((guint8 *)msg, len);
-	stream = g_mime_stream_mem_new_with_byte_array(arr);	/* owns arr and msg */
+	stream = g_mime_stream_mem_new_with_byte_array(arr);	/* owns arr, and msg unless borrowed */
+	if (borrowed)
+		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
 	r = parse_and_walk(&j, stream);
-	if (r == REWRITE_CHANGED && !write_body(&j, out)) {
-		buf_reset(out);
-		r = REWRITE_ERROR;
-	}
+	if (r != REWRITE_CHANGED && j.writing)
+		buf_reset(out);	/* a part failed after others were written: nothing half done */
+	if (r == REWRITE_MALFORMED && stats != NULL)
+		stats->why = j.w.why ? j.w.why : "a structure mail programs read differently";
 	if (r == REWRITE_CHANGED && stats != NULL) {
 		stats->links = j.lctx.replaced;
 		stats->parts = j.parts_changed;
 		stats->top_qp = j.top_qp;
 	}
-	job_free(&j);
+	job_done(&j);
 	g_object_unref(stream);
+	if (borrowed)
+		g_byte_array_free(arr, FALSE);	/* the wrapper only: msg is the caller's */
+	if (s == &local) {
+		buf_release(&local.decoded);
+		buf_release(&local.text);
+		buf_release(&local.conv);
+		free(local.leaves);
+	}
 	return r;
 }
 

@@ -93,6 +93,17 @@ bool buf_append(struct buf *b, const void *p, size_t n)
 	return true;
 }
 
+bool buf_grow(struct buf *b, size_t n)
+{
+	return buf_reserve(b, n);
+}
+
+void buf_commit(struct buf *b, size_t n)
+{
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
 bool buf_puts(struct buf *b, const char *s)
 {
 	return buf_append(b, s, strlen(s));

@@ -37,6 +37,15 @@ bool buf_putc(struct buf *b, char c) BUF_WUR __attribute__((nonnull));
 bool buf_printf(struct buf *b, const char *fmt, ...) BUF_WUR
 	__attribute__((nonnull(1, 2), format(printf, 2, 3)));
 
+/*
+ * buf_grow - room for n more bytes (and the NUL) within the cap, without
+ * changing len: a writer that knows its worst case writes at data + len and
+ * then calls buf_commit(). For loops that would otherwise append per byte.
+ */
+bool buf_grow(struct buf *b, size_t n) BUF_WUR __attribute__((nonnull));
+/* buf_commit - n bytes written at data + len (after buf_grow(n) or more) now count */
+void buf_commit(struct buf *b, size_t n) __attribute__((nonnull));
+
 /* buf_steal - hand the data (NUL-terminated, malloc'd) to the caller; the buffer is left empty. */
 char *buf_steal(struct buf *b, size_t *len) BUF_WUR __attribute__((nonnull(1)));
 

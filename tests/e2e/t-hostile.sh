@@ -8,8 +8,10 @@
 #      CAP_HEADER_COUNT (1,000), so a tagged mail with more is refused 552
 #      5.3.4 (too big). The HTML part is base64: a rewrite that missed the MIME
 #      headers would have left its link as it was (it did, before the fix);
-#   2. multipart nested 100 deep: 451 4.7.1 (MALFORMED -> tempfail), the
-#      milter alive and rewriting the next invitation; 20 deep is fine;
+#   2. multipart nested 100 deep: the message's own fault, so a permanent
+#      550 5.6.0 whose text names the depth (it was 451 4.7.1 before, which the
+#      client retried forever), the milter alive and rewriting the next
+#      invitation; 20 deep is fine;
 #   3. envelope recipients with quotes, a comma, angle brackets, a backslash,
 #      a source route, a "Bcc:" inside quotes, beside a plain guest: Postfix
 #      refuses some RCPTs itself (then the mail goes to the plain guest only,
@@ -75,10 +77,11 @@ done
 id=$(unique_id)
 python3 "$HARD/mkhostile.py" nested 100 "$id" "$RESOURCE_URL" >"$T_DIR/deep.eml"
 raw_send "$T_DIR/deep.eml" "<staff@example.org>" "<guest@gmail.com>"
-expect_match "$RAW" '^data 451 4\.7\.1' "100-deep nesting: 451 4.7.1 at the end of data"
+expect_match "$RAW" '^data 550 5\.6\.0 .*nested' "100-deep nesting: 550 5.6.0 naming the nesting at the end of data"
+expect_match "$RAW" 'new message' "100-deep nesting: the reply says what to do"
 never_unrewritten "100-deep nesting" "$id"
-expect_match "$(milter_logs)" 'event=refused .*verdict=tempfail rewrite=malformed' \
-	"100-deep nesting: the milter logged a malformed tempfail"
+expect_match "$(milter_logs)" 'event=refused .*verdict=reject_malformed rewrite=malformed .*why="[^"]*nested' \
+	"100-deep nesting: the milter logged a malformed refusal and why"
 check "100-deep nesting: the milter is still running" pid_alive "$MILTER_PID"
 # Nesting within CAP_MIME_DEPTH is fine.
 id=$(unique_id)

@@ -19,6 +19,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct resource_list resources;
+static struct rewrite_scratch *scratch;	/* kept from input to input, as the milter keeps it */
 
 static bool fuzz_link(void *ctx, const struct resource *res, const char *url, size_t len, struct buf *out)
 {
@@ -39,6 +40,8 @@ static void fuzz_init(void)
 		return;
 	done = true;
 	rewrite_init();
+	if ((scratch = rewrite_scratch_new()) == NULL)
+		abort();
 	if (!resource_list_add(&resources, "https://teams.example.org/", &why) ||
 	    !resource_list_add(&resources, "https://wiki.example.org/space", &why))
 		abort();
@@ -80,12 +83,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.link_fn = fuzz_link;
 	in.footer_text = "-- \nGuest access footer\n";
 	in.footer_html = "<p>Guest access footer</p>";
+	/* Every other input with the shared scratch, the others with buffers of their own. */
+	in.scratch = (size & 1) ? scratch : NULL;
 	buf_init(&out, CAP_MESSAGE_BYTES);
 	r = rewrite_body(&in, &out, &st);
 	if (r != REWRITE_CHANGED && out.len != 0)
 		abort();
 	if (r == REWRITE_CHANGED && (st.links == 0 || st.parts == 0))
 		abort();
+	if ((r == REWRITE_MALFORMED) != (st.why != NULL))
+		abort();	/* a refusal always says why, and only a refusal */
 	buf_release(&out);
 	return 0;
 }

@@ -125,6 +125,32 @@ static const struct tcase html_cases[] = {
 	{ "<a href=", "<a href=", 0 },
 	{ "<", "<", 0 },
 	{ "a < b > c", "a < b > c", 0 },
+	/* Bare URLs in the text (issue 11): wrapped, shown as the accept link. */
+	{ "<p>at https://teams.example.org/t/x.</p>", "<p>at <a href=\"L1\">L1</a>.</p>", 1 },
+	{ "https://teams.example.org/", "<a href=\"L1\">L1</a>", 1 },
+	{ "<p>https://teams.example.org/a&nbsp;b</p>", "<p><a href=\"L1\">L1</a>&nbsp;b</p>", 1 },
+	{ "&lt;https://teams.example.org/a&gt;", "&lt;<a href=\"L1\">L1</a>&gt;", 1 },
+	{ "<a href=x>https://teams.example.org/a</a> https://teams.example.org/b",
+	  "<a href=x>https://teams.example.org/a</a> <a href=\"L1\">L1</a>", 1 },
+	{ "<A HREF=x>see <b>https://teams.example.org/a</b></A >", "<A HREF=x>see <b>https://teams.example.org/a</b></A >", 0 },
+	{ "<abbr>https://teams.example.org/a</abbr>", "<abbr><a href=\"L1\">L1</a></abbr>", 1 },
+	{ "<img alt=\"https://teams.example.org/a\">", "<img alt=\"https://teams.example.org/a\">", 0 },
+	{ "<title>https://teams.example.org/a</title>", "<title>https://teams.example.org/a</title>", 0 },
+	{ "<textarea><a href=https://teams.example.org/a></textarea>",
+	  "<textarea><a href=https://teams.example.org/a></textarea>", 0 },
+	{ "xhttps://teams.example.org/a", "xhttps://teams.example.org/a", 0 },
+	{ "https://teams.example.org.evil.net/", "https://teams.example.org.evil.net/", 0 },
+	/* Outlook conditionals (issue 11): their content is read as HTML; other comments are not. */
+	{ "<!--[if mso]><v:roundrect href=\"https://teams.example.org/b\"><![endif]-->",
+	  "<!--[if mso]><v:roundrect href=\"L1\"><![endif]-->", 1 },
+	{ "<!--[if gte vml 1]><v:shape href='https://teams.example.org/p'/><![endif]-->",
+	  "<!--[if gte vml 1]><v:shape href='L1'/><![endif]-->", 1 },
+	{ "<!--[IF GTE MSO 9]><v:rect href=https://teams.example.org/r></v:rect><![endif]-->",
+	  "<!--[IF GTE MSO 9]><v:rect href=\"L1\"></v:rect><![endif]-->", 1 },
+	{ "<!--[if IE]><a href=\"https://teams.example.org/i\"><![endif]-->",
+	  "<!--[if IE]><a href=\"https://teams.example.org/i\"><![endif]-->", 0 },
+	{ "<!--[if --> <a href=\"https://teams.example.org/c\">", "<!--[if --> <a href=\"L1\">", 1 },
+	{ "<!-- mso <a href=\"https://teams.example.org/c\"> -->", "<!-- mso <a href=\"https://teams.example.org/c\"> -->", 0 },
 };
 
 static void run_cases(const struct tcase *cases, size_t n, bool html)
@@ -169,6 +195,62 @@ static void test_html_url_decoded(void **state)
 	buf_init(&out, 4096);
 	assert_true(links_rewrite_html(&ctx, in, strlen(in), &out));
 	assert_string_equal(calls.last, "https://teams.example.org/p?a=1&b=2&c");
+	buf_release(&out);
+}
+
+/* A bare URL too: entities decoded before matching, and &nbsp; ends it. */
+static void test_html_text_url_decoded(void **state)
+{
+	struct calls calls = { 0 };
+	struct links_ctx ctx = { .resources = &resources, .link_fn = numbered_link, .link_ctx = &calls };
+	const char *in = "<p>https://teams.example.org/p?a=1&amp;b=2&nbsp;x</p>";
+	struct buf out;
+
+	(void)state;
+	buf_init(&out, 4096);
+	assert_true(links_rewrite_html(&ctx, in, strlen(in), &out));
+	assert_string_equal(calls.last, "https://teams.example.org/p?a=1&b=2");
+	assert_string_equal(out.data, "<p><a href=\"L1\">L1</a>&nbsp;x</p>");
+	buf_release(&out);
+}
+
+/* A meeting request: DESCRIPTION / X-ALT-DESC rewritten, escaped and folded again; the rest byte for byte. */
+static void test_calendar(void **state)
+{
+	struct calls calls = { 0 };
+	struct links_ctx ctx = { .resources = &resources, .link_fn = numbered_link, .link_ctx = &calls };
+	struct buf in, out;
+	const char *p;
+
+	(void)state;
+	buf_init(&in, 65536);
+	buf_init(&out, 65536);
+	/* A link whose accept link is short, then 2-octet characters: a fold must fall between two. */
+	assert_true(buf_puts(&in, "BEGIN:VEVENT\r\nSUMMARY:https://teams.example.org/s\r\n"
+				 "DESCRIPTION:a\\\\b\\, https://teams.example.org/t/x\\; x"));
+	for (int k = 0; k < 60; k++)
+		assert_true(buf_puts(&in, "\xc3\xa9"));
+	assert_true(buf_puts(&in, "\r\nDESCRIPTION;X=1:no link\\, https://www.example.com/\r\n"
+				 " folded as it was\r\nEND:VEVENT\r\n"));
+	assert_true(links_rewrite_calendar(&ctx, in.data, in.len, &out));
+	assert_int_equal(ctx.replaced, 1);
+	assert_string_equal(calls.last, "https://teams.example.org/t/x");
+	p = strstr(out.data, "DESCRIPTION:a\\\\b\\, L1\\; x\xc3\xa9");
+	assert_non_null(p);
+	assert_non_null(strstr(out.data, "SUMMARY:https://teams.example.org/s\r\n"));
+	assert_non_null(strstr(out.data, "\r\nDESCRIPTION;X=1:no link\\, https://www.example.com/\r\n"
+					 " folded as it was\r\nEND:VEVENT\r\n"));
+	/* Every line of the rewritten property: at most 75 octets, no UTF-8 sequence cut. */
+	for (const char *l = p; *l != '\0' && strncmp(l, "DESCRIPTION;X=1", 15) != 0;) {
+		const char *e = strstr(l, "\r\n");
+
+		assert_non_null(e);
+		assert_true(e - l <= 75);
+		assert_false(((unsigned char)l[l == p ? 0 : 1] & 0xC0) == 0x80);
+		assert_false((unsigned char)e[-1] == 0xC3);
+		l = e + 2;
+	}
+	buf_release(&in);
 	buf_release(&out);
 }
 
@@ -235,6 +317,8 @@ int main(void)
 		cmocka_unit_test(test_text_table),
 		cmocka_unit_test(test_html_table),
 		cmocka_unit_test(test_html_url_decoded),
+		cmocka_unit_test(test_html_text_url_decoded),
+		cmocka_unit_test(test_calendar),
 		cmocka_unit_test(test_html_break_lines),
 		cmocka_unit_test(test_cap_links),
 		cmocka_unit_test(test_link_fn_fails),

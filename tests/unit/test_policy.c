@@ -113,7 +113,8 @@ static const struct {
 	{ "no link", TRIGGER_TAG, { STAFF_NETWORK, 2, true, false, 0 }, REWRITE_UNCHANGED, VERDICT_REWRITE,
 	  VERDICT_REJECT_NO_LINK },
 	{ "signed", TRIGGER_TAG, { STAFF_LOCAL, 1, true, false, 0 }, REWRITE_SIGNED, VERDICT_REWRITE, VERDICT_REJECT_SIGNED },
-	{ "malformed", TRIGGER_TAG, { STAFF_AUTH, 1, true, false, 0 }, REWRITE_MALFORMED, VERDICT_REWRITE, VERDICT_TEMPFAIL },
+	{ "malformed", TRIGGER_TAG, { STAFF_AUTH, 1, true, false, 0 }, REWRITE_MALFORMED, VERDICT_REWRITE,
+	  VERDICT_REJECT_MALFORMED },
 	{ "error", TRIGGER_TAG, { STAFF_AUTH, 1, true, false, 0 }, REWRITE_ERROR, VERDICT_REWRITE, VERDICT_TEMPFAIL },
 	{ "too many", TRIGGER_TAG, { STAFF_AUTH, 4, true, false, 0 }, REWRITE_CHANGED, VERDICT_REJECT_TOO_MANY,
 	  VERDICT_REJECT_TOO_MANY },
@@ -212,6 +213,15 @@ static void test_replies(void **state)
 	assert_string_equal(r.xcode, "5.7.1");
 	assert_non_null(strstr(text, "login_domain"));
 	assert_string_equal(policy_verdict_word(VERDICT_REJECT_LOGIN), "reject_login");
+	policy_reply_why(&cfg, VERDICT_REJECT_MALFORMED, "a multipart without a boundary", text, sizeof(text), &r);
+	assert_string_equal(r.rcode, "550");
+	assert_string_equal(r.xcode, "5.6.0");
+	assert_non_null(strstr(text, "(a multipart without a boundary)"));
+	assert_non_null(strstr(text, "new message"));
+	assert_string_equal(policy_verdict_word(VERDICT_REJECT_MALFORMED), "reject_malformed");
+	policy_reply(&cfg, VERDICT_REJECT_MALFORMED, text, sizeof(text), &r);
+	assert_string_equal(r.xcode, "5.6.0");
+	assert_non_null(strstr(text, "broken ("));
 	policy_reply(&cfg, VERDICT_TEMPFAIL, text, sizeof(text), &r);
 	assert_string_equal(r.rcode, "451");
 	assert_string_equal(r.xcode, "4.7.1");

@@ -243,8 +243,19 @@ static bool check_case(const char *name)
 	} else if (word != NULL) {
 		while (word_len > 0 && (word[word_len - 1] == '\n' || word[word_len - 1] == '\r'))
 			word[--word_len] = '\0';
+		/* "malformed: WHY" also states the reason the staff member is given */
+		char *why = strstr(word, ": ");
+
+		if (why != NULL)
+			*why = '\0', why += 2;
 		if (strcmp(rewrite_result_word(r), word) != 0 || strcmp(out.data, "SENTINEL") != 0) {
 			fprintf(stderr, "%s: got %s, want %s (out untouched)\n", name, rewrite_result_word(r), word);
+			ok = false;
+		} else if (why != NULL && (st.why == NULL || strcmp(st.why, why) != 0)) {
+			fprintf(stderr, "%s: got why \"%s\", want \"%s\"\n", name, st.why ? st.why : "(none)", why);
+			ok = false;
+		} else if ((r == REWRITE_MALFORMED) != (st.why != NULL)) {
+			fprintf(stderr, "%s: a reason must come with malformed, and only with it\n", name);
 			ok = false;
 		}
 	} else {
