@@ -10,7 +10,7 @@ what=${1:-check}
 
 build_pkgs="build-essential pkg-config libmilter-dev libsodium-dev liblmdb-dev
  libcurl4-openssl-dev libmicrohttpd-dev libinih-dev libgmime-3.0-dev libjansson-dev
- libqrencode-dev libcmocka-dev libssl-dev"
+ libqrencode-dev libcmocka-dev libssl-dev libpq-dev"
 # oathtool: an independent TOTP; zbar-tools + librsvg2-bin: decode the QR SVG;
 # nginx: auth_request in front of a sample resource (a private instance per test).
 # chromium + fonts-dejavu-core: the browser test (tests/browser/, driven by
@@ -18,8 +18,9 @@ build_pkgs="build-essential pkg-config libmilter-dev libsodium-dev liblmdb-dev
 # glewlwyd (+ dbconfig-no-thanks, so apt does not pull a MySQL client for it):
 # the OpenID Connect provider tests/oidc/ starts on loopback; sqlite3 sets it up.
 # systemd: systemd-analyze verify for contrib/systemd/ (offline; nothing is started).
+# postgresql-15: the shared store; tests start a private cluster on loopback (tests/lib/pg.sh).
 test_pkgs="clang postfix miltertest swaks lmdb-utils curl valgrind python3 oathtool zbar-tools librsvg2-bin nginx
- glewlwyd dbconfig-no-thanks sqlite3 chromium fonts-dejavu-core systemd"
+ glewlwyd dbconfig-no-thanks sqlite3 chromium fonts-dejavu-core systemd postgresql-15"
 # The demo: nginx in front of otpd and a sample resource; oathtool for a TOTP code without a phone.
 demo_pkgs="postfix swaks curl nginx oathtool"
 
