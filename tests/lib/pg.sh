@@ -12,7 +12,7 @@
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_OS_USER=${PG_OS_USER:-guestlink-pgtest}
 PG_ROLE=${PG_ROLE:-otpd}
-PG_DIR=
+PG_DIR=${PG_DIR:-}
 
 pg_start() {
 	PG_DIR=$1
