@@ -217,7 +217,7 @@ page() { curl -s -c "$T/jar" -b "$T/jar" -D "$T/ph" -o "$T/pg" -w '%{http_code}'
 
 # html_accept TOKEN EMAIL - accept an invitation in the pages; ends with an emailed-code session in the jar
 html_accept() {
-	[ "$(page "$BASE/accept/$1")" = 200 ] || fail "accept page"
+	_s=$(page "$BASE/accept/$1"); [ "$_s" = 200 ] || fail "accept page: $_s $(tail -3 "$T/nginx/error.log" 2>/dev/null)"
 	_csrf=$(csrf_of "$T/pg")
 	_n=$(mail_count)
 	[ "$(page --data-urlencode "email=$2" --data "csrf=$_csrf" "$BASE/accept/$1/email")" = 200 ] || fail "email step"
@@ -273,8 +273,8 @@ start_nginx() {
 	mkdir -p "$T/nginx/tmp" "$T/www/team/42" "$T/www/team/43"
 	echo "sample resource 42" >"$T/www/team/42/index.html"
 	echo "sample resource 43" >"$T/www/team/43/index.html"
-	# NGINX_UPSTREAMS (two-host tests): "HOST:PORT HOST:PORT...", round-robin; default: the one otpd.
-	_ups=$(echo "${NGINX_UPSTREAMS:-127.0.0.1:$HTTP_PORT}" | sed 's/ /; server /g')
+	# NGINX_UPSTREAMS (two-host tests): "SERVER,SERVER...", nginx upstream servers, round-robin; default: the one otpd.
+	_ups=$(echo "${NGINX_UPSTREAMS:-127.0.0.1:$HTTP_PORT}" | sed 's/,/; server /g')
 	sed "s|@T@|$T|g; s|@PORT@|$NGX_PORT|g; s|@OTPD@|$_ups|g" tests/otpd/nginx.conf.in >"$T/nginx/nginx.conf"
 	nginx -p "$T/nginx/" -e "$T/nginx/error.log" -c "$T/nginx/nginx.conf" -t >"$T/nginx/t.log" 2>&1 ||
 		fail "nginx config: $(cat "$T/nginx/t.log")"
