@@ -5,6 +5,7 @@
 #       host 1 is tests/otpd/lib.sh's otpd ($HTTP_PORT, $T/otpd.conf), host 2 the same config on $HTTP_PORT2
 #       ($T/otpd2.conf; both log to $T/otpd.log); nginx in front of both (upstream round-robin), public_url is
 #       nginx; BASE becomes nginx. H1 and H2 are the hosts' own base URLs.
+#       HOST1_EDIT, if set, is a sed script applied to host 1's config only.
 #   kill_host2 [SIGNAL]
 #   upstreams_used   how many requests each upstream served (from nginx's access log)
 [ "${OTPD_TEST_PG:-0}" = 1 ] || { echo "FAIL: tests/pg needs OTPD_TEST_PG=1 (run it through tests/pg/run.sh)" >&2; exit 1; }
@@ -38,6 +39,8 @@ start_hosts() {
 	sed -i "s|^public_url = .*|public_url = $NGX|" "$T/otpd.conf"
 	sed "s|^listen = .*|listen = 127.0.0.1:$HTTP_PORT2|" "$T/otpd.conf" >"$T/otpd2.conf"
 	for line in "$@"; do echo "$line" >>"$T/otpd2.conf"; done
+	# HOST1_EDIT: a sed script for host 1's config only (t-outbox-kill.sh gives it a relay that hangs).
+	[ -n "${HOST1_EDIT:-}" ] && sed -i "$HOST1_EDIT" "$T/otpd.conf"
 	BASE=$H1
 	start_otpd
 	start_otpd2
