@@ -44,7 +44,7 @@ for part in $parts; do
 			for t in tests/pg/t-*.sh; do
 				log=$(mktemp)
 				s=$(date +%s)
-				if sh "$t" >"$log" 2>&1; then
+				if OTPD_TEST_PG=1 sh "$t" >"$log" 2>&1; then
 					p=$((p + 1)); echo "PASS $t ($(($(date +%s) - s))s)"
 				else
 					f=$((f + 1)); echo "FAIL $t ($(($(date +%s) - s))s)"; sed 's/^/    /' "$log"

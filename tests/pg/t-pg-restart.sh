@@ -33,7 +33,11 @@ ltok=$(token $guests)
 	done
 ) &
 LOAD_PID=$!
+CLEANUP_HOOK="$CLEANUP_HOOK; kill $LOAD_PID 2>/dev/null; wait $LOAD_PID 2>/dev/null"
 sleep 2
+PG_STOPPED=1
+# Whatever happens, the cluster is up again for the scenarios after this one.
+CLEANUP_HOOK="$CLEANUP_HOOK; [ \"\$PG_STOPPED\" = 1 ] && pg_start_again"
 pg_stop_only || fail "pg_ctl stop"
 sleep 1.5
 for h in "$H1" "$H2"; do
@@ -48,6 +52,7 @@ done
 ok "PostgreSQL down: both hosts answer 503 (healthz, /auth, email step)"
 sleep 1
 pg_start_again || fail "pg_ctl start"
+PG_STOPPED=0
 t0=$(date +%s)
 for h in "$H1" "$H2"; do
 	for _ in $(seq 100); do
