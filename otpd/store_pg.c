@@ -801,8 +801,14 @@ static enum store_status finish(struct store_txn_pg *t, enum store_status s, boo
 	PGresult *r;
 
 	*committed_unknown = false;
+	/* A transaction that needed no statement (a read served from the cache) still proves the database
+	 * is there when it touched nothing at all (/healthz's empty read), so that one begins here. */
+	if (t->c == NULL && !t->failed && t->nheld == 0)
+		begin(t);
+	/* Security: no connection could be had (PostgreSQL down): whatever the callback decided on what it
+	 * could not read is not committed, so it is an error, never its STORE_OK. */
 	if (t->c == NULL)
-		return s;
+		return t->failed ? STORE_ERROR : s;
 	if (!t->failed && s == STORE_OK && t->write) {
 		r = PQexec(t->c->pg, "COMMIT");
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {

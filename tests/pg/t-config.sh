@@ -6,7 +6,7 @@
 setup
 pw=$(cat "$T/pgpass")
 never_logged "$pw"
-out=$("$OTPD" -n -c "$T/otpd.conf" 2>&1) || fail "-n failed: $out"
+out=$("$OTPD" -n -c "$T/otpd.conf" 2>"$T/n.err") || fail "-n failed: $out $(cat "$T/n.err")"
 [ "$out" = "configuration OK" ] || fail "-n said: $out"
 ok "-n connects to PostgreSQL"
 
