@@ -43,6 +43,8 @@ LMDB_BASE=$BASE
 PG_PORT_HTTP=$(free_port)
 sed -e "s|^listen = .*|listen = 127.0.0.1:$PG_PORT_HTTP|" -e "s|^database = .*|database = $URI\ndatabase_password_file = $T/pgpass|" \
 	"$T/otpd.conf" >"$T/pg.conf"
+# PG_THREADS: HTTP workers (and so connections) of the PostgreSQL otpd; default: the same as LMDB's.
+[ -n "${PG_THREADS:-}" ] && echo "threads = $PG_THREADS" >>"$T/pg.conf"
 "$OTPD" -f -c "$T/pg.conf" >>"$T/otpd.log" 2>&1 &
 PG_OTPD_PID=$!
 PG_BASE=http://127.0.0.1:$PG_PORT_HTTP
