@@ -39,7 +39,7 @@ ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(HARDEN) $(WERROR) $(XFLAGS) -Ishared
 	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ALL_LDFLAGS = $(LDFLAGS) $(XLDFLAGS)
 
-.PHONY: bench bench-bins all check demo asan fuzz install deb clean deps check-deps style test-unit test-milter test-otpd test-oidc test-e2e \
+.PHONY: bench bench-bins all check demo asan fuzz install deb clean deps check-deps style test-unit test-milter test-otpd test-pg test-oidc test-e2e \
 	check-build check-asan check-fuzz
 
 all:
@@ -71,7 +71,7 @@ check-deps:
 check: check-deps
 	$(MAKE) WERROR=-Werror all test-bins
 	$(MAKE) style
-	$(MAKE) test-unit test-milter test-otpd test-oidc test-e2e test-hardening test-browser test-packaging
+	$(MAKE) test-unit test-milter test-otpd test-pg test-oidc test-e2e test-hardening test-browser test-packaging
 	$(MAKE) check-asan
 	$(MAKE) test-valgrind
 	$(MAKE) check-fuzz

@@ -37,6 +37,7 @@ log() { echo "bench: $* ($(($(date +%s) - start)) s)" >&2; }
 	echo "SESSIONS=1 MODES=ac bench/mailflow.sh 5 100 100"
 	echo "bench/milter-alone.sh 5"
 	echo "bench/otpd.sh 5 4 1000000"
+	echo "bench/otpd_pg.sh 3 4"
 	echo '```'
 	echo
 	log "rewrite_bench"
@@ -69,6 +70,11 @@ log() { echo "bench: $* ($(($(date +%s) - start)) s)" >&2; }
 	echo "## 4. otpd under load, and 5. scaling with the database"
 	echo
 	bench/otpd.sh 5 4 1000000 2>/dev/null | grep -v '^# '
+	echo
+	log "otpd on PostgreSQL"
+	echo "## 6. otpd on PostgreSQL beside LMDB (several hosts' backend), pgbench as the ceiling"
+	echo
+	bench/otpd_pg.sh 3 4 2>/dev/null | grep -v '^# '
 	echo
 } >"$tmp"
 cp "$tmp" "$out"

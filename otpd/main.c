@@ -4,7 +4,8 @@
  *   otpd -c FILE [-f] [-n]
  *
  * Start-up order (Postfix single_server, OpenSMTPD): read the config, open
- * the listening socket, the LMDB environment and the keys, drop privileges
+ * the listening socket, the database (LMDB environment, or the PostgreSQL
+ * pool's first connection) and the keys, drop privileges
  * to [otpd] user, then start threads (HTTP workers, the outbox sender).
  * The main thread then only waits for signals and runs the sweeper and the
  * stale-reader check every minute.
@@ -66,6 +67,28 @@ static bool check_config(const char *path, struct config *cfg, struct mail_from 
 	return true;
 }
 
+/* store_opts_of - what store_open_with() needs from the config */
+static struct store_opts store_opts_of(const struct config *cfg)
+{
+	/* One connection per HTTP worker, the outbox sender and the sweeper. */
+	return (struct store_opts){ .max_size = (uint64_t)cfg->database_max_size,
+				    .password_file = cfg->database_password_file,
+				    .connections = (unsigned)cfg->threads + 2 };
+}
+
+/* check_database - connect (and migrate) once, as the start would */
+static bool check_database(const struct config *cfg, char *err, size_t errsz)
+{
+	struct store_opts o = store_opts_of(cfg);
+	struct store *st;
+
+	o.connections = 1;
+	if ((st = store_open_with(cfg->database, &o, err, errsz)) == NULL)
+		return false;
+	store_close(st);
+	return true;
+}
+
 static void drop_privileges(const struct passwd *pw)
 {
 	uid_t r, e, s;
@@ -106,6 +129,7 @@ int main(int argc, char **argv)
 	uint8_t *master = NULL;
 	struct secrets *keys;
 	struct store *st;
+	struct store_opts store_opts;
 	struct outbox *ob;
 	struct http_server *http;
 	struct outbox_smtp smtp;
@@ -151,6 +175,12 @@ int main(int argc, char **argv)
 			config_free(&cfg);
 			return 1;
 		}
+		/* A shared database: -n proves it can be reached, and says where it could not. */
+		if (store_is_uri(cfg.database) && !check_database(&cfg, err, sizeof(err))) {
+			fprintf(stderr, "otpd: %s: [otpd] database: %s\n", path, err);
+			config_free(&cfg);
+			return 1;
+		}
 		puts("configuration OK");
 		config_free(&cfg);
 		return 0;
@@ -179,9 +209,10 @@ int main(int argc, char **argv)
 	if (pw != NULL && strncmp(cfg.listen, "unix:", 5) == 0 && chown(cfg.listen + 5, pw->pw_uid, pw->pw_gid) != 0)
 		log_fatal_errno("event=start reason=\"cannot chown %s\"", cfg.listen + 5);
 	/* Security: a corrupt or foreign data.mdb is refused here, with its name, rather than crash a reader. */
-	if (!dbcheck_run(cfg.database, err, sizeof(err)))
+	if (!store_is_uri(cfg.database) && !dbcheck_run(cfg.database, err, sizeof(err)))
 		log_fatal("event=start reason=\"%s\"", err);
-	if ((st = store_open(cfg.database, (uint64_t)cfg.database_max_size, err, sizeof(err))) == NULL)
+	store_opts = store_opts_of(&cfg);
+	if ((st = store_open_with(cfg.database, &store_opts, err, sizeof(err))) == NULL)
 		log_fatal("event=start reason=\"%s\"", err);
 	store_set_batch(st, (unsigned)cfg.write_batch);
 	if (pw != NULL && !store_chown(cfg.database, pw->pw_uid, pw->pw_gid))
@@ -218,7 +249,7 @@ int main(int argc, char **argv)
 	fx = (struct flow_ctx){ &cfg, st, keys, ring, &from, ob, oidc };
 	if ((http = http_start(fd, &fx)) == NULL)
 		log_fatal("event=start reason=\"cannot start the HTTP server\"");
-	log_info("event=started listen=%s database=%s user=%s oidc_providers=%zu", cfg.listen, cfg.database,
+	log_info("event=started listen=%s database=%s user=%s oidc_providers=%zu", cfg.listen, store_where(st),
 		 pw ? pw->pw_name : "(unchanged)", cfg.n_oidc);
 
 	for (;;) {

@@ -9,9 +9,13 @@
  *   otpctl -c FILE guests                 one JSON object a line: mfa, last sign-in, invitations
  *   otpctl -c FILE reset-mfa ADDR         forget the guest's authenticator and recovery codes
  *   otpctl -c FILE revoke-sessions ADDR   sign the guest out everywhere
+ *   otpctl -c FILE migrate --to URI [--password-file FILE]
+ *                                         copy the whole LMDB store into PostgreSQL
  *
- * invitations and revoke open otpd's LMDB environment directly (LMDB allows
- * several processes); otpd checks revocations on every use of a token.
+ * The database commands open otpd's store directly, either backend: LMDB
+ * allows several processes, PostgreSQL several hosts; otpd checks
+ * revocations on every use of a token (PostgreSQL: within a second on
+ * every host, its read cache being shorter).
  * Output for scripts is one JSON object (jansson); messages for people go to
  * stderr. Exit codes: 0 yes/ok, 1 no/invalid, 2 usage or setup error.
  */
@@ -45,8 +49,19 @@ static void usage(void)
 	      "       otpctl -c FILE revoke INVITATION_ID\n"
 	      "       otpctl -c FILE guests\n"
 	      "       otpctl -c FILE reset-mfa ADDR\n"
-	      "       otpctl -c FILE revoke-sessions ADDR\n", stderr);
+	      "       otpctl -c FILE revoke-sessions ADDR\n"
+	      "       otpctl -c FILE migrate --to postgresql://USER@HOST:PORT/DBNAME [--password-file FILE]\n", stderr);
 	exit(EXIT_USAGE);
+}
+
+/* open_db - otpd's store as the config names it (with its password file) */
+static struct store *open_db(const struct config *cfg, char *err, size_t errsz)
+{
+	struct store_opts o = { .max_size = (uint64_t)cfg->database_max_size,
+				.password_file = cfg->database_password_file,
+				.connections = 1 };
+
+	return store_open_with(cfg->database, &o, err, errsz);
 }
 
 static int cmd_keygen(int argc, char **argv)
@@ -228,7 +243,7 @@ static int cmd_guest(const struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "otpctl: '%s' is not a mail address\n", argv[1]);
 		return EXIT_USAGE;
 	}
-	st = store_open(cfg->database, (uint64_t)cfg->database_max_size, err, sizeof(err));
+	st = open_db(cfg, err, sizeof(err));
 	if (st == NULL) {
 		fprintf(stderr, "otpctl: %s\n", err);
 		return EXIT_USAGE;
@@ -278,7 +293,7 @@ static int cmd_db(const struct config *cfg, int argc, char **argv)
 			memcpy(w.id, t.id, TOKEN_ID_LEN);
 		}
 	}
-	st = store_open(cfg->database, (uint64_t)cfg->database_max_size, err, sizeof(err));
+	st = open_db(cfg, err, sizeof(err));
 	if (st == NULL) {
 		fprintf(stderr, "otpctl: %s\n", err);
 		return EXIT_USAGE;
@@ -296,6 +311,162 @@ static int cmd_db(const struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "otpctl: invitation %s revoked\n", hex);
 	}
 	return EXIT_YES;
+}
+
+/* One record on its way from LMDB to PostgreSQL. */
+struct mig_rec {
+	enum store_db db;
+	uint8_t *key, *val;
+	size_t klen, vlen;
+	uint64_t expires_at;
+};
+
+struct mig_work {
+	uint64_t now;
+	struct mig_rec *recs;
+	size_t n, cap;
+	enum store_db db;
+	bool oom;
+	size_t per_db[STORE_NDB];
+	bool dest_busy;
+};
+
+static bool mig_collect(const void *key, size_t klen, const struct store_val *v, void *arg)
+{
+	struct mig_work *w = arg;
+	struct mig_rec *r;
+
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 256;
+		struct mig_rec *n = realloc(w->recs, cap * sizeof(*n));
+
+		if (n == NULL)
+			return !(w->oom = true);
+		w->recs = n;
+		w->cap = cap;
+	}
+	r = &w->recs[w->n];
+	r->key = malloc(klen ? klen : 1);
+	r->val = malloc(v->len ? v->len : 1);
+	if (r->key == NULL || r->val == NULL) {
+		free(r->key);
+		free(r->val);
+		return !(w->oom = true);
+	}
+	memcpy(r->key, key, klen);
+	memcpy(r->val, v->data, v->len);
+	r->db = w->db;
+	r->klen = klen;
+	r->vlen = v->len;
+	r->expires_at = v->expires_at;
+	w->n++;
+	w->per_db[w->db]++;
+	return true;
+}
+
+/* mig_read - every live record of every database, copied out of LMDB */
+static enum store_status mig_read(struct store_txn *txn, void *arg)
+{
+	struct mig_work *w = arg;
+	enum store_status s = STORE_OK;
+
+	for (int db = 0; db < STORE_NDB && s == STORE_OK && !w->oom; db++) {
+		w->db = (enum store_db)db;
+		s = store_each(txn, w->db, w->now, mig_collect, w);
+	}
+	return w->oom ? STORE_ERROR : s;
+}
+
+static bool mig_any(const void *key, size_t klen, const struct store_val *v, void *arg)
+{
+	(void)key;
+	(void)klen;
+	(void)v;
+	*(bool *)arg = true;
+	return false;
+}
+
+/* mig_write - all of it in one transaction: the destination holds the whole store or nothing */
+static enum store_status mig_write(struct store_txn *txn, void *arg)
+{
+	struct mig_work *w = arg;
+	enum store_status s = STORE_OK;
+
+	w->dest_busy = false;
+	for (int db = 0; db < STORE_NDB && s == STORE_OK && !w->dest_busy; db++)
+		s = store_each(txn, (enum store_db)db, w->now, mig_any, &w->dest_busy);
+	if (s != STORE_OK || w->dest_busy)
+		return s == STORE_OK ? STORE_ABORT : s;
+	for (size_t i = 0; i < w->n && s == STORE_OK; i++)
+		s = store_put(txn, w->recs[i].db, w->recs[i].key, w->recs[i].klen, w->recs[i].val, w->recs[i].vlen,
+			      w->recs[i].expires_at);
+	return s;
+}
+
+/* cmd_migrate - copy the configured LMDB store into the PostgreSQL database --to names */
+static int cmd_migrate(const struct config *cfg, int argc, char **argv)
+{
+	static const char *const names[STORE_NDB] = { "codes", "limits", "guests", "sessions", "invitations",
+						      "outbox", "audit" };
+	struct mig_work w = { .now = (uint64_t)time(NULL) };
+	struct store_opts o = { .password_file = cfg->database_password_file, .connections = 1 };
+	const char *to = NULL;
+	char err[CAP_ERRMSG];
+	struct store *src = NULL, *dst = NULL;
+	enum store_status s = STORE_ERROR;
+	int rc = EXIT_USAGE;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
+			to = argv[++i];
+		else if (strcmp(argv[i], "--password-file") == 0 && i + 1 < argc)
+			o.password_file = argv[++i];
+		else
+			usage();
+	}
+	if (to == NULL)
+		usage();
+	if (!store_is_uri(to) || store_is_uri(cfg->database)) {
+		fprintf(stderr, "otpctl: migrate copies an LMDB store ([otpd] database, a directory) to a "
+				"postgresql:// URI (--to)\n");
+		return EXIT_USAGE;
+	}
+	if ((src = open_db(cfg, err, sizeof(err))) == NULL || (dst = store_open_with(to, &o, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "otpctl: %s\n", err);
+		goto out;
+	}
+	if ((s = store_read(src, mig_read, &w)) != STORE_OK) {
+		fprintf(stderr, "otpctl: reading %s: %s\n", store_where(src), store_status_word(s));
+		goto out;
+	}
+	s = store_write(dst, mig_write, &w);
+	if (s == STORE_ABORT && w.dest_busy) {
+		fprintf(stderr, "otpctl: %s already holds records: migrate only into an empty database\n",
+			store_where(dst));
+		rc = EXIT_NO;
+		goto out;
+	}
+	if (s != STORE_OK) {
+		fprintf(stderr, "otpctl: writing %s: %s\n", store_where(dst), store_status_word(s));
+		goto out;
+	}
+	printf("{\"migrated\":true,\"to\":\"%s\"", store_where(dst));
+	for (int db = 0; db < STORE_NDB; db++)
+		printf(",\"%s\":%zu", names[db], w.per_db[db]);
+	puts("}");
+	fprintf(stderr, "otpctl: %zu records copied; now set [otpd] database = %s on every otpd host\n", w.n,
+		store_where(dst));
+	rc = EXIT_YES;
+out:
+	for (size_t i = 0; i < w.n; i++) {
+		sodium_memzero(w.recs[i].val, w.recs[i].vlen);
+		free(w.recs[i].key);
+		free(w.recs[i].val);
+	}
+	free(w.recs);
+	store_close(src);
+	store_close(dst);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -329,7 +500,9 @@ int main(int argc, char **argv)
 	bool guest = strcmp(argv[0], "guests") == 0 || strcmp(argv[0], "reset-mfa") == 0 ||
 		     strcmp(argv[0], "revoke-sessions") == 0;
 
-	if (strcmp(argv[0], "inspect") != 0 && !db && !guest)
+	bool migrate = strcmp(argv[0], "migrate") == 0;
+
+	if (strcmp(argv[0], "inspect") != 0 && !db && !guest && !migrate)
 		usage();
 	if (cfg_path == NULL)
 		cfg_path = "/etc/guestlink/guestlink.conf";
@@ -338,7 +511,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "otpctl: %s\n", err);
 		return EXIT_USAGE;
 	}
-	rc = db ? cmd_db(&cfg, argc, argv) : guest ? cmd_guest(&cfg, argc, argv) : cmd_inspect(&cfg, argc, argv);
+	rc = db ? cmd_db(&cfg, argc, argv) : guest ? cmd_guest(&cfg, argc, argv) : migrate ? cmd_migrate(&cfg, argc, argv)
+										 : cmd_inspect(&cfg, argc, argv);
 	config_free(&cfg);
 	return rc;
 }

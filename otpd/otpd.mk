@@ -4,11 +4,11 @@
 # targets link them (tests/tests.mk).
 OTPD_BIN = $(O)/otpd/otpd
 OTPCTL_BIN = $(O)/otpd/otpctl
-OTPD_CORE_SRC = otpd/store.c otpd/gcra.c otpd/codes.c otpd/secrets.c otpd/lang.c otpd/text.c \
+OTPD_CORE_SRC = otpd/store.c otpd/store_lmdb.c otpd/store_pg.c otpd/gcra.c otpd/codes.c otpd/secrets.c otpd/lang.c otpd/text.c \
 		otpd/mailmsg.c otpd/outbox.c otpd/form.c otpd/invite.c otpd/session.c otpd/flow.c \
 		otpd/totp.c otpd/qr.c otpd/guest.c otpd/mfa.c otpd/signin.c otpd/signin_finish.c otpd/pages.c otpd/http.c
 OTPD_CORE_OBJ = $(OTPD_CORE_SRC:%.c=$(O)/%.o)
-OTPD_CORE_LIBS = $(shell pkg-config --libs libmicrohttpd lmdb libcurl jansson libqrencode libcrypto) -lpthread
+OTPD_CORE_LIBS = $(shell pkg-config --libs libmicrohttpd lmdb libcurl jansson libqrencode libcrypto libpq) -lpthread
 # OpenID Connect sign-in (otpd/oidc.c): JWS checks with OpenSSL's libcrypto.
 OTPD_CORE_SRC += otpd/oidc.c otpd/idp.c
 # The start-up check of the database file (otpd/dbcheck.c).
@@ -18,7 +18,7 @@ OTPD_OBJ = $(O)/otpd/main.o
 OTPCTL_SRC = otpd/otpctl.c
 OTPCTL_OBJ = $(OTPCTL_SRC:%.c=$(O)/%.o)
 OTPCTL_LIBS = $(OTPD_CORE_LIBS)
-CFLAGS_otpd = $(shell pkg-config --cflags jansson libmicrohttpd libcurl libqrencode libcrypto)
+CFLAGS_otpd = $(shell pkg-config --cflags jansson libmicrohttpd libcurl libqrencode libcrypto libpq)
 
 # Test helper: prints a signed token (tests need no milter).
 MKTOKEN_BIN = $(O)/tests/otpd/mktoken

@@ -124,6 +124,13 @@ static enum store_status collect_due(struct store_txn *txn, void *arg)
 {
 	struct collect *c = arg;
 
+	/* Run again (a serialization failure): start from nothing. */
+	for (size_t i = 0; i < c->n; i++)
+		if (c->due[i].msg != NULL)
+			sodium_free(c->due[i].msg);
+	memset(c->due, 0, sizeof(c->due));
+	c->n = 0;
+
 	return store_each(txn, STORE_OUTBOX, c->now, collect_one, c);
 }
 
@@ -162,7 +169,40 @@ static enum store_status settle(struct store_txn *txn, void *arg)
 	return st;
 }
 
-size_t outbox_deliver_due(struct store *st, const struct secrets *keys, uint64_t now, outbox_send_fn send, void *arg)
+struct claim {
+	const struct due_mail *m;
+	uint64_t now, lease;
+	bool mine;
+};
+
+/* claim - take one due mail for lease seconds, so another host sharing the store does not send it too */
+static enum store_status claim(struct store_txn *txn, void *arg)
+{
+	struct claim *c = arg;
+	struct store_val v;
+	uint64_t next;
+	uint32_t attempts;
+	size_t rlen;
+	uint8_t *copy;
+	enum store_status st = store_get(txn, STORE_OUTBOX, c->m->slot, TOKEN_ID_LEN, c->now, &v);
+
+	c->mine = false;
+	/* Gone (sent by another host), replaced by a newer mail, or claimed by another host: not mine. */
+	if (st != STORE_OK || !parse_rec(&v, &next, &attempts, &rlen) || next > c->now ||
+	    memcmp((const uint8_t *)v.data + HDR_LEN + rlen, c->m->nonce, sizeof(c->m->nonce)) != 0)
+		return st == STORE_NOTFOUND || st == STORE_OK ? STORE_OK : st;
+	if ((copy = malloc(v.len)) == NULL)
+		return STORE_ERROR;
+	memcpy(copy, v.data, v.len);
+	be_put(copy, c->now + c->lease, 8);
+	st = store_put(txn, STORE_OUTBOX, c->m->slot, TOKEN_ID_LEN, copy, v.len, v.expires_at);
+	free(copy);
+	c->mine = st == STORE_OK;
+	return st;
+}
+
+static size_t deliver_due(struct store *st, const struct secrets *keys, uint64_t now, uint64_t lease,
+			  outbox_send_fn send, void *arg)
 {
 	struct collect *c = calloc(1, sizeof(*c));
 	size_t sent = 0;
@@ -174,7 +214,13 @@ size_t outbox_deliver_due(struct store *st, const struct secrets *keys, uint64_t
 	if (store_read(st, collect_due, c) == STORE_OK) {
 		for (size_t i = 0; i < c->n; i++) {
 			struct settle s = { &c->due[i], false, now };
+			struct claim cl = { &c->due[i], now, lease, false };
 
+			/* Several hosts on one store: each mail is claimed by one of them (the transaction is
+			 * serializable) before it is sent, so it goes out once; a host killed while holding the
+			 * claim loses it when the lease runs out, and another host sends the mail. */
+			if (store_is_shared(st) && (store_write(st, claim, &cl) != STORE_OK || !cl.mine))
+				continue;
 			s.sent = send(arg, c->due[i].rcpt, c->due[i].msg, c->due[i].len);
 			if (s.sent) {
 				sent++;
@@ -192,6 +238,11 @@ size_t outbox_deliver_due(struct store *st, const struct secrets *keys, uint64_t
 			sodium_free(c->due[i].msg);
 	free(c);
 	return sent;
+}
+
+size_t outbox_deliver_due(struct store *st, const struct secrets *keys, uint64_t now, outbox_send_fn send, void *arg)
+{
+	return deliver_due(st, keys, now, OUTBOX_LEASE, send, arg);
 }
 
 static bool earliest(const void *key, size_t klen, const struct store_val *v, void *arg)
@@ -292,8 +343,10 @@ static void *sender_main(void *arg)
 		ob->kicked = false;
 		pthread_mutex_unlock(&ob->lock);
 		now = (uint64_t)time(NULL);
-		outbox_deliver_due(ob->st, ob->keys, now, outbox_smtp_send, &ob->smtp);
-		wait = outbox_next_due(ob->st, (uint64_t)time(NULL), 30);
+		/* The lease outlasts one delivery attempt (curl's timeout), so a claim never ends mid-send. */
+		deliver_due(ob->st, ob->keys, now, (uint64_t)ob->smtp.timeout + 5, outbox_smtp_send, &ob->smtp);
+		/* A shared store: other hosts queue mails this one hears nothing of, so look more often. */
+		wait = outbox_next_due(ob->st, (uint64_t)time(NULL), store_is_shared(ob->st) ? OUTBOX_SHARED_POLL : 30);
 		pthread_mutex_lock(&ob->lock);
 		if (ob->kicked || ob->stopping || wait == 0)
 			continue;

@@ -11,6 +11,11 @@
  * (crypto_secretbox, key from [keys] secret).
  * Delivery is at least once: a crash between sending and deleting sends
  * the same mail again.
+ * Several hosts on one store (store_is_shared): a host claims each due mail
+ * in a write transaction (next attempt pushed past a lease) before sending
+ * it, so only one host sends it; if that host dies, the lease runs out and
+ * another host's sender, which looks every OUTBOX_SHARED_POLL seconds,
+ * sends it.
  * Retries: after 1, 2, 4 and 8 seconds, then every OUTBOX_MAX_BACKOFF
  * seconds, so a mail goes out at most that long after the relay is back,
  * however long it was down (tests/unit/test_otpd_outbox.c shows it for
@@ -32,6 +37,10 @@ struct outbox;
 
 /* The longest wait between two attempts at one mail (seconds). */
 #define OUTBOX_MAX_BACKOFF 15
+/* Shared store: how long a claim holds by default (the sender uses its SMTP timeout + 5 s). */
+#define OUTBOX_LEASE 60
+/* Shared store: the longest the sender sleeps before looking for mails other hosts queued. */
+#define OUTBOX_SHARED_POLL 2
 
 /* outbox_put - queue msg for rcpt until expires_at; slot identifies (invitation, address) */
 enum store_status outbox_put(struct store_txn *txn, const struct secrets *keys, const uint8_t slot[TOKEN_ID_LEN],

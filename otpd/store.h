@@ -1,5 +1,6 @@
 /*
- * store.h - otpd's narrow storage interface (LMDB now; a shared backend later).
+ * store.h - otpd's narrow storage interface: LMDB on one host (store_lmdb.c)
+ * or PostgreSQL shared by several otpd hosts (store_pg.c).
  *
  * One environment, named databases, and every record carries its expiry:
  * reads treat an expired record as absent, store_sweep() deletes them.
@@ -14,6 +15,12 @@
  * have side effects outside the transaction); past the maximum it returns
  * STORE_FULL and the caller answers 503. Stale reader slots are cleared at
  * open and by store_check_readers().
+ *
+ * PostgreSQL: a write transaction runs at SERIALIZABLE and is run again on a
+ * serialization failure or deadlock (40001, 40P01), which is why callbacks
+ * must have no side effects outside the transaction; a lost connection is
+ * STORE_ERROR (the caller answers 503) and the next call reconnects.
+ * store_set_batch() is LMDB's; PostgreSQL commits each transaction itself.
  *
  * Ownership: values handed to callbacks point into the database and are
  * valid only inside the callback's transaction.
@@ -56,13 +63,30 @@ struct store_val {
 
 #define STORE_WUR __attribute__((warn_unused_result))
 
-/* store_open - open (creating) the environment in dir; NULL with a reason */
-struct store *store_open(const char *dir, uint64_t max_size, char *err, size_t errsz) STORE_WUR
+struct store_opts {
+	uint64_t max_size;		/* LMDB: the most the map may grow to */
+	const char *password_file;	/* PostgreSQL: NULL or "": none (libpq's PGPASSFILE still works) */
+	unsigned connections;		/* PostgreSQL: the pool; 0: a default */
+};
+
+/* store_is_uri - database names PostgreSQL (postgresql:// or postgres://), not an LMDB directory */
+bool store_is_uri(const char *database) __attribute__((nonnull));
+
+/* store_open_with - open (creating) the store database names; NULL with a reason (never the password) */
+struct store *store_open_with(const char *database, const struct store_opts *o, char *err, size_t errsz) STORE_WUR
+	__attribute__((nonnull));
+/* store_open - store_open_with() with only max_size */
+struct store *store_open(const char *database, uint64_t max_size, char *err, size_t errsz) STORE_WUR
 	__attribute__((nonnull));
 struct store *store_close(struct store *st);
 
-/* store_chown - give the environment's files to the user otpd will run as */
-bool store_chown(const char *dir, uid_t uid, gid_t gid) STORE_WUR __attribute__((nonnull));
+/* store_chown - give the environment's files to the user otpd will run as (nothing to do for PostgreSQL) */
+bool store_chown(const char *database, uid_t uid, gid_t gid) STORE_WUR __attribute__((nonnull));
+
+/* store_where - the database for log lines: the LMDB directory, or postgresql://HOST:PORT/DBNAME */
+const char *store_where(const struct store *st) __attribute__((nonnull));
+/* store_is_shared - other hosts may write the same database (PostgreSQL) */
+bool store_is_shared(const struct store *st) __attribute__((nonnull));
 
 typedef enum store_status (*store_fn)(struct store_txn *txn, void *arg);
 

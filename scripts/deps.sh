@@ -10,7 +10,7 @@ what=${1:-check}
 
 build_pkgs="build-essential pkg-config libmilter-dev libsodium-dev liblmdb-dev
  libcurl4-openssl-dev libmicrohttpd-dev libinih-dev libgmime-3.0-dev libjansson-dev
- libqrencode-dev libcmocka-dev libssl-dev"
+ libqrencode-dev libcmocka-dev libssl-dev libpq-dev"
 # oathtool: an independent TOTP; zbar-tools + librsvg2-bin: decode the QR SVG;
 # nginx: auth_request in front of a sample resource (a private instance per test).
 # chromium + fonts-dejavu-core: the browser test (tests/browser/, driven by
@@ -24,9 +24,10 @@ build_pkgs="build-essential pkg-config libmilter-dev libsodium-dev liblmdb-dev
 # debhelper, dpkg-dev, lintian: make deb and tests/packaging/ (Rules-Requires-Root: no,
 # so no fakeroot); groff-base, man-db: the man pages (man --warnings, man -w);
 # adduser: the packages' postinst and the test's cleanup.
+# postgresql-15: the shared store; tests start a private cluster on loopback (tests/lib/pg.sh).
 test_pkgs="clang postfix miltertest swaks lmdb-utils curl valgrind python3 oathtool zbar-tools librsvg2-bin nginx
  glewlwyd dbconfig-no-thanks sqlite3 chromium fonts-dejavu-core systemd dovecot-core openssl libnet-ssleay-perl
- debhelper dpkg-dev lintian groff-base man-db adduser"
+ debhelper dpkg-dev lintian groff-base man-db adduser postgresql-15"
 # The demo: nginx in front of otpd and a sample resource; oathtool for a TOTP code without a phone;
 # the submission service (Dovecot SASL, STARTTLS) as in the tests.
 demo_pkgs="postfix swaks curl nginx oathtool dovecot-core openssl libnet-ssleay-perl"

@@ -76,7 +76,8 @@ struct config {
 	/* [otpd] */
 	char *listen;
 	char *otpd_user;
-	char *database;
+	char *database;			/* LMDB directory or postgresql:// URI */
+	char *database_password_file;	/* "" = none */
 	char *smtp_url;
 	char *mail_from;
 	long long code_ttl;		/* seconds */

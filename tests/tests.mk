@@ -25,6 +25,11 @@ test-milter: all
 test-e2e: all
 	@BUILD=$(O) tests/e2e/run.sh
 
+# PostgreSQL (a private cluster, tests/lib/pg.sh): the store unit tests again, the otpd scenarios again
+# with database = postgresql://…, and two otpd hosts behind nginx (tests/pg/t-*.sh).
+test-pg: all $(UNIT_BINS) $(MKTOKEN_BIN)
+	@BUILD=$(O) tests/pg/run.sh
+
 # libFuzzer: clang, objects in build/fuzz; make check runs each target briefly.
 FUZZ_O = build/fuzz
 FUZZ_FLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all

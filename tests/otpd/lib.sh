@@ -20,6 +20,10 @@ OTPD_PID=
 OTPD_WRAPPER=${OTPD_WRAPPER:-}
 OTPD_START_WAIT=${OTPD_START_WAIT:-5}
 
+# OTPD_TEST_PG=1 (tests/pg/run.sh, which runs a private PostgreSQL and exports PG_*): each scenario gets a
+# fresh PostgreSQL database instead of an LMDB directory; DB_LINES are the [otpd] lines naming it.
+[ "${OTPD_TEST_PG:-0}" = 1 ] && . tests/lib/pg.sh
+
 fail() { echo "FAIL: $*" >&2; [ -f "$T/otpd.log" ] && tail -20 "$T/otpd.log" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 
@@ -117,6 +121,15 @@ setup() {
 	SMTP_PORT=$(free_port)
 	mkdir -p "$T/sink"
 	chown postfix "$T/sink" 2>/dev/null || chmod 0777 "$T/sink"
+	if [ "${OTPD_TEST_PG:-0}" = 1 ]; then
+		_db=t_$(basename "$T" | tr 'A-Z.' 'a-z_')_$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+		DB_URI=$(pg_createdb "$_db") || fail "CREATE DATABASE $_db"
+		cp "$PG_PASSWORD_FILE" "$T/pgpass" && chmod 0600 "$T/pgpass"
+		DB_LINES="database = $DB_URI
+database_password_file = $T/pgpass"
+	else
+		DB_LINES="database = $T/db"
+	fi
 	cat >"$T/otpd.conf" <<EOC
 [guestlink]
 public_url = http://127.0.0.1:$HTTP_PORT
@@ -129,7 +142,7 @@ guest_key = $T/keys/guest.key
 [otpd]
 listen = 127.0.0.1:$HTTP_PORT
 user = nobody
-database = $T/db
+$DB_LINES
 smtp_url = smtp://127.0.0.1:$SMTP_PORT
 mail_from = Example University <no-reply@example.org>
 cookie_secure = no
@@ -231,7 +244,7 @@ page() { curl -s -c "$T/jar" -b "$T/jar" -D "$T/ph" -o "$T/pg" -w '%{http_code}'
 
 # html_accept TOKEN EMAIL - accept an invitation in the pages; ends with an emailed-code session in the jar
 html_accept() {
-	[ "$(page "$BASE/accept/$1")" = 200 ] || fail "accept page"
+	_s=$(page "$BASE/accept/$1"); [ "$_s" = 200 ] || fail "accept page: $_s $(tail -3 "$T/nginx/error.log" 2>/dev/null)"
 	_csrf=$(csrf_of "$T/pg")
 	_n=$(mail_count)
 	[ "$(page --data-urlencode "email=$2" --data "csrf=$_csrf" "$BASE/accept/$1/email")" = 200 ] || fail "email step"
@@ -287,7 +300,9 @@ start_nginx() {
 	mkdir -p "$T/nginx/tmp" "$T/www/team/42" "$T/www/team/43"
 	echo "sample resource 42" >"$T/www/team/42/index.html"
 	echo "sample resource 43" >"$T/www/team/43/index.html"
-	sed "s|@T@|$T|g; s|@PORT@|$NGX_PORT|g; s|@OTPD@|127.0.0.1:$HTTP_PORT|g" tests/otpd/nginx.conf.in >"$T/nginx/nginx.conf"
+	# NGINX_UPSTREAMS (two-host tests): "SERVER,SERVER...", nginx upstream servers, round-robin; default: the one otpd.
+	_ups=$(echo "${NGINX_UPSTREAMS:-127.0.0.1:$HTTP_PORT}" | sed 's/,/; server /g')
+	sed "s|@T@|$T|g; s|@PORT@|$NGX_PORT|g; s|@OTPD@|$_ups|g" tests/otpd/nginx.conf.in >"$T/nginx/nginx.conf"
 	nginx -p "$T/nginx/" -e "$T/nginx/error.log" -c "$T/nginx/nginx.conf" -t >"$T/nginx/t.log" 2>&1 ||
 		fail "nginx config: $(cat "$T/nginx/t.log")"
 	nginx -p "$T/nginx/" -e "$T/nginx/error.log" -c "$T/nginx/nginx.conf" &

@@ -1,0 +1,948 @@
+/*
+ * store_pg.c - the PostgreSQL side of store.h, for several otpd hosts on
+ * one database (store.c dispatches here for a postgresql:// URI).
+ *
+ * Schema: one table guestlink_records (db, k, v, expires_at), the named
+ * databases being the db column; guestlink_schema holds the version, and
+ * store_pg_open() runs the missing migrations under an advisory lock, so
+ * hosts starting together migrate once. A newer schema than this otpd
+ * knows is refused.
+ *
+ * Transactions: a write runs at SERIALIZABLE, so two hosts spending the
+ * same code or the same rate-limit token cannot both commit; on 40001 or
+ * 40P01 it is rolled back and the callback runs again (callbacks have no
+ * side effects outside the transaction, store.h). A read runs at
+ * REPEATABLE READ READ ONLY (one snapshot). Expiry is judged against the
+ * caller's now, as in LMDB; any host's sweeper deletes expired rows.
+ *
+ * Connections: a pool, one connection per concurrent transaction. A
+ * connection lost (PostgreSQL restarted) is reset at the next use; a
+ * transaction whose COMMIT never answered returns STORE_ERROR (503: the
+ * guest was not told it worked), one that failed before COMMIT runs again
+ * on a fresh connection. While PostgreSQL is down every call answers
+ * STORE_ERROR at once (connect_timeout bounds a hung network).
+ *
+ * Read cache: /auth reads a session, a guest and invitations on every
+ * request. Read transactions keep what they found in sessions, guests and
+ * invitations for STORE_PG_CACHE_MS (below a second, so `otpctl revoke` and
+ * `revoke-sessions` reach every host within one); absence is never cached
+ * (a session made on another host is seen at once), writes never read the
+ * cache, and this host's own committed writes drop what they touched.
+ *
+ * Ownership: values handed to callbacks live until the transaction ends
+ * (the PGresults and cache copies are held by the transaction).
+ * Security: the URI and the password never reach a log line or an error
+ * message; store_where() names only host, port and database.
+ */
+#include "store_impl.h"
+#include "bytes.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "errmsg.h"
+#include "log.h"
+
+#define PG_DEFAULT_CONNS 8
+#define PG_MAX_CONNS 256
+#define PG_TRIES 30		/* serialization failures before giving up */
+#define PG_SWEEP_BATCH 1000
+#define PG_PASSWORD_CAP 1024
+#define STORE_PG_CACHE_MS 500
+#define CACHE_SLOTS 4096
+#define CACHE_KEY_CAP 320
+
+/* OIDs of the parameter types (pg_type.h is the server's header). */
+#define OID_INT4 23
+#define OID_INT8 20
+#define OID_BYTEA 17
+
+/* Version n's statements are migrations[n - 1]. Append; never edit a released one. */
+static const char *const migrations[] = {
+	"CREATE TABLE guestlink_records ("
+	" db integer NOT NULL,"
+	" k bytea NOT NULL,"
+	" v bytea NOT NULL,"
+	" expires_at bigint NOT NULL,"
+	" PRIMARY KEY (db, k));"
+	"CREATE INDEX guestlink_records_expiry ON guestlink_records (expires_at);",
+};
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+/* Any constant both hosts agree on: serialises the migrations. */
+#define MIGRATE_LOCK "7263115419"
+
+static const struct {
+	const char *name, *sql;
+	int nparams;
+	Oid types[4];
+} stmts[] = {
+	{ "get", "SELECT v, expires_at FROM guestlink_records WHERE db = $1 AND k = $2", 2, { OID_INT4, OID_BYTEA } },
+	{ "put",
+	  "INSERT INTO guestlink_records (db, k, v, expires_at) VALUES ($1, $2, $3, $4) "
+	  "ON CONFLICT (db, k) DO UPDATE SET v = EXCLUDED.v, expires_at = EXCLUDED.expires_at",
+	  4, { OID_INT4, OID_BYTEA, OID_BYTEA, OID_INT8 } },
+	{ "del", "DELETE FROM guestlink_records WHERE db = $1 AND k = $2", 2, { OID_INT4, OID_BYTEA } },
+	{ "each", "SELECT k, v, expires_at FROM guestlink_records WHERE db = $1 AND expires_at > $2 ORDER BY k", 2,
+	  { OID_INT4, OID_INT8 } },
+	{ "sweep",
+	  "DELETE FROM guestlink_records WHERE ctid = ANY (ARRAY(SELECT ctid FROM guestlink_records "
+	  "WHERE expires_at <= $1 LIMIT 1000))",
+	  1, { OID_INT8 } },
+};
+#define N_STMTS (sizeof(stmts) / sizeof(stmts[0]))
+
+struct conn {
+	PGconn *pg;
+	bool busy;
+	bool ready;	/* connected and statements prepared */
+};
+
+struct cache_ent {
+	bool used;
+	int db;
+	size_t klen;
+	uint8_t key[CACHE_KEY_CAP];
+	uint8_t *data;
+	size_t len;
+	uint64_t expires_at;
+	uint64_t at_ms;	/* monotonic: when it was read */
+};
+
+struct store_pg {
+	struct store base;
+	char *uri;
+	char *password;		/* sodium_malloc'd, or NULL */
+	pthread_mutex_t lock;	/* the pool */
+	pthread_cond_t freed;
+	struct conn *conns;
+	unsigned nconns;
+	bool down_logged;
+	pthread_mutex_t cache_lock;
+	struct cache_ent *cache;
+};
+
+/* What a transaction touched that this host's cache must forget after the commit. */
+struct touched {
+	int db;
+	size_t klen;
+	uint8_t key[CACHE_KEY_CAP];
+};
+
+struct store_txn_pg {
+	struct store_txn base;
+	struct store_pg *st;
+	struct conn *c;		/* NULL: no statement yet (a read served from the cache) */
+	bool write;
+	bool failed;		/* a statement failed: the transaction is dead */
+	bool retry;		/* ... with 40001 or 40P01: run it again */
+	bool lost;		/* ... because the connection is gone */
+	void **held;		/* PGresults and cache copies handed to the callback */
+	bool *held_is_result;
+	size_t nheld, capheld;
+	struct touched *touched;
+	size_t ntouched, captouched;
+	bool touched_overflow;
+};
+
+static const struct store_ops pg_ops;
+
+static struct store_pg *P(struct store *s)
+{
+	return (struct store_pg *)s;
+}
+
+static struct store_txn_pg *PT(struct store_txn *t)
+{
+	return (struct store_txn_pg *)t;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* first_line - libpq's message up to its first newline, for one log line */
+static void first_line(const char *msg, char *out, size_t outsz)
+{
+	size_t n = 0;
+
+	for (; msg != NULL && msg[n] != '\0' && msg[n] != '\n' && n + 1 < outsz; n++)
+		out[n] = msg[n] == '"' ? '\'' : msg[n];
+	out[n] = '\0';
+}
+
+/* read_password - database_password_file: one line, refused if group or others can read it (as keys) */
+static bool read_password(const char *path, char **out, char *err, size_t errsz)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat sb;
+	ssize_t n;
+	char *s;
+
+	if (fd < 0)
+		return errmsg_set(err, errsz, "%s: cannot open: %s", path, strerror(errno));
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return errmsg_set(err, errsz, "%s: not a regular file", path);
+	}
+	/* Security: as ssh does, refuse a secret others could have read. */
+	if ((sb.st_mode & 077) != 0) {
+		close(fd);
+		return errmsg_set(err, errsz, "%s: mode %04o lets group or others read it; run chmod 600 %s", path,
+				  (unsigned)(sb.st_mode & 07777), path);
+	}
+	if ((s = sodium_malloc(PG_PASSWORD_CAP + 1)) == NULL) {
+		close(fd);
+		return errmsg_set(err, errsz, "%s: out of memory", path);
+	}
+	n = read(fd, s, PG_PASSWORD_CAP + 1);
+	close(fd);
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	if (n <= 0 || n > PG_PASSWORD_CAP || memchr(s, '\n', (size_t)n) != NULL || memchr(s, '\0', (size_t)n) != NULL) {
+		sodium_free(s);
+		return errmsg_set(err, errsz, "%s: must hold the database password on one line (at most %u bytes)", path,
+				  PG_PASSWORD_CAP);
+	}
+	s[n] = '\0';
+	*out = s;
+	return true;
+}
+
+/* describe - postgresql://HOST:PORT/DBNAME from the URI's own parts; false if libpq cannot parse it */
+static bool describe(const char *uri, char *out, size_t outsz, char *err, size_t errsz)
+{
+	char *perr = NULL;
+	PQconninfoOption *opts = PQconninfoParse(uri, &perr);
+	const char *host = "", *port = "", *db = "";
+
+	if (opts == NULL) {
+		char line[200];
+
+		first_line(perr, line, sizeof(line));
+		PQfreemem(perr);
+		/* Security: libpq's message about the syntax, never the URI (it may hold a password). */
+		return errmsg_set(err, errsz, "database: not a usable PostgreSQL URI: %s", line);
+	}
+	for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL)
+			continue;
+		if (strcmp(o->keyword, "host") == 0)
+			host = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
+		else if (strcmp(o->keyword, "dbname") == 0)
+			db = o->val;
+	}
+	snprintf(out, outsz, "postgresql://%s:%s/%s", host[0] ? host : "localhost", port[0] ? port : "5432", db);
+	PQconninfoFree(opts);
+	return true;
+}
+
+static PGconn *connect_db(struct store_pg *st)
+{
+	const char *kw[] = { "dbname", "password", "connect_timeout", "application_name", "keepalives_idle", NULL };
+	const char *val[] = { st->uri, st->password, "5", "otpd", "30", NULL };
+
+	if (st->password == NULL) {
+		kw[1] = "connect_timeout";
+		val[1] = "5";
+	}
+	return PQconnectdbParams(kw, val, 1);
+}
+
+static void quiet(void *arg, const char *msg)
+{
+	/* NOTICEs ("already exists, skipping") are not otpd's to print on stderr. */
+	(void)arg;
+	(void)msg;
+}
+
+/* prepare - the statements every transaction uses, once per connection */
+static bool prepare(PGconn *pg)
+{
+	PQsetNoticeProcessor(pg, quiet, NULL);
+	for (size_t i = 0; i < N_STMTS; i++) {
+		PGresult *r = PQprepare(pg, stmts[i].name, stmts[i].sql, stmts[i].nparams, stmts[i].types);
+		bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+
+		PQclear(r);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* conn_ready - connect (or reconnect) and prepare; false with PostgreSQL's reason logged once per outage */
+static bool conn_ready(struct store_pg *st, struct conn *c)
+{
+	char why[200];
+
+	if (c->ready && PQstatus(c->pg) == CONNECTION_OK)
+		return true;
+	c->ready = false;
+	if (c->pg == NULL)
+		c->pg = connect_db(st);
+	else
+		PQreset(c->pg);
+	if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK && prepare(c->pg)) {
+		c->ready = true;
+		if (st->down_logged) {
+			st->down_logged = false;
+			log_info("event=store_reconnected database=%s", st->base.where);
+		}
+		return true;
+	}
+	first_line(c->pg ? PQerrorMessage(c->pg) : "out of memory", why, sizeof(why));
+	if (!st->down_logged) {
+		st->down_logged = true;
+		log_error("event=store_unavailable database=%s reason=\"%s\"", st->base.where, why);
+	}
+	return false;
+}
+
+static struct conn *acquire(struct store_pg *st)
+{
+	struct conn *c = NULL;
+
+	pthread_mutex_lock(&st->lock);
+	for (;;) {
+		for (unsigned i = 0; i < st->nconns && c == NULL; i++)
+			if (!st->conns[i].busy)
+				c = &st->conns[i];
+		if (c != NULL)
+			break;
+		pthread_cond_wait(&st->freed, &st->lock);
+	}
+	c->busy = true;
+	pthread_mutex_unlock(&st->lock);
+	if (!conn_ready(st, c)) {
+		pthread_mutex_lock(&st->lock);
+		c->busy = false;
+		pthread_cond_signal(&st->freed);
+		pthread_mutex_unlock(&st->lock);
+		return NULL;
+	}
+	return c;
+}
+
+static void release(struct store_pg *st, struct conn *c)
+{
+	pthread_mutex_lock(&st->lock);
+	c->busy = false;
+	pthread_cond_signal(&st->freed);
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* simple - one statement without parameters; true on success */
+static bool simple(PGconn *pg, const char *sql, char *why, size_t whysz)
+{
+	PGresult *r = PQexec(pg, sql);
+	ExecStatusType rs = PQresultStatus(r);
+	bool ok = rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK;
+
+	if (!ok && why != NULL)
+		first_line(PQresultErrorMessage(r), why, whysz);
+	PQclear(r);
+	return ok;
+}
+
+/* migrate - bring the schema to SCHEMA_VERSION (the first host to take the lock does it) */
+static bool migrate(struct store_pg *st, PGconn *pg, char *err, size_t errsz)
+{
+	char why[200] = "", sql[96];
+	PGresult *r;
+	int version = 0;
+
+	if (!simple(pg, "BEGIN", why, sizeof(why)) ||
+	    !simple(pg, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", why, sizeof(why)) ||
+	    !simple(pg, "CREATE TABLE IF NOT EXISTS guestlink_schema (version integer NOT NULL)", why, sizeof(why)))
+		goto bad;
+	r = PQexec(pg, "SELECT max(version) FROM guestlink_schema");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		first_line(PQresultErrorMessage(r), why, sizeof(why));
+		PQclear(r);
+		goto bad;
+	}
+	if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
+		const char *p = PQgetvalue(r, 0, 0);
+
+		for (; *p >= '0' && *p <= '9' && version < 1000000; p++)
+			version = version * 10 + (*p - '0');
+	}
+	PQclear(r);
+	if (version > SCHEMA_VERSION) {
+		simple(pg, "ROLLBACK", NULL, 0);
+		return errmsg_set(err, errsz, "%s: schema version %d is newer than this otpd knows (%d): upgrade otpd",
+				  st->base.where, version, SCHEMA_VERSION);
+	}
+	for (int v = version; v < SCHEMA_VERSION; v++) {
+		if (!simple(pg, migrations[v], why, sizeof(why)))
+			goto bad;
+		snprintf(sql, sizeof(sql), "DELETE FROM guestlink_schema; INSERT INTO guestlink_schema VALUES (%d)", v + 1);
+		if (!simple(pg, sql, why, sizeof(why)))
+			goto bad;
+		log_info("event=store_migrated database=%s schema_version=%d", st->base.where, v + 1);
+	}
+	if (!simple(pg, "COMMIT", why, sizeof(why)))
+		goto bad;
+	return true;
+bad:
+	simple(pg, "ROLLBACK", NULL, 0);
+	return errmsg_set(err, errsz, "%s: cannot set up the schema: %s", st->base.where, why);
+}
+
+static void pg_close(struct store *s)
+{
+	struct store_pg *st = P(s);
+
+	for (unsigned i = 0; st->conns != NULL && i < st->nconns; i++)
+		if (st->conns[i].pg != NULL)
+			PQfinish(st->conns[i].pg);
+	free(st->conns);
+	for (size_t i = 0; st->cache != NULL && i < CACHE_SLOTS; i++)
+		free(st->cache[i].data);
+	free(st->cache);
+	if (st->uri != NULL) {
+		sodium_memzero(st->uri, strlen(st->uri));
+		free(st->uri);
+	}
+	if (st->password != NULL)
+		sodium_free(st->password);
+	pthread_mutex_destroy(&st->lock);
+	pthread_cond_destroy(&st->freed);
+	pthread_mutex_destroy(&st->cache_lock);
+	free(st);
+}
+
+struct store *store_pg_open(const char *uri, const struct store_opts *o, char *err, size_t errsz)
+{
+	struct store_pg *st = calloc(1, sizeof(*st));
+	char why[200];
+
+	if (st == NULL) {
+		errmsg_set(err, errsz, "out of memory");
+		return NULL;
+	}
+	st->base.ops = &pg_ops;
+	st->base.shared = true;
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_cond_init(&st->freed, NULL);
+	pthread_mutex_init(&st->cache_lock, NULL);
+	st->nconns = o->connections == 0 ? PG_DEFAULT_CONNS : o->connections > PG_MAX_CONNS ? PG_MAX_CONNS
+											    : o->connections;
+	if (!describe(uri, st->base.where, sizeof(st->base.where), err, errsz))
+		goto bad;
+	if (o->password_file != NULL && o->password_file[0] != '\0' &&
+	    !read_password(o->password_file, &st->password, err, errsz))
+		goto bad;
+	st->uri = strdup(uri);
+	st->conns = calloc(st->nconns, sizeof(*st->conns));
+	st->cache = calloc(CACHE_SLOTS, sizeof(*st->cache));
+	if (st->uri == NULL || st->conns == NULL || st->cache == NULL) {
+		errmsg_set(err, errsz, "out of memory");
+		goto bad;
+	}
+	/* One connection now: it proves the URI, the password and the database, and migrates. */
+	st->conns[0].pg = connect_db(st);
+	if (st->conns[0].pg == NULL || PQstatus(st->conns[0].pg) != CONNECTION_OK) {
+		first_line(st->conns[0].pg ? PQerrorMessage(st->conns[0].pg) : "out of memory", why, sizeof(why));
+		errmsg_set(err, errsz, "%s: cannot connect: %s", st->base.where, why);
+		goto bad;
+	}
+	PQsetNoticeProcessor(st->conns[0].pg, quiet, NULL);
+	if (!migrate(st, st->conns[0].pg, err, errsz))
+		goto bad;
+	if (!prepare(st->conns[0].pg)) {
+		first_line(PQerrorMessage(st->conns[0].pg), why, sizeof(why));
+		errmsg_set(err, errsz, "%s: %s", st->base.where, why);
+		goto bad;
+	}
+	st->conns[0].ready = true;
+	return &st->base;
+bad:
+	pg_close(&st->base);
+	return NULL;
+}
+
+/* --- the read cache --- */
+
+static bool cacheable(enum store_db db)
+{
+	return db == STORE_SESSIONS || db == STORE_GUESTS || db == STORE_INVITATIONS;
+}
+
+static size_t slot_of(int db, const void *key, size_t klen)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)db;
+
+	for (size_t i = 0; i < klen; i++)
+		h = (h ^ ((const uint8_t *)key)[i]) * 1099511628211ull;
+	return (size_t)(h % CACHE_SLOTS);
+}
+
+static bool hold(struct store_txn_pg *t, void *p, bool is_result)
+{
+	if (t->nheld == t->capheld) {
+		size_t cap = t->capheld ? t->capheld * 2 : 8;
+		void **h = realloc(t->held, cap * sizeof(*h));
+		bool *r;
+
+		if (h == NULL)
+			return false;
+		t->held = h;
+		r = realloc(t->held_is_result, cap * sizeof(*r));
+		if (r == NULL)
+			return false;
+		t->held_is_result = r;
+		t->capheld = cap;
+	}
+	t->held[t->nheld] = p;
+	t->held_is_result[t->nheld++] = is_result;
+	return true;
+}
+
+static void release_held(struct store_txn_pg *t)
+{
+	for (size_t i = 0; i < t->nheld; i++) {
+		if (t->held_is_result[i])
+			PQclear(t->held[i]);
+		else
+			free(t->held[i]);
+	}
+	t->nheld = 0;
+}
+
+/* cache_get - a copy of a fresh entry, held by the transaction; false on a miss */
+static bool cache_get(struct store_txn_pg *t, int db, const void *key, size_t klen, struct store_val *out)
+{
+	struct store_pg *st = t->st;
+	struct cache_ent *e;
+	uint8_t *copy = NULL;
+	bool hit = false;
+
+	if (klen > CACHE_KEY_CAP)
+		return false;
+	pthread_mutex_lock(&st->cache_lock);
+	e = &st->cache[slot_of(db, key, klen)];
+	if (e->used && e->db == db && e->klen == klen && memcmp(e->key, key, klen) == 0 &&
+	    mono_ms() - e->at_ms < STORE_PG_CACHE_MS && (copy = malloc(e->len ? e->len : 1)) != NULL) {
+		memcpy(copy, e->data, e->len);
+		out->data = copy;
+		out->len = e->len;
+		out->expires_at = e->expires_at;
+		hit = true;
+	}
+	pthread_mutex_unlock(&st->cache_lock);
+	if (hit && !hold(t, copy, false)) {
+		free(copy);
+		return false;
+	}
+	return hit;
+}
+
+static void cache_put(struct store_pg *st, int db, const void *key, size_t klen, const struct store_val *v,
+		      uint64_t at)
+{
+	struct cache_ent *e;
+	uint8_t *copy;
+
+	if (klen > CACHE_KEY_CAP || (copy = malloc(v->len ? v->len : 1)) == NULL)
+		return;
+	memcpy(copy, v->data, v->len);
+	pthread_mutex_lock(&st->cache_lock);
+	e = &st->cache[slot_of(db, key, klen)];
+	free(e->data);
+	*e = (struct cache_ent){ .used = true, .db = db, .klen = klen, .data = copy, .len = v->len,
+				 .expires_at = v->expires_at, .at_ms = at };
+	memcpy(e->key, key, klen);
+	pthread_mutex_unlock(&st->cache_lock);
+}
+
+static void cache_drop(struct store_pg *st, int db, const void *key, size_t klen)
+{
+	struct cache_ent *e;
+
+	pthread_mutex_lock(&st->cache_lock);
+	e = &st->cache[slot_of(db, key, klen)];
+	if (e->used && e->db == db && e->klen == klen && memcmp(e->key, key, klen) == 0) {
+		free(e->data);
+		e->data = NULL;
+		e->used = false;
+	}
+	pthread_mutex_unlock(&st->cache_lock);
+}
+
+static void cache_clear(struct store_pg *st)
+{
+	pthread_mutex_lock(&st->cache_lock);
+	for (size_t i = 0; i < CACHE_SLOTS; i++) {
+		free(st->cache[i].data);
+		st->cache[i].data = NULL;
+		st->cache[i].used = false;
+	}
+	pthread_mutex_unlock(&st->cache_lock);
+}
+
+/* touch - remember a written key, so the commit drops it from this host's cache */
+static void touch(struct store_txn_pg *t, int db, const void *key, size_t klen)
+{
+	if (!cacheable((enum store_db)db))
+		return;
+	if (klen > CACHE_KEY_CAP) {
+		t->touched_overflow = true;
+		return;
+	}
+	if (t->ntouched == t->captouched) {
+		size_t cap = t->captouched ? t->captouched * 2 : 8;
+		struct touched *n = realloc(t->touched, cap * sizeof(*n));
+
+		if (n == NULL) {
+			t->touched_overflow = true;
+			return;
+		}
+		t->touched = n;
+		t->captouched = cap;
+	}
+	t->touched[t->ntouched].db = db;
+	t->touched[t->ntouched].klen = klen;
+	memcpy(t->touched[t->ntouched++].key, key, klen);
+}
+
+/* --- statements --- */
+
+/* note_failure - a statement failed: the transaction is dead; say whether a rerun may cure it */
+static void note_failure(struct store_txn_pg *t, const PGresult *r)
+{
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	char why[200];
+
+	t->failed = true;
+	if (state != NULL && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)) {
+		t->retry = true;
+		return;
+	}
+	if (PQstatus(t->c->pg) != CONNECTION_OK) {
+		t->lost = true;
+		t->c->ready = false;
+		return;
+	}
+	first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(t->c->pg), why, sizeof(why));
+	log_error("event=store_error database=%s sqlstate=%s reason=\"%s\"", t->st->base.where, state ? state : "-",
+		  why);
+}
+
+static bool begin(struct store_txn_pg *t)
+{
+	PGresult *r;
+
+	if (t->c != NULL)
+		return true;
+	if ((t->c = acquire(t->st)) == NULL) {
+		t->failed = true;
+		return false;
+	}
+	r = PQexec(t->c->pg, t->write ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+				      : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		note_failure(t, r);
+		PQclear(r);
+		return false;
+	}
+	PQclear(r);
+	return true;
+}
+
+/* exec - a prepared statement in t's transaction; the result (NULL when dead) */
+static PGresult *exec(struct store_txn_pg *t, const char *name, int n, const char *const *vals, const int *lens,
+		      ExecStatusType want)
+{
+	static const int fmts[4] = { 1, 1, 1, 1 };
+	PGresult *r;
+
+	if (t->failed || !begin(t))
+		return NULL;
+	r = PQexecPrepared(t->c->pg, name, n, vals, lens, fmts, 1);
+	if (PQresultStatus(r) != want) {
+		note_failure(t, r);
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+static uint64_t clamp(uint64_t v)
+{
+	return v > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : v;
+}
+
+static enum store_status pg_get(struct store_txn *pt, enum store_db db, const void *key, size_t klen, uint64_t now,
+				struct store_val *out)
+{
+	struct store_txn_pg *t = PT(pt);
+	uint8_t dbv[4];
+	const char *vals[2] = { (const char *)dbv, key };
+	int lens[2] = { 4, (int)klen };
+	uint64_t at = mono_ms();
+	PGresult *r;
+
+	if (t->failed)
+		return STORE_ERROR;
+	if (!t->write && cacheable(db) && cache_get(t, (int)db, key, klen, out))
+		return out->expires_at > now ? STORE_OK : STORE_NOTFOUND;
+	be_put(dbv, (uint64_t)db, 4);
+	if ((r = exec(t, "get", 2, vals, lens, PGRES_TUPLES_OK)) == NULL)
+		return STORE_ERROR;
+	if (PQntuples(r) != 1 || PQgetlength(r, 0, 1) != 8) {
+		PQclear(r);
+		return STORE_NOTFOUND;
+	}
+	if (!hold(t, r, true)) {
+		PQclear(r);
+		t->failed = true;
+		return STORE_ERROR;
+	}
+	out->data = PQgetvalue(r, 0, 0);
+	out->len = (size_t)PQgetlength(r, 0, 0);
+	out->expires_at = be_get((const uint8_t *)PQgetvalue(r, 0, 1), 8);
+	if (!t->write && cacheable(db))
+		cache_put(t->st, (int)db, key, klen, out, at);
+	return out->expires_at > now ? STORE_OK : STORE_NOTFOUND;
+}
+
+static enum store_status pg_put(struct store_txn *pt, enum store_db db, const void *key, size_t klen, const void *val,
+				size_t vlen, uint64_t expires_at)
+{
+	struct store_txn_pg *t = PT(pt);
+	uint8_t dbv[4], exp[8];
+	const char *vals[4] = { (const char *)dbv, key, vlen ? val : "", (const char *)exp };
+	int lens[4] = { 4, (int)klen, (int)vlen, 8 };
+	PGresult *r;
+
+	if (vlen > CAP_RECORD_BYTES || !t->write)
+		return STORE_ERROR;
+	be_put(dbv, (uint64_t)db, 4);
+	be_put(exp, clamp(expires_at), 8);
+	if ((r = exec(t, "put", 4, vals, lens, PGRES_COMMAND_OK)) == NULL)
+		return STORE_ERROR;
+	PQclear(r);
+	touch(t, (int)db, key, klen);
+	return STORE_OK;
+}
+
+static enum store_status pg_del(struct store_txn *pt, enum store_db db, const void *key, size_t klen)
+{
+	struct store_txn_pg *t = PT(pt);
+	uint8_t dbv[4];
+	const char *vals[2] = { (const char *)dbv, key };
+	int lens[2] = { 4, (int)klen };
+	PGresult *r;
+	bool gone;
+
+	if (!t->write)
+		return STORE_ERROR;
+	be_put(dbv, (uint64_t)db, 4);
+	if ((r = exec(t, "del", 2, vals, lens, PGRES_COMMAND_OK)) == NULL)
+		return STORE_ERROR;
+	gone = strcmp(PQcmdTuples(r), "0") != 0;
+	PQclear(r);
+	touch(t, (int)db, key, klen);
+	return gone ? STORE_OK : STORE_NOTFOUND;
+}
+
+static enum store_status pg_each(struct store_txn *pt, enum store_db db, uint64_t now, store_each_fn fn, void *arg)
+{
+	struct store_txn_pg *t = PT(pt);
+	uint8_t dbv[4], nowv[8];
+	const char *vals[2] = { (const char *)dbv, (const char *)nowv };
+	int lens[2] = { 4, 8 };
+	PGresult *r;
+
+	be_put(dbv, (uint64_t)db, 4);
+	be_put(nowv, clamp(now), 8);
+	if ((r = exec(t, "each", 2, vals, lens, PGRES_TUPLES_OK)) == NULL)
+		return STORE_ERROR;
+	if (!hold(t, r, true)) {
+		PQclear(r);
+		t->failed = true;
+		return STORE_ERROR;
+	}
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct store_val v = {
+			.data = PQgetvalue(r, i, 1),
+			.len = (size_t)PQgetlength(r, i, 1),
+			.expires_at = PQgetlength(r, i, 2) == 8 ? be_get((const uint8_t *)PQgetvalue(r, i, 2), 8) : 0,
+		};
+
+		if (v.expires_at > now && !fn(PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0), &v, arg))
+			break;
+	}
+	return STORE_OK;
+}
+
+/* --- transactions --- */
+
+/* finish - commit or roll back; STORE_OK only when PostgreSQL said COMMIT */
+static enum store_status finish(struct store_txn_pg *t, enum store_status s, bool *committed_unknown)
+{
+	PGresult *r;
+
+	*committed_unknown = false;
+	/* A transaction that needed no statement (a read served from the cache) still proves the database
+	 * is there when it touched nothing at all (/healthz's empty read), so that one begins here. */
+	if (t->c == NULL && !t->failed && t->nheld == 0)
+		begin(t);
+	/* Security: no connection could be had (PostgreSQL down): whatever the callback decided on what it
+	 * could not read is not committed, so it is an error, never its STORE_OK. */
+	if (t->c == NULL)
+		return t->failed ? STORE_ERROR : s;
+	if (!t->failed && s == STORE_OK && t->write) {
+		r = PQexec(t->c->pg, "COMMIT");
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			note_failure(t, r);
+			/* Security: the connection died under COMMIT: it may have committed or not; report a failure
+			 * (503) rather than run the callback again and, say, issue a second code. */
+			if (t->lost)
+				*committed_unknown = true;
+		}
+		PQclear(r);
+		return t->failed ? STORE_ERROR : STORE_OK;
+	}
+	if (PQstatus(t->c->pg) == CONNECTION_OK && PQtransactionStatus(t->c->pg) != PQTRANS_IDLE) {
+		r = PQexec(t->c->pg, t->write || t->failed ? "ROLLBACK" : "COMMIT");
+		PQclear(r);
+	}
+	return t->failed ? STORE_ERROR : s;
+}
+
+static void txn_reset(struct store_txn_pg *t)
+{
+	release_held(t);
+	if (t->c != NULL)
+		release(t->st, t->c);
+	t->c = NULL;
+	t->failed = t->retry = t->lost = false;
+	t->ntouched = 0;
+	t->touched_overflow = false;
+}
+
+static enum store_status run(struct store *s, bool write, store_fn fn, void *arg)
+{
+	struct store_txn_pg t = { .base = { &pg_ops }, .st = P(s), .write = write };
+	enum store_status res = STORE_ERROR;
+	int lost = 0;
+
+	for (int i = 0; i < PG_TRIES; i++) {
+		bool unknown;
+
+		res = fn(&t.base, arg);
+		res = finish(&t, res, &unknown);
+		if (res == STORE_OK && write) {
+			if (t.touched_overflow)
+				cache_clear(t.st);
+			for (size_t j = 0; j < t.ntouched; j++)
+				cache_drop(t.st, t.touched[j].db, t.touched[j].key, t.touched[j].klen);
+		}
+		if (t.retry) {
+			txn_reset(&t);
+			/* Back off a little, more each time, so the hosts stop colliding. */
+			usleep((useconds_t)(randombytes_uniform(1000u << (i < 5 ? i : 5)) + 100));
+			continue;
+		}
+		/* A connection lost before COMMIT: nothing was written; once more on a fresh one. */
+		if (t.lost && !unknown && lost++ < 1) {
+			txn_reset(&t);
+			continue;
+		}
+		break;
+	}
+	if (t.retry)
+		log_error("event=store_error database=%s reason=\"serialization failures: gave up after %d tries\"",
+			  t.st->base.where, PG_TRIES);
+	txn_reset(&t);
+	free(t.held);
+	free(t.held_is_result);
+	free(t.touched);
+	return res;
+}
+
+static enum store_status pg_write(struct store *s, store_fn fn, void *arg)
+{
+	return run(s, true, fn, arg);
+}
+
+static enum store_status pg_read(struct store *s, store_fn fn, void *arg)
+{
+	return run(s, false, fn, arg);
+}
+
+static void pg_set_batch(struct store *s, unsigned max)
+{
+	/* PostgreSQL has its own group commit (commit_delay); each transaction commits itself. */
+	(void)s;
+	(void)max;
+}
+
+static size_t pg_sweep(struct store *s, uint64_t now)
+{
+	struct store_pg *st = P(s);
+	struct conn *c = acquire(st);
+	uint8_t nowv[8];
+	const char *vals[1] = { (const char *)nowv };
+	static const int lens[1] = { 8 }, fmts[1] = { 1 };
+	size_t total = 0, n;
+
+	if (c == NULL)
+		return 0;
+	be_put(nowv, clamp(now), 8);
+	do {
+		PGresult *r = PQexecPrepared(c->pg, "sweep", 1, vals, lens, fmts, 1);
+		const char *p;
+
+		n = 0;
+		if (PQresultStatus(r) == PGRES_COMMAND_OK)
+			for (p = PQcmdTuples(r); *p >= '0' && *p <= '9'; p++)
+				n = n * 10 + (size_t)(*p - '0');
+		else if (PQstatus(c->pg) != CONNECTION_OK)
+			c->ready = false;
+		PQclear(r);
+		total += n;
+	} while (n >= PG_SWEEP_BATCH);
+	release(st, c);
+	/* Reads already treat what was swept as absent; dropping the cache too keeps it from outliving the row. */
+	if (total > 0)
+		cache_clear(st);
+	return total;
+}
+
+static void pg_check_readers(struct store *s)
+{
+	/* LMDB's reader table has no PostgreSQL counterpart. */
+	(void)s;
+}
+
+static const struct store_ops pg_ops = {
+	.close = pg_close,
+	.write = pg_write,
+	.set_batch = pg_set_batch,
+	.read = pg_read,
+	.get = pg_get,
+	.put = pg_put,
+	.del = pg_del,
+	.each = pg_each,
+	.sweep = pg_sweep,
+	.check_readers = pg_check_readers,
+};
