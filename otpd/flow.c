@@ -491,6 +491,8 @@ static enum store_status code_txn(struct store_txn *txn, void *arg)
 	enum code_result cr = CODE_ABSENT;
 	uint64_t spent, exp;
 
+	/* A shared store reruns this after a serialization failure: start from nothing. */
+	w->session[0] = '\0';
 	if (!flow_take_try(txn, w->fx, w->client, w->now, &w->retry_after)) {
 		w->result = FLOW_LIMITED;
 		w->outcome = "client_limit";
