@@ -34,8 +34,9 @@ static bool listed(const struct strlist *l, const char *addr)
 	return false;
 }
 
-enum staff_reason policy_staff(const struct config *cfg, const char *auth_authen, const char *sender,
-			       bool addr_trusted, bool local, char inviter[ADDR_BUF])
+/* staff_of - who the inviter is (see policy_staff) */
+static enum staff_reason staff_of(const struct config *cfg, const char *auth_authen, const char *sender,
+				  bool addr_trusted, bool local, char inviter[ADDR_BUF])
 {
 	inviter[0] = '\0';
 	if (auth_authen != NULL && auth_authen[0] != '\0') {
@@ -62,9 +63,34 @@ enum staff_reason policy_staff(const struct config *cfg, const char *auth_authen
 	return STAFF_NO;
 }
 
+enum staff_reason policy_staff(const struct config *cfg, const char *auth_authen, const char *sender,
+			       bool addr_trusted, bool local, char inviter[ADDR_BUF])
+{
+	enum staff_reason s = staff_of(cfg, auth_authen, sender, addr_trusted, local, inviter);
+
+	/*
+	 * Security: the inviter is shown to guests as who invited them. Whatever
+	 * made the mail staff mail, it must name an address of the organisation,
+	 * so a trusted host cannot sign "security-team@bank.example invited you".
+	 */
+	if ((s == STAFF_AUTH || s == STAFF_LOCAL || s == STAFF_NETWORK) && !config_is_internal(cfg, inviter)) {
+		inviter[0] = '\0';
+		return STAFF_INVITER_REFUSED;
+	}
+	return s;
+}
+
+/* refused_verdict - the refusal of a tagged mail from a refused staff reason */
+static enum verdict refused_verdict(enum staff_reason s)
+{
+	return s == STAFF_LOCAL_REFUSED ? VERDICT_REJECT_LOCAL
+	       : s == STAFF_LOGIN_REFUSED ? VERDICT_REJECT_LOGIN
+					  : VERDICT_REJECT_INVITER;
+}
+
 static bool staff_refused(enum staff_reason s)
 {
-	return s == STAFF_LOCAL_REFUSED || s == STAFF_LOGIN_REFUSED;
+	return s == STAFF_LOCAL_REFUSED || s == STAFF_LOGIN_REFUSED || s == STAFF_INVITER_REFUSED;
 }
 
 bool policy_wants_body(const struct config *cfg, const struct policy_msg *m)
@@ -85,7 +111,7 @@ enum verdict policy_before_rewrite(const struct config *cfg, const struct policy
 	if (!policy_wants_body(cfg, m))
 		return VERDICT_PASS;
 	if (staff_refused(m->staff))
-		return m->staff == STAFF_LOCAL_REFUSED ? VERDICT_REJECT_LOCAL : VERDICT_REJECT_LOGIN;
+		return refused_verdict(m->staff);
 	if (m->too_big)
 		/* An untagged mail in link mode may be ordinary mail: never refuse it for size. */
 		return m->tagged ? VERDICT_REJECT_TOO_BIG : VERDICT_PASS;
@@ -106,7 +132,7 @@ enum verdict policy_after_rewrite(const struct config *cfg, const struct policy_
 	if (!policy_wants_body(cfg, m))
 		return VERDICT_PASS;
 	if (staff_refused(m->staff))
-		return m->staff == STAFF_LOCAL_REFUSED ? VERDICT_REJECT_LOCAL : VERDICT_REJECT_LOGIN;
+		return refused_verdict(m->staff);
 	if (m->tagged && m->n_bad > 0)
 		return VERDICT_REJECT_BAD_ADDRESS;
 	switch (r) {
@@ -203,6 +229,14 @@ void policy_reply_why(const struct config *cfg, enum verdict v, const char *why,
 			 "as the inviter. Log in with your email address, or ask the mail administrator to set "
 			 "login_domain in the [milter] section of guestlink.conf.");
 		return;
+	case VERDICT_REJECT_INVITER:
+		out->rcode = "550";
+		out->xcode = "5.7.1";
+		snprintf(text, textsz,
+			 "Invitations must come from an address of %s (internal_domains of guestlink.conf): "
+			 "the sender of this one is not, so it was not sent. Send it from your own address at %s.",
+			 cfg->org_name, cfg->internal_domains.n > 0 ? cfg->internal_domains.items[0] : "the organisation");
+		return;
 	case VERDICT_REJECT_MALFORMED:
 		/* RFC 3463 5.6.0: other or undefined media error; permanent, the message is at fault. */
 		out->rcode = "550";
@@ -225,14 +259,14 @@ const char *policy_verdict_word(enum verdict v)
 {
 	static const char *const words[] = { "pass", "rewrite", "reject_no_link", "reject_signed",
 					     "reject_too_many", "reject_too_big", "tempfail",
-					     "reject_bad_address", "reject_local", "reject_login", "reject_malformed" };
+					     "reject_bad_address", "reject_local", "reject_login", "reject_malformed", "reject_inviter" };
 
 	return (unsigned)v < sizeof(words) / sizeof(words[0]) ? words[v] : "unknown";
 }
 
 const char *policy_staff_word(enum staff_reason s)
 {
-	static const char *const words[] = { "no", "auth", "network", "local", "local_refused", "login_refused" };
+	static const char *const words[] = { "no", "auth", "network", "local", "local_refused", "login_refused", "inviter_refused" };
 
 	return (unsigned)s < sizeof(words) / sizeof(words[0]) ? words[s] : "unknown";
 }

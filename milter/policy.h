@@ -23,6 +23,7 @@ enum staff_reason {
 	STAFF_LOCAL,		/* local sendmail (non_smtpd_milters), sender in local_submitters */
 	STAFF_LOCAL_REFUSED,	/* local sendmail from any other sender: a tagged mail is refused */
 	STAFF_LOGIN_REFUSED,	/* SMTP AUTH with a login that is no address: a tagged mail is refused */
+	STAFF_INVITER_REFUSED,	/* staff, but the inviter is outside internal_domains: a tagged mail is refused */
 };
 
 enum verdict {
@@ -37,6 +38,7 @@ enum verdict {
 	VERDICT_REJECT_LOCAL,		/* tagged, from sendmail by a sender not in local_submitters */
 	VERDICT_REJECT_LOGIN,		/* tagged, from a SASL login that cannot be made an address */
 	VERDICT_REJECT_MALFORMED,	/* the message's own MIME structure cannot be rewritten safely */
+	VERDICT_REJECT_INVITER,		/* tagged, and the inviter is not an address of the organisation */
 };
 
 struct policy_msg {

@@ -102,11 +102,17 @@ bool cookie_get(const char *header, const char *name, char *out, size_t outsz)
 
 	if (header == NULL || outsz == 0)
 		return false;
-	for (unsigned i = 0; *p != '\0' && i < CAP_HTTP_COOKIES; i++) {
+	for (unsigned i = 0; *p != '\0'; i++) {
 		const char *semi = strchr(p, ';');
 		const char *end = semi ? semi : p + strlen(p);
 		size_t vlen;
 
+		/* Security: past the cap nothing is believed; stopping there instead would let a planted
+		 * cookie first, then fillers, hide ours from the same-name check below. */
+		if (i >= CAP_HTTP_COOKIES) {
+			memset(out, 0, outsz);
+			return false;
+		}
 		while (p < end && (*p == ' ' || *p == '\t'))
 			p++;
 		if ((size_t)(end - p) > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {

@@ -1219,6 +1219,19 @@ static size_t count_header(struct MHD_Connection *c, const char *name)
  * it names; so a request where the two ways disagree, or a header comes
  * twice, is answered no, whichever of them the client planted.
  */
+/* host_only - X-Forwarded-Host is a host and an optional port, nothing that could start a path,
+ * query, fragment or userinfo (finding 08: 'teams.example.org/team/42#' swallowed the real Uri) */
+static bool host_only(const char *h)
+{
+	if (*h == '\0')
+		return false;
+	for (; *h != '\0'; h++)
+		if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') || (*h >= '0' && *h <= '9') || *h == '-' ||
+		      *h == '.' || *h == ':' || *h == '[' || *h == ']'))
+			return false;
+	return true;
+}
+
 static bool auth_url(struct MHD_Connection *c, char *out, size_t outsz)
 {
 	const char *orig = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Original-URL");
@@ -1238,6 +1251,8 @@ static bool auth_url(struct MHD_Connection *c, char *out, size_t outsz)
 	fwd_norm[0] = '\0';
 	if (host != NULL && uri != NULL) {
 		if (proto != NULL && strcmp(proto, "http") != 0 && strcmp(proto, "https") != 0)
+			goto out;
+		if (!host_only(host) || uri[0] != '/')
 			goto out;
 		n = snprintf(fwd, sizeof(fwd), "%s://%s%s", proto != NULL && strcmp(proto, "http") == 0 ? "http" : "https",
 			     host, uri);

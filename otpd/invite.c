@@ -95,11 +95,14 @@ static json_t *load(struct store_txn *txn, const uint8_t id[TOKEN_ID_LEN], uint6
 	return json_loadb(v.data, v.len, 0, &jerr);
 }
 
+/* save - write an invitation record; a revoked one is kept for good, whatever the caller asked */
 static enum store_status save(struct store_txn *txn, const uint8_t id[TOKEN_ID_LEN], json_t *rec, uint64_t expires_at)
 {
 	char *text = json_dumps(rec, JSON_COMPACT);
 	enum store_status s;
 
+	if (is_uint(json_object_get(rec, "revoked_at")))
+		expires_at = INVITE_REVOKED_KEEP;
 	if (text == NULL)
 		return STORE_ERROR;
 	s = store_put(txn, STORE_INVITATIONS, id, TOKEN_ID_LEN, text, strlen(text), expires_at);
@@ -162,7 +165,7 @@ enum store_status invite_redeemed(struct store_txn *txn, const struct token *t, 
 
 enum store_status invite_revoke(struct store_txn *txn, const uint8_t id[TOKEN_ID_LEN], uint64_t now)
 {
-	uint64_t exp = now + INVITE_REVOKE_KEEP;
+	uint64_t exp = INVITE_REVOKED_KEEP;
 	json_t *rec = load(txn, id, now, &exp);
 	char hex[2 * TOKEN_ID_LEN + 1];
 	enum store_status s;
@@ -170,7 +173,6 @@ enum store_status invite_revoke(struct store_txn *txn, const uint8_t id[TOKEN_ID
 	if (rec == NULL) {
 		sodium_bin2hex(hex, sizeof(hex), id, TOKEN_ID_LEN);
 		rec = json_pack("{s:s}", "invitation", hex);
-		exp = now + INVITE_REVOKE_KEEP;
 	}
 	if (rec == NULL)
 		return STORE_ERROR;

@@ -24,7 +24,12 @@
 
 #define INVITE_SKEW 300
 #define INVITE_KEEP (30 * 24 * 3600)
-#define INVITE_REVOKE_KEEP (367 * 24 * 3600)	/* longer than any link_ttl */
+/*
+ * Security: a revocation is kept for good. A redeemed guest's record lists the
+ * invitation and is renewed at every sign-in, so a revocation that expired
+ * would give the access back; revocations are few and small.
+ */
+#define INVITE_REVOKED_KEEP ((uint64_t)INT64_MAX)
 
 enum invite_status {
 	INVITE_OK,

@@ -2,7 +2,8 @@
  * test_otpd_cookie - cookie_get (otpd/form.c), the one Cookie header parser:
  * a name sent twice is no cookie, whichever value comes first (a cookie
  * planted by a sibling host beside otpd's own must not win); prefixes and
- * look-alike names are other cookies.
+ * look-alike names are other cookies; a header of more than CAP_HTTP_COOKIES
+ * cookies gives none.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -38,6 +39,11 @@ static const struct cookie_case cases[] = {
 	{ "xguestlink_csrf=a; guestlink_csrfx=b", "guestlink_csrf", NULL },
 	{ "guestlink_csrfx=b; guestlink_csrf=a", "guestlink_csrf", "a" },
 	{ "", "guestlink_csrf", NULL },
+	/* past CAP_HTTP_COOKIES (32) nothing is believed: a planted cookie, fillers, then ours (finding 02) */
+	{ "guestlink_session=planted; f0=x; f1=x; f2=x; f3=x; f4=x; f5=x; f6=x; f7=x; f8=x; f9=x; f10=x; f11=x; f12=x; f13=x; f14=x; f15=x; f16=x; f17=x; f18=x; f19=x; f20=x; f21=x; f22=x; f23=x; f24=x; f25=x; f26=x; f27=x; f28=x; f29=x; f30=x; guestlink_session=ours", "guestlink_session", NULL },
+	{ "f0=x; f1=x; f2=x; f3=x; f4=x; f5=x; f6=x; f7=x; f8=x; f9=x; f10=x; f11=x; f12=x; f13=x; f14=x; f15=x; f16=x; f17=x; f18=x; f19=x; f20=x; f21=x; f22=x; f23=x; f24=x; f25=x; f26=x; f27=x; f28=x; f29=x; f30=x; f31=x; f32=x; f33=x; f34=x; f35=x; f36=x; f37=x; f38=x; f39=x; guestlink_session=ours", "guestlink_session", NULL },
+	/* exactly 32 cookies: still read */
+	{ "f0=x; f1=x; f2=x; f3=x; f4=x; f5=x; f6=x; f7=x; f8=x; f9=x; f10=x; f11=x; f12=x; f13=x; f14=x; f15=x; f16=x; f17=x; f18=x; f19=x; f20=x; f21=x; f22=x; f23=x; f24=x; f25=x; f26=x; f27=x; f28=x; f29=x; a=1; guestlink_session=ours", "guestlink_session", "ours" },
 	/* too long for the buffer: absent */
 	{ "guestlink_csrf=0123456789abcdef0123456789abcdef", "guestlink_csrf", NULL },
 };

@@ -74,6 +74,14 @@ static void test_staff(void **state)
 		{ "local, unlisted, trusted loopback", NULL, "webapp@example.org", true, true, STAFF_LOCAL_REFUSED, "" },
 		{ "local, null sender", NULL, "", true, true, STAFF_LOCAL_REFUSED, "" },
 		{ "nobody", NULL, "staff@example.org", false, false, STAFF_NO, "" },
+		/* the inviter must be of the organisation, whatever made the mail staff mail (red team 03) */
+		{ "trusted network, outside sender", NULL, "security-team@bank.example", true, false,
+		  STAFF_INVITER_REFUSED, "" },
+		{ "trusted network, look-alike domain", NULL, "ceo@example.org.evil", true, false, STAFF_INVITER_REFUSED,
+		  "" },
+		{ "trusted network, subdomain", NULL, "x@lab.example.org", true, false, STAFF_NETWORK, "x@lab.example.org" },
+		{ "trusted network, null sender", NULL, "", true, false, STAFF_INVITER_REFUSED, "" },
+		{ "login that is an outside address", "bob@gmail.com", "", false, false, STAFF_INVITER_REFUSED, "" },
 	};
 	struct config c2;
 	char err[256];
@@ -159,6 +167,12 @@ static const struct {
 	  VERDICT_REJECT_LOGIN, VERDICT_REJECT_LOGIN },
 	{ "login refused, untagged", TRIGGER_TAG, { STAFF_LOGIN_REFUSED, 1, false, false, 0 }, REWRITE_CHANGED,
 	  VERDICT_PASS, VERDICT_PASS },
+	{ "inviter outside", TRIGGER_TAG, { STAFF_INVITER_REFUSED, 1, true, false, 0 }, REWRITE_CHANGED,
+	  VERDICT_REJECT_INVITER, VERDICT_REJECT_INVITER },
+	{ "inviter outside, untagged", TRIGGER_TAG, { STAFF_INVITER_REFUSED, 1, false, false, 0 }, REWRITE_CHANGED,
+	  VERDICT_PASS, VERDICT_PASS },
+	{ "link mode, inviter outside, untagged", TRIGGER_LINK, { STAFF_INVITER_REFUSED, 1, false, false, 0 },
+	  REWRITE_CHANGED, VERDICT_PASS, VERDICT_PASS },
 };
 
 static void test_verdicts(void **state)
@@ -213,6 +227,11 @@ static void test_replies(void **state)
 	assert_string_equal(r.xcode, "5.7.1");
 	assert_non_null(strstr(text, "login_domain"));
 	assert_string_equal(policy_verdict_word(VERDICT_REJECT_LOGIN), "reject_login");
+	policy_reply(&cfg, VERDICT_REJECT_INVITER, text, sizeof(text), &r);
+	assert_string_equal(r.rcode, "550");
+	assert_string_equal(r.xcode, "5.7.1");
+	assert_non_null(strstr(text, "internal_domains"));
+	assert_string_equal(policy_verdict_word(VERDICT_REJECT_INVITER), "reject_inviter");
 	policy_reply_why(&cfg, VERDICT_REJECT_MALFORMED, "a multipart without a boundary", text, sizeof(text), &r);
 	assert_string_equal(r.rcode, "550");
 	assert_string_equal(r.xcode, "5.6.0");

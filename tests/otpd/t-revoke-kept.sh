@@ -5,12 +5,12 @@
 # every sign-in) still lists the invitation and its resource, and guest_resource() only asks whether a
 # *live* record says "revoked". Once the record expires, the revoked guest signs in at /login (their own
 # code and TOTP) and /auth lets them into the revoked resource again. (time() is moved forward with a
-# small LD_PRELOAD shim, findings/timeshift.c, at an otpd restart.)
+# small LD_PRELOAD shim, tests/otpd/timeshift.c, at an otpd restart.)
 # Exit 1: the attack works; 0: refused.
-cd "$(dirname "$0")/.." || exit 2
+cd "$(dirname "$0")/../.." || exit 2
 . tests/otpd/lib.sh
 setup "mail_interval = 0s"
-cc -shared -fPIC -o "$T/timeshift.so" findings/timeshift.c || fail "shim"
+cc -shared -fPIC -o "$T/timeshift.so" tests/otpd/timeshift.c || fail "shim"
 chmod 0755 "$T/timeshift.so"
 start_sink
 start_otpd

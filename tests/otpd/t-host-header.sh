@@ -7,7 +7,7 @@
 # guest, and served from the protected application. Here: a guest of http://wiki.example:PORT/team/43
 # gets resource 43 of the nginx at 127.0.0.1:PORT, where they were never invited.
 # Exit 1: the attack works; 0: refused.
-cd "$(dirname "$0")/.." || exit 2
+cd "$(dirname "$0")/../.." || exit 2
 . tests/otpd/lib.sh
 setup "mail_interval = 0s" "mails_per_hour = 100"
 start_sink
@@ -22,9 +22,9 @@ html_accept "$tok" guest@example.net
 setup_page
 [ "$(mfa_post /mfa/setup "$(totp "$SECRET")")" = 200 ] || fail "enrolment"
 sess=$(awk '$6 == "guestlink_session" { print $7 }' "$T/jar" | tail -1)
-ctl=$(python3 findings/rawget.py "$NGX_PORT" /team/43/index.html "127.0.0.1:$NGX_PORT" "guestlink_session=$sess")
+ctl=$(python3 tests/otpd/rawget.py "$NGX_PORT" /team/43/index.html "127.0.0.1:$NGX_PORT" "guestlink_session=$sess")
 echo "the guest, asking 127.0.0.1:$NGX_PORT as itself: $ctl"
-got=$(python3 findings/rawget.py "$NGX_PORT" /team/43/index.html "wiki.example:$NGX_PORT" "guestlink_session=$sess")
+got=$(python3 tests/otpd/rawget.py "$NGX_PORT" /team/43/index.html "wiki.example:$NGX_PORT" "guestlink_session=$sess")
 echo "the guest, same server, Host: wiki.example:$NGX_PORT: $got"
 case $ctl in *"sample resource 43"*) fail "control: served without the trick" ;; esac
 case $got in

@@ -6,7 +6,7 @@
 # longer Path (sent first) and 31 filler cookies: the victim's browser is then signed in as the attacker
 # (login CSRF / session fixation), or, with a bogus value, the victim's own session is shadowed (signed out).
 # Exit 1: the attack works; 0: refused.
-cd "$(dirname "$0")/.." || exit 2
+cd "$(dirname "$0")/../.." || exit 2
 . tests/otpd/lib.sh
 setup "mail_interval = 0s"
 start_sink

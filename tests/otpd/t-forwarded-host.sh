@@ -5,7 +5,7 @@
 # passes every client header the config does not replace; forward-auth proxies that forward it), a guest of
 # /team/42 gets 200 for any path: "X-Forwarded-Host: teams.example.org/team/42#" + "X-Forwarded-Uri: /team/43".
 # Exit 1: the attack works; 0: refused.
-cd "$(dirname "$0")/.." || exit 2
+cd "$(dirname "$0")/../.." || exit 2
 . tests/otpd/lib.sh
 setup "mail_interval = 0s"
 start_sink
