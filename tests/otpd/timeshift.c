@@ -1,4 +1,8 @@
-/* timeshift.c - LD_PRELOAD shim for the findings: time() runs RT_TIME_OFFSET seconds ahead (nothing else). */
+/*
+ * timeshift.c - LD_PRELOAD shim for tests that move otpd's clock by days
+ * (t-revoke-kept.sh): time() runs RT_TIME_OFFSET seconds ahead; nothing else
+ * changes. Built by the test that uses it.
+ */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -12,8 +16,8 @@ time_t time(time_t *out)
 	time_t t;
 
 	syscall(SYS_clock_gettime, CLOCK_REALTIME, &ts);
-	t = ts.tv_sec + (off ? atol(off) : 0);
-	if (out)
+	t = ts.tv_sec + (off != NULL ? (time_t)strtoll(off, NULL, 10) : 0);
+	if (out != NULL)
 		*out = t;
 	return t;
 }
