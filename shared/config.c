@@ -23,6 +23,7 @@
 enum cfg_type {
 	CFG_STRING,	/* free text */
 	CFG_PATH,	/* a file or directory name */
+	CFG_DATABASE,	/* an LMDB directory (absolute) or a postgresql:// | postgres:// URI */
 	CFG_BASE_URL,	/* http(s) URL, trailing '/' dropped */
 	CFG_DOMAINS,	/* space-separated domain names */
 	CFG_CIDRS,	/* space-separated networks */
@@ -105,7 +106,7 @@ static const struct cfg_def cfg_defs[] = {
 	  "Where otpd listens: `HOST:PORT`, `[V6]:PORT` or `unix:/path`." },
 	{ "otpd", "user", CFG_STRING, "", OFF(otpd_user), 0, 0, 0,
 	  "User to switch to after opening sockets, database and keys when started as root (required then)." },
-	{ "otpd", "database", CFG_PATH, "/var/lib/guestlink", OFF(database), 0, 0, 0,
+	{ "otpd", "database", CFG_DATABASE, "/var/lib/guestlink", OFF(database), 0, 0, 0,
 	  "LMDB environment directory (one host), or a PostgreSQL URI `postgresql://USER@HOST:PORT/DBNAME` shared by several otpd hosts (see Several hosts)." },
 	{ "otpd", "database_password_file", CFG_STRING, "", OFF(database_password_file), 0, 0, 0,
 	  "PostgreSQL only: file holding the database password on one line, mode 0600 (refused if group or others can read it); empty: none, or libpq's `PGPASSFILE`." },
@@ -493,6 +494,14 @@ static bool set_value(const struct cfg_def *d, void *cfg, const char *value, cha
 	switch (d->type) {
 	case CFG_STRING:
 		return set_string(field(cfg, d), value, err, errsz);
+	case CFG_DATABASE:
+		if (strncmp(value, "postgresql://", 13) == 0 || strncmp(value, "postgres://", 11) == 0)
+			return set_string(field(cfg, d), value, err, errsz);
+		/* Security: a mistyped URI may hold a password: never echo the value. */
+		if (value[0] != '/')
+			return errmsg_set(err, errsz, "%s: neither an absolute directory nor a postgresql:// URI",
+					  d->name);
+		return set_string(field(cfg, d), value, err, errsz);
 	case CFG_PATH:
 		if (value[0] == '\0')
 			return errmsg_set(err, errsz, "%s: empty path", d->name);
@@ -603,7 +612,7 @@ static bool is_list(const struct cfg_def *d)
 
 static bool is_string(const struct cfg_def *d)
 {
-	return d->type == CFG_STRING || d->type == CFG_PATH || d->type == CFG_BASE_URL || d->type == CFG_SOCKET ||
+	return d->type == CFG_STRING || d->type == CFG_PATH || d->type == CFG_DATABASE || d->type == CFG_BASE_URL || d->type == CFG_SOCKET ||
 	       d->type == CFG_LISTEN || d->type == CFG_ISSUER || d->type == CFG_SCOPES || d->type == CFG_DOMAIN;
 }
 
@@ -820,6 +829,7 @@ static bool is_set(const struct config *cfg, const struct cfg_def *d)
 		return true;
 	case CFG_STRING:
 	case CFG_PATH:
+	case CFG_DATABASE:
 	case CFG_BASE_URL:
 	case CFG_SOCKET:
 	case CFG_LISTEN:

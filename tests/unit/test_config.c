@@ -87,6 +87,9 @@ static const struct {
 	{ "[guestlink\n", "t.conf:1: syntax error" },
 	{ "[keys]\nguest_key = ../x\n", "t.conf:2: guest_key: '../x' is not an absolute path" },
 	{ "[keys]\nsigning_key = link.key\n", "t.conf:2: signing_key: 'link.key' is not an absolute path" },
+	/* database: a directory or a postgresql:// URI; a bad value is not echoed (it may hold a password) */
+	{ "[otpd]\ndatabase = var/lib\n", "t.conf:2: database: neither an absolute directory nor a postgresql:// URI" },
+	{ "[otpd]\ndatabase = mysql://u:pw@h/db\n", "t.conf:2: database: neither an absolute directory nor a postgresql:// URI" },
 	{ "[keys]\nverify_keys = keys/\n", "t.conf:2: verify_keys:" },
 };
 
@@ -108,6 +111,28 @@ static void test_bad(void **state)
 		config_free(&cfg);
 	}
 	assert_int_equal(failures, 0);
+}
+
+/* test_database - both kinds of [otpd] database are taken as written (red: PostgreSQL URIs were refused as
+ * relative paths after paths became absolute-only) */
+static void test_database(void **state)
+{
+	static const char *const ok[] = { "/var/lib/guestlink", "postgresql://otpd@127.0.0.1:5432/guestlink",
+					  "postgres://otpd@db.example.org/guestlink?sslmode=require" };
+	char text[256], err[256];
+	struct config cfg;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(text, sizeof(text), "[otpd]\ndatabase = %s\n", ok[i]);
+		if (!config_load_string("t.conf", text, &cfg, err, sizeof(err)))
+			fail_msg("database = %s: got error %s, want success", ok[i], err);
+		if (strcmp(cfg.database, ok[i]) != 0)
+			fail_msg("database = %s: got '%s'", ok[i], cfg.database);
+		config_free(&cfg);
+	}
+	assert_true(!config_load_string("t.conf", "[otpd]\ndatabase = mysql://u:secretpw@h/db\n", &cfg, err, sizeof(err)));
+	assert_null(strstr(err, "secretpw"));
 }
 
 static void test_require(void **state)
@@ -211,6 +236,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_database),
 		cmocka_unit_test(test_require),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_durations),
