@@ -176,13 +176,15 @@ static bool url_of(const char *text, struct url *u)
 }
 
 /* endpoint_refusal - NULL if the authorization endpoint az, token endpoint tk and jwks_uri jw of
- * issuer's document may be used, else why not (a log word).
- * Security: otpd itself calls the token endpoint and the JWKS: they must be on the issuer's own origin
- * (scheme, host, port), so a document cannot point otpd at its host's loopback, the cloud metadata
- * address or an inside host (SSRF). The issuer is https, or http to loopback (config.c), so that is
- * https except in a test setup on loopback. The authorization endpoint is only where the browser goes:
- * https, or http to loopback. */
-static const char *endpoint_refusal(const char *issuer, const char *az, const char *tk, const char *jw)
+ * issuer's document may be used, else why not (a log word). tk_fixed, jw_fixed: that one is configured
+ * (token_endpoint, jwks_uri: the admin's word, checked by config.c), not the document's.
+ * Security: otpd itself calls the token endpoint and the JWKS: unless configured they must be on the
+ * issuer's own origin (scheme, host, port), so a document cannot point otpd at its host's loopback, the
+ * cloud metadata address or an inside host (SSRF). The issuer is https, or http to loopback (config.c),
+ * so that is https except in a test setup on loopback. The authorization endpoint is only where the
+ * browser goes: https, or http to loopback. */
+static const char *endpoint_refusal(const char *issuer, const char *az, const char *tk, const char *jw,
+				    bool tk_fixed, bool jw_fixed)
 {
 	struct url *iss = malloc(sizeof(*iss)), *u = malloc(sizeof(*u));
 	const char *why = NULL;
@@ -197,11 +199,11 @@ static const char *endpoint_refusal(const char *issuer, const char *az, const ch
 		why = "authorization_endpoint_not_https";
 	else if (!url_of(tk, u))
 		why = "token_endpoint_not_a_url";
-	else if (u->https != iss->https || strcmp(u->host, iss->host) != 0 || u->port != iss->port)
+	else if (!tk_fixed && (u->https != iss->https || strcmp(u->host, iss->host) != 0 || u->port != iss->port))
 		why = "token_endpoint_not_on_issuer_origin";
 	else if (!url_of(jw, u))
 		why = "jwks_uri_not_a_url";
-	else if (u->https != iss->https || strcmp(u->host, iss->host) != 0 || u->port != iss->port)
+	else if (!jw_fixed && (u->https != iss->https || strcmp(u->host, iss->host) != 0 || u->port != iss->port))
 		why = "jwks_uri_not_on_issuer_origin";
 	free(iss);
 	free(u);
@@ -747,6 +749,7 @@ static enum oidc_err fetch_discovery(const struct oidc *o, const struct prov *p,
 	char url[CAP_URL_BYTES + 64];
 	json_t *doc = NULL;
 	const char *iss, *az, *tk, *jw, *why;
+	const char *tk_fixed = p->cfg->token_endpoint, *jw_fixed = p->cfg->jwks_uri;
 	size_t ilen = strlen(p->cfg->issuer);
 	enum oidc_err e = OIDC_ERR_PROVIDER;
 
@@ -762,15 +765,15 @@ static enum oidc_err fetch_discovery(const struct oidc *o, const struct prov *p,
 	doc = json_loadb(b.data, b.len, JSON_REJECT_DUPLICATES, NULL);
 	iss = json_str(doc, "issuer");
 	az = json_str(doc, "authorization_endpoint");
-	tk = json_str(doc, "token_endpoint");
-	jw = json_str(doc, "jwks_uri");
+	tk = tk_fixed != NULL && tk_fixed[0] != '\0' ? tk_fixed : json_str(doc, "token_endpoint");
+	jw = jw_fixed != NULL && jw_fixed[0] != '\0' ? jw_fixed : json_str(doc, "jwks_uri");
 	/* Security: the document must name the issuer we trust (OIDC Discovery 4.3). */
 	if (iss == NULL || strcmp(iss, p->cfg->issuer) != 0)
 		why = "wrong_issuer";
 	else if (az == NULL || tk == NULL || jw == NULL)
 		why = "missing_endpoint";
 	else
-		why = endpoint_refusal(p->cfg->issuer, az, tk, jw);
+		why = endpoint_refusal(p->cfg->issuer, az, tk, jw, tk == tk_fixed, jw == jw_fixed);
 	if (why != NULL)
 		log_warn("event=oidc_discovery provider=%s outcome=refused reason=%s", p->cfg->name, why);
 	else if ((ep->az = strdup(az)) == NULL || (ep->tk = strdup(tk)) == NULL || (ep->jw = strdup(jw)) == NULL) {

@@ -4,6 +4,7 @@
 #   /tarpit   discovery and keys answer at once; the token endpoint holds every request 60 s
 #   /ssrf     discovery names a token endpoint on another origin (127.0.0.1:OTHER_PORT, otpd's host)
 #   /ssrfjwks discovery names a jwks_uri on another host (https://169.254.169.254/...)
+#   /fixed    as /ssrf, but otpd's config names the token endpoint (token_endpoint), so that one is used
 # Used by t-otpd-slow-provider.sh; ended by its PID.
 import http.server, json, socketserver, sys, threading, time
 
@@ -22,6 +23,7 @@ DOCS = {
     "/tarpit/.well-known/openid-configuration": doc("tarpit"),
     "/ssrf/.well-known/openid-configuration": doc("ssrf", token="http://127.0.0.1:%d/token" % OTHER),
     "/ssrfjwks/.well-known/openid-configuration": doc("ssrfjwks", jwks="https://169.254.169.254/latest/meta-data"),
+    "/fixed/.well-known/openid-configuration": doc("fixed", token="http://127.0.0.1:%d/token" % OTHER),
 }
 
 

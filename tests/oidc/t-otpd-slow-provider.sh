@@ -7,7 +7,8 @@
 #            me a code instead"), and the failure is remembered (no refetch on the next request);
 #   tarpit   discovery answers, the token endpoint hangs: 6 concurrent callbacks, /healthz still prompt,
 #            at most one token request in flight, the rest fail fast (502);
-#   ssrf     discovery points the token endpoint at another origin (otpd's own port): refused, logged.
+#   ssrf     discovery points the token endpoint at another origin (otpd's own port): refused, logged;
+#            unless the config names the token endpoint (token_endpoint): then that one is used.
 # On the unfixed code the first part left /healthz unanswered for the whole run (every worker waited on
 # the provider's lock), the second held every worker for the timeout, the third redirected the guest.
 . "$(dirname "$0")/lib.sh"
@@ -17,6 +18,9 @@ otpd_conf_more() {
 		printf '[oidc %s]\nissuer = http://127.0.0.1:%s/%s\nclient_id = otpd\n' "$name" "$IDP_PORT" "$name"
 		printf 'client_secret_file = %s\ndomains = %s.example\ntimeout = 3s\n' "$T/client.secret" "$name"
 	done
+	printf '[oidc fixed]\nissuer = http://127.0.0.1:%s/fixed\nclient_id = otpd\n' "$IDP_PORT"
+	printf 'client_secret_file = %s\ndomains = fixed.example\n' "$T/client.secret"
+	printf 'token_endpoint = http://127.0.0.1:%s/fixed/token\n' "$IDP_PORT"
 	printf '[otpd]\nip_mails_per_hour = 1000\n'
 }
 otpd_run password
@@ -112,3 +116,6 @@ done
 grep "event=oidc_discovery provider=ssrf outcome=refused" "$T/otpd.log" | grep -q 'token_endpoint' ||
 	fail "the refusal does not name the endpoint"
 ok "token endpoint or jwks_uri on another origin: refused (503), reason logged"
+r=$(login_email "g@fixed.example" "$csrf")
+[ "${r%% *}" = 303 ] || fail "a configured token_endpoint: the document's other one still refused: $r"
+ok "with token_endpoint configured, the document's token endpoint elsewhere does not matter: 303"

@@ -622,7 +622,7 @@ static bool doc_fetch(void *arg, const char *url, struct buf *out)
 	       buf_puts(out, f->jw) && buf_puts(out, "\"}");
 }
 
-static void load_issuer(struct config *cfg, const char *issuer)
+static void load_issuer(struct config *cfg, const char *issuer, const char *extra)
 {
 	char path[256], text[1024], err[512];
 	FILE *f;
@@ -636,13 +636,13 @@ static void load_issuer(struct config *cfg, const char *issuer)
 	snprintf(text, sizeof(text),
 		 "[guestlink]\npublic_url = https://guest.example.org\n"
 		 "[oidc partner]\nissuer = %s\nclient_id = " CLIENT "\nclient_secret_file = %s\n"
-		 "domains = partner.example\n", issuer, path);
+		 "domains = partner.example\n%s", issuer, path, extra ? extra : "");
 	if (!config_load_string("t.conf", text, cfg, err, sizeof(err)))
 		fail_msg("config: %s", err);
 }
 
 /* begin_with - oidc_begin against a provider whose document names az, tk and jw */
-static enum oidc_err begin_with(const char *issuer, const char *az, const char *tk, const char *jw)
+static enum oidc_err begin_with(const char *issuer, const char *az, const char *tk, const char *jw, const char *extra)
 {
 	struct config cfg;
 	struct oidc *o;
@@ -654,7 +654,7 @@ static enum oidc_err begin_with(const char *issuer, const char *az, const char *
 
 	pthread_mutex_init(&idp.mu, NULL);
 	pthread_cond_init(&idp.cv, NULL);
-	load_issuer(&cfg, issuer);
+	load_issuer(&cfg, issuer, extra);
 	o = oidc_new(&cfg, err, sizeof(err));
 	assert_non_null(o);
 	oidc_set_fetcher(o, doc_fetch, &idp);
@@ -671,30 +671,40 @@ static enum oidc_err begin_with(const char *issuer, const char *az, const char *
 static const struct {
 	const char *issuer, *az, *tk, *jw;
 	enum oidc_err want;
+	const char *extra;		/* more [oidc partner] lines */
 } endpoint_cases[] = {
-	{ ISS, ISS "/auth", ISS "/token", ISS "/jwks", OIDC_OK },
-	{ ISS, ISS "/auth", "https://IDP.partner.example/token", ISS ":443/jwks", OIDC_OK },
-	{ ISS, "https://login.partner.example/auth", ISS "/token", ISS "/jwks", OIDC_OK },	/* browser only */
-	{ ISS, ISS "/auth", "http://127.0.0.1/token", ISS "/jwks", OIDC_ERR_PROVIDER },
-	{ ISS, ISS "/auth", "http://localhost:8080/token", ISS "/jwks", OIDC_ERR_PROVIDER },
-	{ ISS, ISS "/auth", "http://idp.partner.example/token", ISS "/jwks", OIDC_ERR_PROVIDER },
-	{ ISS, ISS "/auth", ISS ":8443/token", ISS "/jwks", OIDC_ERR_PROVIDER },
-	{ ISS, ISS "/auth", "https://evil.example/token", ISS "/jwks", OIDC_ERR_PROVIDER },
-	{ ISS, ISS "/auth", "https://idp.partner.example.evil.example/token", ISS "/jwks", OIDC_ERR_PROVIDER },
-	{ ISS, ISS "/auth", "https://idp.partner.example@evil.example/token", ISS "/jwks", OIDC_ERR_PROVIDER },
-	{ ISS, ISS "/auth", "https://[::1]/token", ISS "/jwks", OIDC_ERR_PROVIDER },
-	{ ISS, ISS "/auth", ISS "/token#x", ISS "/jwks", OIDC_ERR_PROVIDER },
-	{ ISS, ISS "/auth", ISS "/token", "https://169.254.169.254/latest/meta-data", OIDC_ERR_PROVIDER },
-	{ ISS, ISS "/auth", ISS "/token", "http://127.0.0.1:2379/v2/keys", OIDC_ERR_PROVIDER },
-	{ ISS, ISS "/auth", ISS "/token", "file:///etc/passwd", OIDC_ERR_PROVIDER },
-	{ ISS, "http://evil.example/auth", ISS "/token", ISS "/jwks", OIDC_ERR_PROVIDER },
-	{ ISS, "javascript:alert(1)", ISS "/token", ISS "/jwks", OIDC_ERR_PROVIDER },
+	{ ISS, ISS "/auth", ISS "/token", ISS "/jwks", OIDC_OK, NULL },
+	{ ISS, ISS "/auth", "https://IDP.partner.example/token", ISS ":443/jwks", OIDC_OK, NULL },
+	{ ISS, "https://login.partner.example/auth", ISS "/token", ISS "/jwks", OIDC_OK, NULL },	/* browser only */
+	{ ISS, ISS "/auth", "http://127.0.0.1/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", "http://localhost:8080/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", "http://idp.partner.example/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", ISS ":8443/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", "https://evil.example/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", "https://idp.partner.example.evil.example/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", "https://idp.partner.example@evil.example/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", "https://[::1]/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", ISS "/token#x", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", ISS "/token", "https://169.254.169.254/latest/meta-data", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", ISS "/token", "http://127.0.0.1:2379/v2/keys", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", ISS "/token", "file:///etc/passwd", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, "http://evil.example/auth", ISS "/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, "javascript:alert(1)", ISS "/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	/* configured endpoints (token_endpoint, jwks_uri) are the admin's word: any host, the document's ignored */
+	{ ISS, ISS "/auth", "https://oauth2.googleapis.com/token", "https://www.googleapis.com/oauth2/v3/certs",
+	  OIDC_OK, "token_endpoint = https://oauth2.googleapis.com/token\njwks_uri = https://www.googleapis.com/oauth2/v3/certs\n" },
+	{ ISS, ISS "/auth", "http://127.0.0.1:8500/token", ISS "/jwks", OIDC_OK,
+	  "token_endpoint = https://oauth2.googleapis.com/token\n" },
+	{ ISS, ISS "/auth", ISS "/token", "http://127.0.0.1:6379/", OIDC_OK, "jwks_uri = " ISS "/keys\n" },
+	{ ISS, ISS "/auth", "https://oauth2.googleapis.com/token", "https://www.googleapis.com/oauth2/v3/certs",
+	  OIDC_ERR_PROVIDER, "token_endpoint = https://oauth2.googleapis.com/token\n" },	/* jwks not configured */
+	{ ISS, ISS "/auth", ISS "/token", ISS "/jwks", OIDC_OK, "token_endpoint =\njwks_uri =\n" },
 	/* an issuer that is http on loopback (the tests' glewlwyd): exactly its origin */
-	{ HI, HI "/auth", HI "/token", HI "/jwks", OIDC_OK },
-	{ HI, HI "/auth", "http://127.0.0.1:9001/token", HI "/jwks", OIDC_ERR_PROVIDER },
-	{ HI, HI "/auth", HI "/token", "http://127.0.0.1:6379/jwks", OIDC_ERR_PROVIDER },
-	{ HI, HI "/auth", "https://127.0.0.1:9000/token", HI "/jwks", OIDC_ERR_PROVIDER },
-	{ HI, HI "/auth", "http://10.0.0.1:9000/token", HI "/jwks", OIDC_ERR_PROVIDER },
+	{ HI, HI "/auth", HI "/token", HI "/jwks", OIDC_OK, NULL },
+	{ HI, HI "/auth", "http://127.0.0.1:9001/token", HI "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ HI, HI "/auth", HI "/token", "http://127.0.0.1:6379/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ HI, HI "/auth", "https://127.0.0.1:9000/token", HI "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ HI, HI "/auth", "http://10.0.0.1:9000/token", HI "/jwks", OIDC_ERR_PROVIDER, NULL },
 };
 
 static void test_endpoint_origin(void **state)
@@ -702,7 +712,7 @@ static void test_endpoint_origin(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(endpoint_cases) / sizeof(endpoint_cases[0]); i++) {
 		enum oidc_err got = begin_with(endpoint_cases[i].issuer, endpoint_cases[i].az, endpoint_cases[i].tk,
-					       endpoint_cases[i].jw);
+					       endpoint_cases[i].jw, endpoint_cases[i].extra);
 
 		if (got != endpoint_cases[i].want)
 			fail_msg("case %zu (token %s, jwks %s, authz %s): got %s, want %s", i, endpoint_cases[i].tk,
@@ -753,7 +763,7 @@ static void test_backoff_single_flight(void **state)
 	(void)state;
 	pthread_mutex_init(&idp.mu, NULL);
 	pthread_cond_init(&idp.cv, NULL);
-	load_issuer(&cfg, ISS);
+	load_issuer(&cfg, ISS, NULL);
 	o = oidc_new(&cfg, err, sizeof(err));
 	assert_non_null(o);
 	oidc_set_fetcher(o, doc_fetch, &idp);
