@@ -1,5 +1,5 @@
 # hostile_idp.py PORT LOG OTHER_PORT - partner "identity providers" that hang or point otpd elsewhere,
-# one per issuer path on one loopback port (every request line is appended to LOG):
+# one per issuer path on one loopback port (every request is appended to LOG: method, path, time):
 #   /slow     the discovery document never comes (held 60 s): a provider that hangs
 #   /tarpit   discovery and keys answer at once; the token endpoint holds every request 60 s
 #   /ssrf     discovery names a token endpoint on another origin (127.0.0.1:OTHER_PORT, otpd's host)
@@ -30,7 +30,7 @@ DOCS = {
 class H(http.server.BaseHTTPRequestHandler):
     def note(self):
         with lock, open(LOG, "a") as f:
-            f.write("%s %s\n" % (self.command, self.path))
+            f.write("%s %s %.3f\n" % (self.command, self.path, time.time()))
 
     def log_message(self, *a):
         pass

@@ -6,7 +6,7 @@
 #            under a second; at most one discovery fetch is in flight, the others fail fast (503, "email
 #            me a code instead"), and the failure is remembered (no refetch on the next request);
 #   tarpit   discovery answers, the token endpoint hangs: 6 concurrent callbacks, /healthz still prompt,
-#            at most one token request in flight, the rest fail fast (502);
+#            never two token requests in flight at once, most callbacks fail fast (502);
 #   ssrf     discovery points the token endpoint at another origin (otpd's own port): refused, logged;
 #            unless the config names the token endpoint (token_endpoint): then that one is used.
 # On the unfixed code the first part left /healthz unanswered for the whole run (every worker waited on
@@ -64,11 +64,14 @@ prompt "another provider's email step (partner.example, glewlwyd)" 303 -b "$T/ja
 wait_lines() { for _ in $(seq 100); do [ "$(wc -l <"$1")" -ge "$2" ] && return 0; sleep 0.1; done; return 1; }
 wait_lines "$T/slow.out" 8 || fail "the slow provider's requests did not all end: $(cat "$T/slow.out")"
 [ "$(grep -c '^503 ' "$T/slow.out")" = 8 ] || fail "slow provider's email steps: $(tr '\n' ' ' <"$T/slow.out")"
+# One request fetches (and waits the 3 s timeout); the others fail at once, except those libmicrohttpd had
+# already given to the same worker (it serves them after): at most half, and none longer than the timeout.
 slow=$(awk '$2 >= 1.0' "$T/slow.out" | wc -l)
-[ "$slow" -le 1 ] || fail "$slow of 8 email steps waited on the provider: $(tr '\n' ' ' <"$T/slow.out")"
+late=$(awk '$2 >= 4.5' "$T/slow.out" | wc -l)
+[ "$slow" -le 4 ] && [ "$late" = 0 ] || fail "$slow of 8 email steps waited, $late past the timeout: $(tr '\n' ' ' <"$T/slow.out")"
 n=$(grep -c '^GET /slow/' "$T/idp.log")
 [ "$n" = 1 ] || fail "$n discovery fetches for the slow provider (want 1 in flight at a time)"
-ok "8 email steps for the hanging provider: all 503, $slow waited, 1 discovery fetch"
+ok "8 email steps for the hanging provider: all 503, $slow waited (none past the timeout), 1 discovery fetch"
 prompt "the next email step for it (failure remembered)" 503 -b "$T/jar" --data-urlencode "email=x@slow.example" \
 	--data "csrf=$csrf" "$BASE/login/email"
 [ "$(grep -c '^GET /slow/' "$T/idp.log")" = 1 ] || fail "the failed discovery was fetched again at once"
@@ -101,10 +104,15 @@ prompt "another provider's email step while token requests hang" 303 -b "$T/jar"
 	--data-urlencode "email=alice@partner.example" --data "csrf=$csrf" "$BASE/login/email"
 wait_lines "$T/cb.out" 6 || fail "callbacks did not all end: $(cat "$T/cb.out")"
 [ "$(grep -c '^502 ' "$T/cb.out")" = 6 ] || fail "tarpit callbacks: $(tr '\n' ' ' <"$T/cb.out")"
+# At most one token request in flight: each holds its slot for the whole 3 s timeout, so two that started
+# less than 2.5 s apart ran at once. (A callback libmicrohttpd had given to the busy worker may take the slot
+# after the first, so there may be more than one in all.)
 slow=$(awk '$2 >= 1.0' "$T/cb.out" | wc -l)
 n=$(grep -c '^POST /tarpit/token' "$T/idp.log")
-[ "$slow" -le 1 ] && [ "$n" -le 1 ] || fail "$slow of 6 callbacks waited, $n token requests at once"
-ok "6 callbacks for the hanging token endpoint: all 502, $slow waited, $n token request"
+overlap=$(grep '^POST /tarpit/token' "$T/idp.log" | awk 'NR > 1 && $3 - prev < 2.5 { o++ } { prev = $3 } END { print o + 0 }')
+[ "$slow" -le 3 ] && [ "$overlap" = 0 ] ||
+	fail "$slow of 6 callbacks waited, $overlap of $n token requests at once: $(tr '\n' ' ' <"$T/cb.out")"
+ok "6 callbacks for the hanging token endpoint: all 502, $slow waited, $n token request(s), never two at once"
 
 # --- 3. endpoints on another origin than the issuer ---
 for name in ssrf ssrfjwks; do
