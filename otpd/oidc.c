@@ -54,7 +54,10 @@ struct oidc_keys {
 	struct oidc_key k[CAP_OIDC_KEYS];
 };
 
-/* One provider's cache; everything below mu is guarded by it. */
+/* One provider's cache; everything below mu is guarded by it (calls: by oidc's calls_mu).
+ * Security: mu is held only to read or swap the cache, never across a request to the provider: one
+ * request fetches (busy), the others meanwhile use what is cached or fail at once; a failed fetch is
+ * not repeated before *_retry (backoff doubling from OIDC_BACKOFF_MIN to OIDC_BACKOFF_MAX). */
 struct prov {
 	const struct oidc_provider *cfg;
 	uint8_t *secret;	/* sodium_malloc'd, NUL-terminated */
@@ -63,6 +66,10 @@ struct prov {
 	uint64_t disc_at;
 	struct oidc_keys *keys;
 	uint64_t keys_at, refetch_at;
+	bool disc_busy, keys_busy;		/* a fetch is in flight */
+	unsigned disc_fails, keys_fails;	/* failed fetches in a row */
+	uint64_t disc_retry, keys_retry;	/* no fetch before this, after a failure */
+	unsigned calls;				/* requests to this provider in flight */
 };
 
 struct oidc {
@@ -71,6 +78,10 @@ struct oidc {
 	struct prov p[CAP_OIDC_PROVIDERS];
 	oidc_fetch_fn fetch;
 	void *fetch_arg;
+	/* Security: provider requests in flight, all providers and per provider, stay below the HTTP
+	 * worker count, so a provider that hangs can hold some workers for its timeout, never all. */
+	pthread_mutex_t calls_mu;
+	unsigned calls, max_calls, max_prov_calls;
 };
 
 const char *oidc_err_word(enum oidc_err e)
@@ -156,14 +167,47 @@ static bool is_loopback_host(const char *host)
 	       strcmp(host, "::1") == 0;
 }
 
-/* endpoint_ok - an endpoint from a discovery document: https, or http to a loopback host */
-static bool endpoint_ok(const char *url)
+/* url_of - a URL a discovery document names, parsed; false if it is none we would use */
+static bool url_of(const char *text, struct url *u)
 {
-	struct url u;
-	size_t len = strlen(url);
+	size_t len = strlen(text);
 
-	return len < CAP_URL_BYTES && url_parse(url, len, &u) && (u.https || is_loopback_host(u.host)) &&
-	       memchr(url, '#', len) == NULL;
+	return len < CAP_URL_BYTES && url_parse(text, len, u) && memchr(text, '#', len) == NULL;
+}
+
+/* endpoint_refusal - NULL if the authorization endpoint az, token endpoint tk and jwks_uri jw of
+ * issuer's document may be used, else why not (a log word). tk_fixed, jw_fixed: that one is configured
+ * (token_endpoint, jwks_uri: the admin's word, checked by config.c), not the document's.
+ * Security: otpd itself calls the token endpoint and the JWKS: unless configured they must be on the
+ * issuer's own origin (scheme, host, port), so a document cannot point otpd at its host's loopback, the
+ * cloud metadata address or an inside host (SSRF). The issuer is https, or http to loopback (config.c),
+ * so that is https except in a test setup on loopback. The authorization endpoint is only where the
+ * browser goes: https, or http to loopback. */
+static const char *endpoint_refusal(const char *issuer, const char *az, const char *tk, const char *jw,
+				    bool tk_fixed, bool jw_fixed)
+{
+	struct url *iss = malloc(sizeof(*iss)), *u = malloc(sizeof(*u));
+	const char *why = NULL;
+
+	if (iss == NULL || u == NULL)
+		why = "out_of_memory";
+	else if (!url_parse(issuer, strlen(issuer), iss))
+		why = "issuer_not_a_url";
+	else if (!url_of(az, u))
+		why = "authorization_endpoint_not_a_url";
+	else if (!u->https && !is_loopback_host(u->host))
+		why = "authorization_endpoint_not_https";
+	else if (!url_of(tk, u))
+		why = "token_endpoint_not_a_url";
+	else if (!tk_fixed && (u->https != iss->https || strcmp(u->host, iss->host) != 0 || u->port != iss->port))
+		why = "token_endpoint_not_on_issuer_origin";
+	else if (!url_of(jw, u))
+		why = "jwks_uri_not_a_url";
+	else if (!jw_fixed && (u->https != iss->https || strcmp(u->host, iss->host) != 0 || u->port != iss->port))
+		why = "jwks_uri_not_on_issuer_origin";
+	free(iss);
+	free(u);
+	return why;
 }
 
 static const char *json_str(const json_t *obj, const char *key)
@@ -613,8 +657,10 @@ static bool http_call(const struct prov *p, const char *url, const char *body, c
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)p->cfg->timeout);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, (long)p->cfg->timeout);
+	/* Security: the whole request, connect included, within the provider's timeout: a worker waits no
+	 * longer (and only up to max_calls of them, see call_take). */
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)p->cfg->timeout * 1000L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)p->cfg->timeout * 1000L);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)out->max);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -647,52 +693,144 @@ static bool fetch_doc(const struct oidc *o, const struct prov *p, const char *ur
 	return status == 200;
 }
 
-/* discover - the discovery document, cached OIDC_DISCOVERY_TTL (under p->mu) */
-static enum oidc_err discover(const struct oidc *o, struct prov *p, uint64_t now)
+/* call_take - a slot for one request to p, or false at once when p or all providers have their most in
+ * flight (see struct oidc); call_give gives it back */
+static bool call_take(struct oidc *o, struct prov *p)
+{
+	bool ok;
+
+	pthread_mutex_lock(&o->calls_mu);
+	ok = o->calls < o->max_calls && p->calls < o->max_prov_calls;
+	if (ok)
+		o->calls++, p->calls++;
+	pthread_mutex_unlock(&o->calls_mu);
+	return ok;
+}
+
+static void call_give(struct oidc *o, struct prov *p)
+{
+	pthread_mutex_lock(&o->calls_mu);
+	o->calls--, p->calls--;
+	pthread_mutex_unlock(&o->calls_mu);
+}
+
+/* backoff_until - when a fetch that failed fails times in a row may be tried again */
+static uint64_t backoff_until(uint64_t now, unsigned fails)
+{
+	uint64_t wait = OIDC_BACKOFF_MIN;
+
+	for (unsigned i = 1; i < fails && wait < OIDC_BACKOFF_MAX; i++)
+		wait *= 2;
+	return now + (wait < OIDC_BACKOFF_MAX ? wait : OIDC_BACKOFF_MAX);
+}
+
+/* fetch_start - whether this request may fetch (busy, retry_at: p's flags for the document); under p->mu.
+ * NULL: it may, *busy is set and a call slot is taken; else the word why not. */
+static const char *fetch_start(struct oidc *o, struct prov *p, bool *busy, uint64_t retry_at, uint64_t now)
+{
+	if (*busy)
+		return "busy";
+	if (now < retry_at)
+		return "backoff";
+	if (!call_take(o, p))
+		return "no_slot";
+	*busy = true;
+	return NULL;
+}
+
+struct endpoints {
+	char *az, *tk, *jw;
+};
+
+/* fetch_discovery - GET the discovery document and check it (no lock held): the endpoints, malloc'd */
+static enum oidc_err fetch_discovery(const struct oidc *o, const struct prov *p, struct endpoints *ep)
 {
 	struct buf b;
 	char url[CAP_URL_BYTES + 64];
 	json_t *doc = NULL;
-	const char *iss, *az, *tk, *jw;
+	const char *iss, *az, *tk, *jw, *why;
+	const char *tk_fixed = p->cfg->token_endpoint, *jw_fixed = p->cfg->jwks_uri;
 	size_t ilen = strlen(p->cfg->issuer);
 	enum oidc_err e = OIDC_ERR_PROVIDER;
 
-	if (p->disc_at != 0 && now < p->disc_at + OIDC_DISCOVERY_TTL)
-		return OIDC_OK;
+	memset(ep, 0, sizeof(*ep));
 	while (ilen > 0 && p->cfg->issuer[ilen - 1] == '/')
 		ilen--;
 	snprintf(url, sizeof(url), "%.*s/.well-known/openid-configuration", (int)ilen, p->cfg->issuer);
 	buf_init(&b, CAP_OIDC_DOC_BYTES);
-	if (fetch_doc(o, p, url, &b))
-		doc = json_loadb(b.data, b.len, JSON_REJECT_DUPLICATES, NULL);
+	if (!fetch_doc(o, p, url, &b)) {
+		buf_release(&b);
+		return OIDC_ERR_PROVIDER;
+	}
+	doc = json_loadb(b.data, b.len, JSON_REJECT_DUPLICATES, NULL);
 	iss = json_str(doc, "issuer");
 	az = json_str(doc, "authorization_endpoint");
-	tk = json_str(doc, "token_endpoint");
-	jw = json_str(doc, "jwks_uri");
+	tk = tk_fixed != NULL && tk_fixed[0] != '\0' ? tk_fixed : json_str(doc, "token_endpoint");
+	jw = jw_fixed != NULL && jw_fixed[0] != '\0' ? jw_fixed : json_str(doc, "jwks_uri");
 	/* Security: the document must name the issuer we trust (OIDC Discovery 4.3). */
-	if (iss != NULL && strcmp(iss, p->cfg->issuer) == 0 && az && tk && jw && endpoint_ok(az) && endpoint_ok(tk) &&
-	    endpoint_ok(jw)) {
-		char *a = strdup(az), *t = strdup(tk), *j = strdup(jw);
-
-		if (a && t && j) {
-			free(p->authz_ep);
-			free(p->token_ep);
-			free(p->jwks_uri);
-			p->authz_ep = a, p->token_ep = t, p->jwks_uri = j;
-			p->disc_at = now;
-			e = OIDC_OK;
-		} else {
-			free(a), free(t), free(j);
-			e = OIDC_ERR_NOMEM;
-		}
+	if (iss == NULL || strcmp(iss, p->cfg->issuer) != 0)
+		why = "wrong_issuer";
+	else if (az == NULL || tk == NULL || jw == NULL)
+		why = "missing_endpoint";
+	else
+		why = endpoint_refusal(p->cfg->issuer, az, tk, jw, tk == tk_fixed, jw == jw_fixed);
+	if (why != NULL)
+		log_warn("event=oidc_discovery provider=%s outcome=refused reason=%s", p->cfg->name, why);
+	else if ((ep->az = strdup(az)) == NULL || (ep->tk = strdup(tk)) == NULL || (ep->jw = strdup(jw)) == NULL) {
+		free(ep->az), free(ep->tk), free(ep->jw);
+		memset(ep, 0, sizeof(*ep));
+		e = OIDC_ERR_NOMEM;
 	} else
-		log_warn("event=oidc_discovery provider=%s outcome=bad_document", p->cfg->name);
+		e = OIDC_OK;
 	json_decref(doc);
 	buf_release(&b);
-	/* A stale document beats none while the provider has a bad minute. */
-	if (e != OIDC_OK && p->authz_ep != NULL)
-		e = OIDC_OK;
 	return e;
+}
+
+/* discover - the provider's endpoints, from its discovery document cached OIDC_DISCOVERY_TTL; called
+ * without p->mu. While another request fetches, after a failed fetch (until its backoff ends) or with
+ * no call slot free: the stale document if there is one, else OIDC_ERR_PROVIDER at once. */
+static enum oidc_err discover(struct oidc *o, struct prov *p, uint64_t now)
+{
+	struct endpoints ep;
+	const char *why;
+	bool have;
+	enum oidc_err e;
+
+	pthread_mutex_lock(&p->mu);
+	have = p->authz_ep != NULL;
+	if (have && now < p->disc_at + OIDC_DISCOVERY_TTL) {
+		pthread_mutex_unlock(&p->mu);
+		return OIDC_OK;
+	}
+	why = fetch_start(o, p, &p->disc_busy, p->disc_retry, now);
+	pthread_mutex_unlock(&p->mu);
+	if (why != NULL) {
+		if (!have)
+			log_info("event=oidc_discovery provider=%s outcome=skipped reason=%s", p->cfg->name, why);
+		return have ? OIDC_OK : OIDC_ERR_PROVIDER;
+	}
+	e = fetch_discovery(o, p, &ep);
+	pthread_mutex_lock(&p->mu);
+	if (e == OIDC_OK) {
+		free(p->authz_ep);
+		free(p->token_ep);
+		free(p->jwks_uri);
+		p->authz_ep = ep.az, p->token_ep = ep.tk, p->jwks_uri = ep.jw;
+		p->disc_at = now;
+		p->disc_fails = 0;
+		p->disc_retry = 0;
+	} else {
+		p->disc_fails += p->disc_fails < 100;
+		p->disc_retry = backoff_until(now, p->disc_fails);
+		log_warn("event=oidc_discovery provider=%s outcome=failed retry_in=%llus stale=%s", p->cfg->name,
+			 (unsigned long long)(p->disc_retry - now), have ? "yes" : "no");
+	}
+	p->disc_busy = false;
+	pthread_mutex_unlock(&p->mu);
+	call_give(o, p);
+	/* A stale document beats none while the provider has a bad minute. */
+	return e != OIDC_OK && have ? OIDC_OK : e;
 }
 
 static void keys_release(struct oidc_keys *k)
@@ -701,45 +839,74 @@ static void keys_release(struct oidc_keys *k)
 		oidc_keys_free(k);
 }
 
-/* load_keys - the JWKS, cached OIDC_JWKS_TTL; force: an unknown kid, at most once per OIDC_JWKS_REFETCH */
-static enum oidc_err load_keys(const struct oidc *o, struct prov *p, uint64_t now, bool force)
+/* load_keys - the JWKS, cached OIDC_JWKS_TTL; force: an unknown kid, at most once per OIDC_JWKS_REFETCH.
+ * Called without p->mu, after discover(); single flight and backoff as there. */
+static enum oidc_err load_keys(struct oidc *o, struct prov *p, uint64_t now, bool force)
 {
 	struct buf b;
 	struct oidc_keys *k = NULL;
+	char url[CAP_URL_BYTES];
+	const char *why;
+	bool have;
 
-	if (!force && p->keys != NULL && now < p->keys_at + OIDC_JWKS_TTL)
-		return OIDC_OK;
-	if (force && p->refetch_at != 0 && now < p->refetch_at + OIDC_JWKS_REFETCH)
-		return p->keys != NULL ? OIDC_OK : OIDC_ERR_PROVIDER;
+	pthread_mutex_lock(&p->mu);
+	have = p->keys != NULL;
+	if ((!force && have && now < p->keys_at + OIDC_JWKS_TTL) ||
+	    (force && p->refetch_at != 0 && now < p->refetch_at + OIDC_JWKS_REFETCH) || p->jwks_uri == NULL) {
+		pthread_mutex_unlock(&p->mu);
+		return have ? OIDC_OK : OIDC_ERR_PROVIDER;
+	}
+	if ((why = fetch_start(o, p, &p->keys_busy, p->keys_retry, now)) != NULL) {
+		pthread_mutex_unlock(&p->mu);
+		if (!have)
+			log_info("event=oidc_jwks provider=%s outcome=skipped reason=%s", p->cfg->name, why);
+		return have ? OIDC_OK : OIDC_ERR_PROVIDER;
+	}
 	if (force)
 		p->refetch_at = now;
+	/* a copy: discover() may replace p->jwks_uri while we fetch */
+	snprintf(url, sizeof(url), "%s", p->jwks_uri);
+	pthread_mutex_unlock(&p->mu);
 	buf_init(&b, CAP_OIDC_DOC_BYTES);
-	if (fetch_doc(o, p, p->jwks_uri, &b))
+	if (fetch_doc(o, p, url, &b))
 		k = oidc_keys_parse(b.data, b.len);
 	buf_release(&b);
-	if (k == NULL) {
-		log_warn("event=oidc_jwks provider=%s outcome=bad_document", p->cfg->name);
-		return p->keys != NULL ? OIDC_OK : OIDC_ERR_PROVIDER;
+	pthread_mutex_lock(&p->mu);
+	if (k != NULL) {
+		log_info("event=oidc_jwks provider=%s keys=%zu refetch=%s", p->cfg->name, k->n, force ? "yes" : "no");
+		keys_release(p->keys);
+		p->keys = k;
+		p->keys_at = now;
+		p->keys_fails = 0;
+		p->keys_retry = 0;
+		have = true;
+	} else {
+		p->keys_fails += p->keys_fails < 100;
+		p->keys_retry = backoff_until(now, p->keys_fails);
+		log_warn("event=oidc_jwks provider=%s outcome=failed retry_in=%llus", p->cfg->name,
+			 (unsigned long long)(p->keys_retry - now));
 	}
-	log_info("event=oidc_jwks provider=%s keys=%zu refetch=%s", p->cfg->name, k->n, force ? "yes" : "no");
-	keys_release(p->keys);
-	p->keys = k;
-	p->keys_at = now;
-	return OIDC_OK;
+	p->keys_busy = false;
+	pthread_mutex_unlock(&p->mu);
+	call_give(o, p);
+	return have ? OIDC_OK : OIDC_ERR_PROVIDER;
 }
 
 /* current_keys - a reference to the provider's keys (release with put_keys) */
-static enum oidc_err current_keys(const struct oidc *o, struct prov *p, uint64_t now, bool force,
+static enum oidc_err current_keys(struct oidc *o, struct prov *p, uint64_t now, bool force,
 				  struct oidc_keys **out)
 {
 	enum oidc_err e;
 
 	*out = NULL;
+	if ((e = discover(o, p, now)) != OIDC_OK || (e = load_keys(o, p, now, force)) != OIDC_OK)
+		return e;
 	pthread_mutex_lock(&p->mu);
-	if ((e = discover(o, p, now)) == OIDC_OK && (e = load_keys(o, p, now, force)) == OIDC_OK) {
+	if (p->keys != NULL) {
 		*out = p->keys;
 		p->keys->refs++;
-	}
+	} else
+		e = OIDC_ERR_PROVIDER;
 	pthread_mutex_unlock(&p->mu);
 	return e;
 }
@@ -801,6 +968,10 @@ struct oidc *oidc_new(const struct config *cfg, char *err, size_t errsz)
 		return NULL;
 	}
 	o->cfg = cfg;
+	/* Half the workers at most wait on providers, and one provider gets at most half of those. */
+	o->max_calls = cfg->threads >= 2 ? (unsigned)cfg->threads / 2 : 1;
+	o->max_prov_calls = (o->max_calls + 1) / 2;
+	pthread_mutex_init(&o->calls_mu, NULL);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	for (size_t i = 0; i < cfg->n_oidc; i++) {
 		struct prov *p = &o->p[i];
@@ -829,6 +1000,7 @@ struct oidc *oidc_free(struct oidc *o)
 		pthread_mutex_destroy(&p->mu);
 	}
 	curl_global_cleanup();
+	pthread_mutex_destroy(&o->calls_mu);
 	free(o);
 	return NULL;
 }
@@ -874,9 +1046,7 @@ static enum oidc_err begin(struct oidc *o, const struct oidc_provider *pc, const
 		return OIDC_ERR_CONFIG;
 	if (!addr_normalize(email, strlen(email), pending->email) || strlen(rd) > CAP_URL_BYTES)
 		return OIDC_ERR_CONFIG;
-	pthread_mutex_lock(&p->mu);
 	e = discover(o, p, now);
-	pthread_mutex_unlock(&p->mu);
 	if (e != OIDC_OK)
 		return e;
 	if ((pending->link_token = strdup(link_token)) == NULL)
@@ -992,15 +1162,22 @@ static enum oidc_err redeem(struct oidc *o, struct prov *p, const struct oidc_pe
 		ok = ok && put_param(&body, false, "client_id", p->cfg->client_id) && basic_auth(p, &hdr);
 	if (!ok)
 		e = OIDC_ERR_NOMEM;
-	else if (http_call(p, token_ep, body.data, p->cfg->token_auth == OIDC_AUTH_BASIC ? hdr.data : NULL, &resp,
-			   &status)) {
-		doc = json_loadb(resp.data, resp.len, JSON_REJECT_DUPLICATES, NULL);
-		if (status == 200 && json_str(doc, "id_token") != NULL) {
-			*jwt = strdup(json_str(doc, "id_token"));
-			e = *jwt ? OIDC_OK : OIDC_ERR_NOMEM;
-		} else
-			log_warn("event=oidc_token provider=%s outcome=refused status=%ld error=%s", p->cfg->name,
-				 status, safe_word(json_str(doc, "error")));
+	else if (!call_take(o, p))
+		log_warn("event=oidc_token provider=%s outcome=skipped reason=no_slot", p->cfg->name);
+	else {
+		bool answered = http_call(p, token_ep, body.data, p->cfg->token_auth == OIDC_AUTH_BASIC ? hdr.data : NULL,
+					  &resp, &status);
+
+		call_give(o, p);
+		if (answered) {
+			doc = json_loadb(resp.data, resp.len, JSON_REJECT_DUPLICATES, NULL);
+			if (status == 200 && json_str(doc, "id_token") != NULL) {
+				*jwt = strdup(json_str(doc, "id_token"));
+				e = *jwt ? OIDC_OK : OIDC_ERR_NOMEM;
+			} else
+				log_warn("event=oidc_token provider=%s outcome=refused status=%ld error=%s",
+					 p->cfg->name, status, safe_word(json_str(doc, "error")));
+		}
 	}
 	json_decref(doc);
 	/* Security: the body and header held the code and the client secret. */
@@ -1074,9 +1251,7 @@ static enum oidc_err finish(struct oidc *o, const struct oidc_pending *pending, 
 		return OIDC_ERR_STATE;
 	if (!code_ok(code))
 		return OIDC_ERR_PROVIDER;
-	pthread_mutex_lock(&p->mu);
 	e = discover(o, p, now);
-	pthread_mutex_unlock(&p->mu);
 	if (e != OIDC_OK || (e = redeem(o, p, pending, code, &jwt)) != OIDC_OK)
 		return e;
 	e = oidc_verify_id_token(o, p->cfg, jwt, strlen(jwt), pending->nonce, now, id);

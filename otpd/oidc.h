@@ -29,6 +29,15 @@
  * logs and JSON. The provider's documents are fetched with libcurl under a
  * timeout and a size cap (CAP_OIDC_DOC_BYTES) and cached; an unknown key id
  * refetches the JWKS at most once per OIDC_JWKS_REFETCH seconds.
+ * A provider that hangs or fails costs other requests nothing: no lock is
+ * held while a request waits on a provider; one fetch of a provider's
+ * document is in flight at a time and the others meanwhile use the cached
+ * one or fail at once (OIDC_ERR_PROVIDER: the guest is offered a code); a
+ * failed fetch is not tried again for OIDC_BACKOFF_MIN seconds (doubling up
+ * to OIDC_BACKOFF_MAX); and at most half the HTTP workers ([otpd] threads)
+ * wait on providers at once, at most half of those on one provider, the
+ * rest fail at once. The discovery document's token endpoint and jwks_uri
+ * must be on the issuer's origin (no SSRF into otpd's network).
  *
  * Ownership and threads: struct oidc is made once at start (it reads the
  * client secrets, so before privileges are dropped) and shared by all HTTP
@@ -55,6 +64,8 @@
 #define OIDC_DISCOVERY_TTL 3600		/* seconds a discovery document is kept */
 #define OIDC_JWKS_TTL 3600		/* seconds a JWKS is kept */
 #define OIDC_JWKS_REFETCH 60		/* least seconds between refetches for an unknown kid */
+#define OIDC_BACKOFF_MIN 30		/* seconds before a failed discovery or JWKS fetch is tried again, */
+#define OIDC_BACKOFF_MAX 300		/* doubling with each failure in a row up to this */
 #define OIDC_RANDOM_TEXT 43		/* 32 random bytes, base64url: state, nonce, PKCE verifier */
 #define OIDC_STATE_KEY_LEN 33		/* LMDB key of a pending record */
 #define OIDC_CALLBACK_PATH "/oidc/callback"

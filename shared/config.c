@@ -37,6 +37,7 @@ enum cfg_type {
 	CFG_LISTEN,	/* host:port | [v6]:port | unix:/path */
 	CFG_WORDS,	/* space-separated words (amr/acr values) */
 	CFG_ISSUER,	/* https URL (http only to a loopback host), kept verbatim */
+	CFG_ENDPOINT,	/* empty, or a URL as CFG_ISSUER */
 	CFG_SCOPES,	/* space-separated OAuth scopes, must hold openid */
 	CFG_TOKEN_AUTH,	/* client_secret_basic | client_secret_post */
 	CFG_DOMAIN,	/* one domain name, or empty */
@@ -183,6 +184,10 @@ static const struct cfg_def oidc_defs[] = {
 	  "How otpd authenticates at the token endpoint: `client_secret_basic` or `client_secret_post`." },
 	{ "oidc NAME", "timeout", CFG_DURATION, "10s", OFFP(timeout), 1, 60, 0,
 	  "Time limit of each request to the provider (discovery, keys, token)." },
+	{ "oidc NAME", "token_endpoint", CFG_ENDPOINT, "", OFFP(token_endpoint), 0, 0, 0,
+	  "The token endpoint to use instead of the discovery document's. Empty: the document's, which must be on the issuer's origin (scheme, host, port). Set it for a provider that keeps it on another host (Google: `https://oauth2.googleapis.com/token`). https; http only to a loopback host." },
+	{ "oidc NAME", "jwks_uri", CFG_ENDPOINT, "", OFFP(jwks_uri), 0, 0, 0,
+	  "The JWKS to use instead of the discovery document's `jwks_uri`; empty: the document's, on the issuer's origin, as for `token_endpoint` (Google: `https://www.googleapis.com/oauth2/v3/certs`)." },
 };
 
 #define N_OIDC_DEFS (sizeof(oidc_defs) / sizeof(oidc_defs[0]))
@@ -546,6 +551,11 @@ static bool set_value(const struct cfg_def *d, void *cfg, const char *value, cha
 			return errmsg_set(err, errsz, "%s: '%s' is not an https URL (http only to 127.0.0.1, ::1 or localhost)",
 				    d->name, value);
 		return set_string(field(cfg, d), value, err, errsz);
+	case CFG_ENDPOINT:
+		if (value[0] != '\0' && !valid_issuer(value))
+			return errmsg_set(err, errsz, "%s: '%s' is not an https URL (http only to 127.0.0.1, ::1 or localhost)",
+				    d->name, value);
+		return set_string(field(cfg, d), value, err, errsz);
 	case CFG_SCOPES:
 		if (!valid_scopes(value))
 			return errmsg_set(err, errsz, "%s: '%s' is not a space-separated scope list with openid", d->name, value);
@@ -612,8 +622,9 @@ static bool is_list(const struct cfg_def *d)
 
 static bool is_string(const struct cfg_def *d)
 {
-	return d->type == CFG_STRING || d->type == CFG_PATH || d->type == CFG_DATABASE || d->type == CFG_BASE_URL || d->type == CFG_SOCKET ||
-	       d->type == CFG_LISTEN || d->type == CFG_ISSUER || d->type == CFG_SCOPES || d->type == CFG_DOMAIN;
+	return d->type == CFG_STRING || d->type == CFG_PATH || d->type == CFG_DATABASE || d->type == CFG_BASE_URL ||
+	       d->type == CFG_SOCKET || d->type == CFG_LISTEN || d->type == CFG_ISSUER || d->type == CFG_ENDPOINT ||
+	       d->type == CFG_SCOPES || d->type == CFG_DOMAIN;
 }
 
 /* set_pair - one key of a table into base; 1 to go on, 0 to stop (reason in st->err) */

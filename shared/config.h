@@ -42,6 +42,8 @@ struct oidc_provider {
 	struct strlist mfa_acr;		/* acr values that count as MFA */
 	enum oidc_token_auth token_auth;
 	long long timeout;		/* seconds per HTTP request to the provider */
+	char *token_endpoint;		/* "" or the token endpoint to use instead of the discovery document's */
+	char *jwks_uri;			/* "" or the JWKS to use instead of the document's */
 };
 
 struct config {

@@ -12,6 +12,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -588,6 +589,247 @@ static void test_begin_and_pending(void **state)
 	keys_free_guest(&gk);
 }
 
+/* ---- the discovery document's endpoints, a failing provider, one fetch at a time ---- */
+
+struct doc_idp {
+	const char *issuer, *az, *tk, *jw;
+	bool fail;				/* the provider does not answer */
+	int fetches;
+	pthread_mutex_t mu;			/* gate: a fetch waits while held open */
+	pthread_cond_t cv;
+	bool hold, inside;
+};
+
+static bool doc_fetch(void *arg, const char *url, struct buf *out)
+{
+	struct doc_idp *f = arg;
+	char want[512];
+
+	pthread_mutex_lock(&f->mu);
+	f->fetches++;
+	f->inside = true;
+	pthread_cond_broadcast(&f->cv);
+	while (f->hold)
+		pthread_cond_wait(&f->cv, &f->mu);
+	f->inside = false;
+	pthread_mutex_unlock(&f->mu);
+	snprintf(want, sizeof(want), "%s/.well-known/openid-configuration", f->issuer);
+	if (f->fail || strcmp(url, want) != 0)
+		return false;
+	return buf_puts(out, "{\"issuer\":\"") && buf_puts(out, f->issuer) &&
+	       buf_puts(out, "\",\"authorization_endpoint\":\"") && buf_puts(out, f->az) &&
+	       buf_puts(out, "\",\"token_endpoint\":\"") && buf_puts(out, f->tk) && buf_puts(out, "\",\"jwks_uri\":\"") &&
+	       buf_puts(out, f->jw) && buf_puts(out, "\"}");
+}
+
+static void load_issuer(struct config *cfg, const char *issuer, const char *extra)
+{
+	char path[256], text[1024], err[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/client.secret", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("s3cret\n", f);
+	fclose(f);
+	chmod(path, 0600);
+	snprintf(text, sizeof(text),
+		 "[guestlink]\npublic_url = https://guest.example.org\n"
+		 "[oidc partner]\nissuer = %s\nclient_id = " CLIENT "\nclient_secret_file = %s\n"
+		 "domains = partner.example\n%s", issuer, path, extra ? extra : "");
+	if (!config_load_string("t.conf", text, cfg, err, sizeof(err)))
+		fail_msg("config: %s", err);
+}
+
+/* begin_with - oidc_begin against a provider whose document names az, tk and jw */
+static enum oidc_err begin_with(const char *issuer, const char *az, const char *tk, const char *jw, const char *extra)
+{
+	struct config cfg;
+	struct oidc *o;
+	struct doc_idp idp = { .issuer = issuer, .az = az, .tk = tk, .jw = jw };
+	struct oidc_pending p;
+	struct buf url;
+	char err[512];
+	enum oidc_err e;
+
+	pthread_mutex_init(&idp.mu, NULL);
+	pthread_cond_init(&idp.cv, NULL);
+	load_issuer(&cfg, issuer, extra);
+	o = oidc_new(&cfg, err, sizeof(err));
+	assert_non_null(o);
+	oidc_set_fetcher(o, doc_fetch, &idp);
+	buf_init(&url, 4096);
+	e = oidc_begin_login(o, &cfg.oidc[0], "guest@partner.example", "", NOW, &p, &url);
+	oidc_pending_clear(&p);
+	buf_release(&url);
+	oidc_free(o);
+	config_free(&cfg);
+	return e;
+}
+
+#define HI "http://127.0.0.1:9000"
+static const struct {
+	const char *issuer, *az, *tk, *jw;
+	enum oidc_err want;
+	const char *extra;		/* more [oidc partner] lines */
+} endpoint_cases[] = {
+	{ ISS, ISS "/auth", ISS "/token", ISS "/jwks", OIDC_OK, NULL },
+	{ ISS, ISS "/auth", "https://IDP.partner.example/token", ISS ":443/jwks", OIDC_OK, NULL },
+	{ ISS, "https://login.partner.example/auth", ISS "/token", ISS "/jwks", OIDC_OK, NULL },	/* browser only */
+	{ ISS, ISS "/auth", "http://127.0.0.1/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", "http://localhost:8080/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", "http://idp.partner.example/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", ISS ":8443/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", "https://evil.example/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", "https://idp.partner.example.evil.example/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", "https://idp.partner.example@evil.example/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", "https://[::1]/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", ISS "/token#x", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", ISS "/token", "https://169.254.169.254/latest/meta-data", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", ISS "/token", "http://127.0.0.1:2379/v2/keys", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, ISS "/auth", ISS "/token", "file:///etc/passwd", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, "http://evil.example/auth", ISS "/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ ISS, "javascript:alert(1)", ISS "/token", ISS "/jwks", OIDC_ERR_PROVIDER, NULL },
+	/* configured endpoints (token_endpoint, jwks_uri) are the admin's word: any host, the document's ignored */
+	{ ISS, ISS "/auth", "https://oauth2.googleapis.com/token", "https://www.googleapis.com/oauth2/v3/certs",
+	  OIDC_OK, "token_endpoint = https://oauth2.googleapis.com/token\njwks_uri = https://www.googleapis.com/oauth2/v3/certs\n" },
+	{ ISS, ISS "/auth", "http://127.0.0.1:8500/token", ISS "/jwks", OIDC_OK,
+	  "token_endpoint = https://oauth2.googleapis.com/token\n" },
+	{ ISS, ISS "/auth", ISS "/token", "http://127.0.0.1:6379/", OIDC_OK, "jwks_uri = " ISS "/keys\n" },
+	{ ISS, ISS "/auth", "https://oauth2.googleapis.com/token", "https://www.googleapis.com/oauth2/v3/certs",
+	  OIDC_ERR_PROVIDER, "token_endpoint = https://oauth2.googleapis.com/token\n" },	/* jwks not configured */
+	{ ISS, ISS "/auth", ISS "/token", ISS "/jwks", OIDC_OK, "token_endpoint =\njwks_uri =\n" },
+	/* an issuer that is http on loopback (the tests' glewlwyd): exactly its origin */
+	{ HI, HI "/auth", HI "/token", HI "/jwks", OIDC_OK, NULL },
+	{ HI, HI "/auth", "http://127.0.0.1:9001/token", HI "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ HI, HI "/auth", HI "/token", "http://127.0.0.1:6379/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ HI, HI "/auth", "https://127.0.0.1:9000/token", HI "/jwks", OIDC_ERR_PROVIDER, NULL },
+	{ HI, HI "/auth", "http://10.0.0.1:9000/token", HI "/jwks", OIDC_ERR_PROVIDER, NULL },
+};
+
+static void test_endpoint_origin(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(endpoint_cases) / sizeof(endpoint_cases[0]); i++) {
+		enum oidc_err got = begin_with(endpoint_cases[i].issuer, endpoint_cases[i].az, endpoint_cases[i].tk,
+					       endpoint_cases[i].jw, endpoint_cases[i].extra);
+
+		if (got != endpoint_cases[i].want)
+			fail_msg("case %zu (token %s, jwks %s, authz %s): got %s, want %s", i, endpoint_cases[i].tk,
+				 endpoint_cases[i].jw, endpoint_cases[i].az, oidc_err_word(got),
+				 oidc_err_word(endpoint_cases[i].want));
+	}
+}
+
+struct begin_arg {
+	struct oidc *o;
+	const struct oidc_provider *pc;
+	uint64_t now;
+	enum oidc_err e;
+};
+
+static enum oidc_err begin_at(struct oidc *o, const struct oidc_provider *pc, uint64_t now)
+{
+	struct oidc_pending p;
+	struct buf url;
+	enum oidc_err e;
+
+	buf_init(&url, 4096);
+	e = oidc_begin_login(o, pc, "guest@partner.example", "", now, &p, &url);
+	oidc_pending_clear(&p);
+	buf_release(&url);
+	return e;
+}
+
+static void *begin_thread(void *arg)
+{
+	struct begin_arg *a = arg;
+
+	a->e = begin_at(a->o, a->pc, a->now);
+	return NULL;
+}
+
+/* A provider that does not answer: its failure is remembered (backoff 30 s, doubling), and while one
+ * request fetches, the others do not wait for it: they fail at once, or use the stale document. */
+static void test_backoff_single_flight(void **state)
+{
+	struct config cfg;
+	struct oidc *o;
+	struct doc_idp idp = { .issuer = ISS, .az = ISS "/auth", .tk = ISS "/token", .jw = ISS "/jwks", .fail = true };
+	struct begin_arg a;
+	pthread_t th;
+	char err[512];
+
+	(void)state;
+	pthread_mutex_init(&idp.mu, NULL);
+	pthread_cond_init(&idp.cv, NULL);
+	load_issuer(&cfg, ISS, NULL);
+	o = oidc_new(&cfg, err, sizeof(err));
+	assert_non_null(o);
+	oidc_set_fetcher(o, doc_fetch, &idp);
+	assert_int_equal(begin_at(o, &cfg.oidc[0], NOW), OIDC_ERR_PROVIDER);
+	assert_int_equal(idp.fetches, 1);
+	assert_int_equal(begin_at(o, &cfg.oidc[0], NOW + 1), OIDC_ERR_PROVIDER);
+	assert_int_equal(begin_at(o, &cfg.oidc[0], NOW + OIDC_BACKOFF_MIN - 1), OIDC_ERR_PROVIDER);
+	assert_int_equal(idp.fetches, 1);	/* remembered: not asked again */
+	assert_int_equal(begin_at(o, &cfg.oidc[0], NOW + OIDC_BACKOFF_MIN), OIDC_ERR_PROVIDER);
+	assert_int_equal(idp.fetches, 2);
+	/* the second failure in a row waits twice as long */
+	assert_int_equal(begin_at(o, &cfg.oidc[0], NOW + 3 * OIDC_BACKOFF_MIN - 1), OIDC_ERR_PROVIDER);
+	assert_int_equal(idp.fetches, 2);
+	assert_int_equal(begin_at(o, &cfg.oidc[0], NOW + 3 * OIDC_BACKOFF_MIN), OIDC_ERR_PROVIDER);
+	assert_int_equal(idp.fetches, 3);
+	/* many failures: never more than OIDC_BACKOFF_MAX */
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(begin_at(o, &cfg.oidc[0], NOW + 100000 + (uint64_t)i * OIDC_BACKOFF_MAX), OIDC_ERR_PROVIDER);
+	assert_int_equal(idp.fetches, 13);
+
+	/* One fetch in flight (held open by the gate): another request does not wait and does not fetch. */
+	idp.fail = false;
+	idp.hold = true;
+	a = (struct begin_arg){ o, &cfg.oidc[0], NOW + 200000, OIDC_ERR_CONFIG };
+	assert_int_equal(pthread_create(&th, NULL, begin_thread, &a), 0);
+	pthread_mutex_lock(&idp.mu);
+	while (!idp.inside)
+		pthread_cond_wait(&idp.cv, &idp.mu);
+	pthread_mutex_unlock(&idp.mu);
+	assert_int_equal(begin_at(o, &cfg.oidc[0], NOW + 200000), OIDC_ERR_PROVIDER);
+	assert_int_equal(idp.fetches, 14);
+	pthread_mutex_lock(&idp.mu);
+	idp.hold = false;
+	pthread_cond_broadcast(&idp.cv);
+	pthread_mutex_unlock(&idp.mu);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(a.e, OIDC_OK);
+	assert_int_equal(begin_at(o, &cfg.oidc[0], NOW + 200001), OIDC_OK);
+	assert_int_equal(idp.fetches, 14);
+
+	/* Stale after OIDC_DISCOVERY_TTL, the provider down: the old document serves, refetched once a backoff. */
+	idp.fail = true;
+	assert_int_equal(begin_at(o, &cfg.oidc[0], NOW + 200000 + OIDC_DISCOVERY_TTL), OIDC_OK);
+	assert_int_equal(idp.fetches, 15);
+	assert_int_equal(begin_at(o, &cfg.oidc[0], NOW + 200001 + OIDC_DISCOVERY_TTL), OIDC_OK);
+	assert_int_equal(idp.fetches, 15);
+	/* and while a refresh is in flight, the others use the stale document at once */
+	idp.hold = true;
+	a = (struct begin_arg){ o, &cfg.oidc[0], NOW + 200000 + OIDC_DISCOVERY_TTL + OIDC_BACKOFF_MIN, OIDC_ERR_CONFIG };
+	assert_int_equal(pthread_create(&th, NULL, begin_thread, &a), 0);
+	pthread_mutex_lock(&idp.mu);
+	while (!idp.inside)
+		pthread_cond_wait(&idp.cv, &idp.mu);
+	pthread_mutex_unlock(&idp.mu);
+	assert_int_equal(begin_at(o, &cfg.oidc[0], a.now), OIDC_OK);
+	assert_int_equal(idp.fetches, 16);
+	pthread_mutex_lock(&idp.mu);
+	idp.hold = false;
+	pthread_cond_broadcast(&idp.cv);
+	pthread_mutex_unlock(&idp.mu);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(a.e, OIDC_OK);
+	oidc_free(o);
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -597,6 +839,8 @@ int main(void)
 		cmocka_unit_test(test_secret_mode),
 		cmocka_unit_test(test_realm),
 		cmocka_unit_test(test_begin_and_pending),
+		cmocka_unit_test(test_endpoint_origin),
+		cmocka_unit_test(test_backoff_single_flight),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
