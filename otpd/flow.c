@@ -402,7 +402,6 @@ static enum store_status email_txn(struct store_txn *txn, void *arg)
 	uint8_t ck[10];
 	size_t cklen;
 	uint64_t tat;
-	bool client_ok, mail;
 
 	w->queued = false;
 	if (w->login && w->addr[0] != '\0') {
@@ -416,24 +415,25 @@ static enum store_status email_txn(struct store_txn *txn, void *arg)
 		return STORE_OK;
 	}
 	/* Security: the client's mail budget counts only mails really sent, so a neighbour on the guest's client
-	 * address (NAT, proxy, /64) cannot spend it with made-up addresses; it is checked first, so a limited
-	 * client spends no per-address budget. Over it, the step still does the decoy's work: neither the answer
-	 * nor its timing tells a limited client, nor what filled its budget. */
-	client_ok = client_mails(txn, w, ck, &cklen, &tat);
+	 * address (NAT, proxy, /64) cannot spend it with made-up addresses. It is checked first, so a limited
+	 * client spends no per-address budget, and a limited step writes nothing (no decoy either: the decoy
+	 * would replace the guest's live code and then delete it). */
+	if (!client_mails(txn, w, ck, &cklen, &tat)) {
+		w->outcome = "client_limit";
+		return STORE_OK;
+	}
 	/* Security: no failure count stops a mail: every code mail carries the mail key, which no try spends. */
-	if (client_ok && !mail_limits(txn, w)) {
+	if (!mail_limits(txn, w)) {
 		w->outcome = "resend_limit";
 		return STORE_OK;
 	}
-	mail = client_ok && w->invited;
 	/* Security: an address that gets no mail costs the same work as one that does (a decoy code and mail,
-	 * deleted before the commit), so the answer's timing does not tell them apart. */
-	s = queue_code(txn, w, !mail);
+	 * deleted before the commit, and the client's record written unchanged), so the answer's timing does
+	 * not tell them apart. */
+	s = queue_code(txn, w, !w->invited);
 	if (s == STORE_OK)
-		s = client_mail_spent(txn, w, ck, cklen, tat, mail);
-	if (s == STORE_OK && !client_ok) {
-		w->outcome = "client_limit";
-	} else if (s == STORE_OK && !w->invited) {
+		s = client_mail_spent(txn, w, ck, cklen, tat, w->invited);
+	if (s == STORE_OK && !w->invited) {
 		w->outcome = w->login ? "unknown_guest" : "not_invited";
 	} else if (s == STORE_OK) {
 		w->outcome = "code_queued";
