@@ -103,3 +103,15 @@ wait_mails $((n + 27)) 10 || fail "(c) fewer than 27 real mails: $(($(mail_count
 [ "$(mail_count)" = $((n + 27)) ] || fail "(c) ip_mails_per_hour did not hold: $(($(mail_count) - n)) mails, want 27"
 grep -q 'event=code_request invitation=[0-9a-f]* outcome=client_limit' "$T/otpd.log" || fail "(c) no client_limit logged"
 ok "(c) from one address: 30 real code mails, then client_limit (the made-up steps spent none of them)"
+# A step over the client's budget writes nothing: the live code of a guest asked for then still works.
+f=$(grep -l 'g27@example.net' "$T/sink"/* | head -1)
+[ -n "$f" ] || fail "(c) no mail for g27"
+c27=$(tr -d '\r' <"$f" | grep -E '^[0-9]{8}$' | head -1)
+s=$(page -H "$X" --data-urlencode "email=g27@example.net" --data "csrf=$c4" "$BASE/accept/$tok3/email")
+[ "$s" = 200 ] || fail "(c) email step of g27 over the budget: $s"
+[ "$(grep -c 'event=code_request invitation=[0-9a-f]* outcome=client_limit' "$T/otpd.log")" = 3 ] ||
+	fail "(c) want 3 client_limit lines"
+r=$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Forwarded-For: 198.51.100.9' -H 'Content-Type: application/json' \
+	--data "{\"email\":\"g27@example.net\",\"code\":\"$c27\"}" "$BASE/api/v1/accept/$tok3/code")
+[ "$r" = 200 ] || fail "(c) g27's code after a step over the client's budget: $r"
+ok "(c) a step over the client's budget spends nothing: g27's live code still signs in"
