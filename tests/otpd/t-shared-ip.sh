@@ -5,7 +5,8 @@
 #     be too, but the mail's link (the mail key) still signs the guest in, and the MFA step after it works.
 # (b) 30 /login/email and 30 accept email steps for made-up addresses (ip_mails_per_hour): the guests'
 #     email steps from that address still send their code mail, at an invitation and at /login.
-# (c) ip_mails_per_hour still holds for mails actually sent: the 31st real guest gets none.
+# (c) ip_mails_per_hour still holds for mails actually sent: the 31st real guest gets none; a step over the
+#     budget writes nothing (a guest's live code still works after it).
 # (Before the fix: (a) the mail link answered 429; (b) no code mail, the page saying one was on its way.)
 . tests/otpd/lib.sh
 setup "mail_interval = 0s"
