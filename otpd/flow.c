@@ -2,8 +2,10 @@
  * flow.c - the accept flow (see flow.h).
  *
  * Limit keys in the limits database (one prefix byte, then):
- *   'i' client   code mails asked for from a client
- *   't' client   code tries from a client
+ *   'i' client   code mails really sent on a client's requests (not the decoys of made-up addresses)
+ *   'r' client   provider redirects asked for from a client (idp.c, flow_take_step)
+ *   't' client   typed digits (and malformed codes) from a client; never a mail key
+ *   'm' slot     MFA tries of a code session's address from a client (slot: client and address)
  *   'g' slot     mail_interval between code mails (invitation and address)
  *   'h' slot     mails_per_hour (invitation and address)
  *   'f' addr     failed MFA tries of an address (signin.c): count (4) and last
@@ -207,19 +209,40 @@ static enum store_status guess_spent(struct store_txn *txn, const struct flow_ct
 	return store_put(txn, STORE_LIMITS, key, sizeof(key), rec, sizeof(rec), exp);
 }
 
-bool flow_take_try(struct store_txn *txn, const struct flow_ctx *fx, const struct flow_client *client, uint64_t now,
-		   uint64_t *retry_after)
+/* take_tries - one try from the bucket key[klen] (ip_tries_per_hour); *retry_after set when refused */
+static bool take_tries(struct store_txn *txn, const struct flow_ctx *fx, const uint8_t *key, size_t klen,
+		       uint64_t now, uint64_t *retry_after)
 {
 	struct gcra_limit ip = { 3600000u / (uint64_t)fx->cfg->ip_tries_per_hour, (uint64_t)fx->cfg->ip_tries_per_hour };
-	uint8_t ck[10];
-	size_t cklen;
 	uint64_t wait = 0;
 
-	client_key('t', client, ck, &cklen);
-	if (gcra_take(txn, ck, cklen, &ip, now * 1000, &wait))
+	if (gcra_take(txn, key, klen, &ip, now * 1000, &wait))
 		return true;
 	*retry_after = (wait + 999) / 1000;
 	return false;
+}
+
+bool flow_take_try(struct store_txn *txn, const struct flow_ctx *fx, const struct flow_client *client, uint64_t now,
+		   uint64_t *retry_after)
+{
+	uint8_t ck[10];
+	size_t cklen;
+
+	client_key('t', client, ck, &cklen);
+	return take_tries(txn, fx, ck, cklen, now, retry_after);
+}
+
+bool flow_take_mfa_try(struct store_txn *txn, const struct flow_ctx *fx, const struct flow_client *client,
+		       const char *addr, uint64_t now, uint64_t *retry_after)
+{
+	uint8_t who[TOKEN_ID_LEN] = { 0 }, key[LIMIT_KEY_LEN];
+
+	/* Security: keyed by client and address, so only someone with this guest's code session (the mail)
+	 * fills it; a neighbour's wrong codes on the same client address are counted elsewhere. */
+	memcpy(who, client->key, client->len);
+	who[TOKEN_ID_LEN - 1] = (uint8_t)client->len;
+	limit_key(fx->keys, 'm', who, addr, key);
+	return take_tries(txn, fx, key, sizeof(key), now, retry_after);
 }
 
 enum store_status flow_audit(struct store_txn *txn, uint64_t now, const char *event, const uint8_t inv[TOKEN_ID_LEN],
@@ -341,21 +364,46 @@ bool flow_take_step(struct store_txn *txn, const struct flow_ctx *fx, const stru
 	size_t cklen;
 	uint64_t wait;
 
-	client_key('i', client, ck, &cklen);
+	client_key('r', client, ck, &cklen);
 	return gcra_take(txn, ck, cklen, &ip, now * 1000, &wait);
+}
+
+/* client_mails - the client's mail bucket ('i', ip_mails_per_hour): may one more mail go? *tat: its TAT now */
+static bool client_mails(struct store_txn *txn, const struct email_work *w, uint8_t ck[10], size_t *cklen,
+			 uint64_t *tat)
+{
+	const struct config *cfg = w->fx->cfg;
+	struct gcra_limit ip = { 3600000u / (uint64_t)cfg->ip_mails_per_hour, (uint64_t)cfg->ip_mails_per_hour };
+	uint64_t now_ms = w->now * 1000, next, wait;
+
+	client_key('i', w->client, ck, cklen);
+	*tat = gcra_load(txn, ck, *cklen, now_ms);
+	return gcra_check(&ip, *tat, now_ms, &next, &wait);
+}
+
+/* client_mail_spent - write the client's mail bucket: one mail more when sent, else the same state (a TAT in
+ * the past means "full", as now does), so a step that sends nothing does the same write */
+static enum store_status client_mail_spent(struct store_txn *txn, const struct email_work *w, const uint8_t *ck,
+					   size_t cklen, uint64_t tat, bool sent)
+{
+	const struct config *cfg = w->fx->cfg;
+	struct gcra_limit ip = { 3600000u / (uint64_t)cfg->ip_mails_per_hour, (uint64_t)cfg->ip_mails_per_hour };
+	uint64_t now_ms = w->now * 1000, next = tat > now_ms ? tat : now_ms, wait;
+
+	if (sent && !gcra_check(&ip, tat, now_ms, &next, &wait))
+		return STORE_ERROR;	/* checked in this transaction: cannot happen */
+	return gcra_save(txn, ck, cklen, &ip, next);
 }
 
 static enum store_status email_txn(struct store_txn *txn, void *arg)
 {
 	struct email_work *w = arg;
 	enum store_status s;
+	uint8_t ck[10];
+	size_t cklen;
+	uint64_t tat;
 
 	w->queued = false;
-	/* Every request writes this record, invited or not: the same work, the same timing. */
-	if (!flow_take_step(txn, w->fx, w->client, w->now)) {
-		w->outcome = "client_limit";
-		return STORE_OK;
-	}
 	if (w->login && w->addr[0] != '\0') {
 		json_t *rec = guest_load(txn, w->addr, w->now);
 
@@ -366,14 +414,25 @@ static enum store_status email_txn(struct store_txn *txn, void *arg)
 		w->outcome = "not_an_address";
 		return STORE_OK;
 	}
+	/* Security: the client's mail budget counts only mails really sent, so a neighbour on the guest's client
+	 * address (NAT, proxy, /64) cannot spend it with made-up addresses. It is checked first, so a limited
+	 * client spends no per-address budget, and a limited step writes nothing (no decoy either: the decoy
+	 * would replace the guest's live code and then delete it). */
+	if (!client_mails(txn, w, ck, &cklen, &tat)) {
+		w->outcome = "client_limit";
+		return STORE_OK;
+	}
 	/* Security: no failure count stops a mail: every code mail carries the mail key, which no try spends. */
 	if (!mail_limits(txn, w)) {
 		w->outcome = "resend_limit";
 		return STORE_OK;
 	}
 	/* Security: an address that gets no mail costs the same work as one that does (a decoy code and mail,
-	 * deleted before the commit), so the answer's timing does not tell them apart. */
+	 * deleted before the commit, and the client's record written unchanged), so the answer's timing does
+	 * not tell them apart. */
 	s = queue_code(txn, w, !w->invited);
+	if (s == STORE_OK)
+		s = client_mail_spent(txn, w, ck, cklen, tat, w->invited);
 	if (s == STORE_OK && !w->invited) {
 		w->outcome = w->login ? "unknown_guest" : "not_invited";
 	} else if (s == STORE_OK) {
@@ -484,6 +543,37 @@ static enum store_status signed_in_code(struct store_txn *txn, struct code_work 
 	return s;
 }
 
+/* code_invited - /login: "invited" is "has a guest record", decided in the transaction */
+static void code_invited(struct store_txn *txn, struct code_work *w)
+{
+	if (w->login && w->addr[0] != '\0') {
+		json_t *rec = guest_load(txn, w->addr, w->now);
+
+		w->invited = rec != NULL;
+		json_decref(rec);
+	}
+}
+
+/* key_try - the mail key (the link in the code mail).
+ * Security: a key is right with probability 2^-256 a try, so it needs no budget: it is checked before any
+ * per-client try budget and spends none, so no count that someone else on the guest's client address (or
+ * anyone) filled can refuse the mail's link. The lookup is done for any address, so the unbudgeted tries
+ * cannot time an invited address against another. */
+static enum store_status key_try(struct store_txn *txn, struct code_work *w)
+{
+	enum code_result cr;
+
+	code_invited(txn, w);
+	cr = codes_check(txn, w->fx->keys, w->t->id, w->addr, w->code, w->now, (unsigned)w->fx->cfg->code_tries, false);
+	if (cr == CODE_STORE_ERROR)
+		return STORE_ERROR;
+	if (cr == CODE_OK && w->invited)
+		return signed_in_code(txn, w);
+	w->result = FLOW_WRONG_CODE;
+	w->outcome = !w->invited ? (w->login ? "unknown_guest" : "not_invited") : "no_live_code";
+	return STORE_OK;
+}
+
 static enum store_status code_txn(struct store_txn *txn, void *arg)
 {
 	struct code_work *w = arg;
@@ -493,17 +583,14 @@ static enum store_status code_txn(struct store_txn *txn, void *arg)
 
 	/* A shared store reruns this after a serialization failure: start from nothing. */
 	w->session[0] = '\0';
+	if (w->key)
+		return key_try(txn, w);
 	if (!flow_take_try(txn, w->fx, w->client, w->now, &w->retry_after)) {
 		w->result = FLOW_LIMITED;
 		w->outcome = "client_limit";
 		return STORE_OK;
 	}
-	if (w->login && w->addr[0] != '\0') {
-		json_t *rec = guest_load(txn, w->addr, w->now);
-
-		w->invited = rec != NULL;
-		json_decref(rec);
-	}
+	code_invited(txn, w);
 	/* Security: tries for an address that has no live code (unknown, not invited, nothing sent) spend nothing
 	 * that a guest needs: there is nothing to guess. The answer is the same as for a wrong code. */
 	if (!w->invited) {
@@ -521,7 +608,7 @@ static enum store_status code_txn(struct store_txn *txn, void *arg)
 	if (cr != CODE_OK) {
 		w->result = FLOW_WRONG_CODE;
 		w->outcome = cr == CODE_WRONG ? "wrong_code" : cr == CODE_BURNED ? "code_burned"
-			   : w->code != NULL && !w->key && spent >= (uint64_t)cfg->max_failed_tries ? "guess_budget_spent"
+			   : w->code != NULL && spent >= (uint64_t)cfg->max_failed_tries ? "guess_budget_spent"
 												     : "no_live_code";
 		/* Only digits that were compared count toward the budget. */
 		if (cr == CODE_WRONG || cr == CODE_BURNED)

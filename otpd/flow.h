@@ -94,14 +94,19 @@ enum flow_result flow_login_code(const struct flow_ctx *fx, const char *email, c
 				 uint64_t *retry_after, enum flow_next *next)
 	__attribute__((warn_unused_result, nonnull(1, 2, 3, 5, 7, 8, 9)));
 
-/* flow_take_step - one email step from client (ip_mails_per_hour), as the code flow counts it; false when
- * the client is over the limit. Shared with idp.c (a redirect to a provider is an email step too). */
+/* flow_take_step - one redirect to a provider asked for from client (idp.c; ip_mails_per_hour, in a bucket of
+ * its own: the code mails' per-client budget counts only mails really sent); false when over the limit. */
 bool flow_take_step(struct store_txn *txn, const struct flow_ctx *fx, const struct flow_client *client, uint64_t now)
 	__attribute__((warn_unused_result, nonnull));
 
-/* Shared with signin.c: limits, failures, audit, session lifetimes. */
+/* Shared with signin.c: limits, failures, audit, session lifetimes. flow_take_try: one typed code (digits or
+ * malformed; never a mail key) from client, ip_tries_per_hour. */
 bool flow_take_try(struct store_txn *txn, const struct flow_ctx *fx, const struct flow_client *client, uint64_t now,
 		   uint64_t *retry_after) __attribute__((warn_unused_result, nonnull));
+/* flow_take_mfa_try - one MFA try of a code session's address addr from client (ip_tries_per_hour, per client
+ * and address: only someone with that guest's code session can spend it). Take it after finding the session. */
+bool flow_take_mfa_try(struct store_txn *txn, const struct flow_ctx *fx, const struct flow_client *client,
+		       const char *addr, uint64_t now, uint64_t *retry_after) __attribute__((warn_unused_result, nonnull));
 bool flow_locked_out(struct store_txn *txn, const struct flow_ctx *fx, uint64_t issued_at, const char *addr,
 		     uint64_t now) __attribute__((nonnull));
 enum store_status flow_count_failure(struct store_txn *txn, const struct flow_ctx *fx, uint64_t issued_at,

@@ -43,7 +43,8 @@ static const struct words words[LANG_N] = {
 		.wrong_code = "That code is wrong, too old, or already used. Check the latest mail, "
 			      "or ask for a new code.",
 		.new_code = "Send me a new code",
-		.limited = "Too many tries. Wait a while and ask for a new code. If this keeps happening, "
+		.limited = "Too many tries. Use the link in the latest code mail, or wait a while and ask for a new "
+			   "code. If this keeps happening, "
 			   "ask the person who invited you to send the invitation again.",
 		.signed_in = "You are signed in.",
 		.signed_in_title = "Signed in",
@@ -139,7 +140,8 @@ static const struct words words[LANG_N] = {
 		.wrong_code = "Die code klopt niet, is te oud of is al gebruikt. Kijk in de nieuwste mail, "
 			      "of vraag een nieuwe code aan.",
 		.new_code = "Stuur me een nieuwe code",
-		.limited = "Te veel pogingen. Wacht even en vraag een nieuwe code aan. Blijft dit gebeuren, "
+		.limited = "Te veel pogingen. Gebruik de link in de nieuwste codemail, of wacht even en vraag een "
+			   "nieuwe code aan. Blijft dit gebeuren, "
 			   "vraag dan degene die je uitnodigde om de uitnodiging opnieuw te sturen.",
 		.signed_in = "Je bent ingelogd.",
 		.signed_in_title = "Ingelogd",

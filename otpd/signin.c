@@ -113,14 +113,17 @@ static enum store_status check_txn(struct store_txn *txn, void *arg)
 	enum store_status s;
 
 	w->done->recovery = mfa_recovery_free(w->done->recovery);
-	if (!flow_take_try(txn, w->fx, w->client, w->now, &w->done->retry_after)) {
-		w->result = SIGNIN_LIMITED;
-		w->outcome = "client_limit";
-		return STORE_OK;
-	}
 	if ((rec = code_session(txn, w, &si)) == NULL) {
 		w->result = SIGNIN_NO_SESSION;
 		w->outcome = "no_session";
+		return STORE_OK;
+	}
+	/* Security: the try budget is taken only with a code session, per client and address: only someone who
+	 * had this guest's mail can fill it, not a neighbour on the same client address. */
+	if (!flow_take_mfa_try(txn, w->fx, w->client, si.addr, w->now, &w->done->retry_after)) {
+		w->result = SIGNIN_LIMITED;
+		w->outcome = "client_limit";
+		json_decref(rec);
 		return STORE_OK;
 	}
 	if (w->setup != !mfa_enrolled(rec)) {

@@ -132,9 +132,11 @@ static const struct cfg_def cfg_defs[] = {
 	  "digits are no longer compared (the code mail's link still works); 100 keeps guessing <= 10^-6. "
 	  "Also wrong MFA codes per address before a newer emailed code is needed." },
 	{ "otpd", "ip_mails_per_hour", CFG_INT, "30", OFF(ip_mails_per_hour), 1, 1000000, 0,
-	  "Most code mails an hour asked for from one client IP (IPv6 by /64)." },
+	  "Most code mails an hour sent on the requests of one client IP (IPv6 by /64); email steps that send no "
+	  "mail (made-up or uninvited addresses) count for nothing. Redirects to a provider: as many, counted apart." },
 	{ "otpd", "ip_tries_per_hour", CFG_INT, "100", OFF(ip_tries_per_hour), 1, 1000000, 0,
-	  "Most code tries an hour from one client IP (IPv6 by /64); more get 429." },
+	  "Most typed codes an hour from one client IP (IPv6 by /64); more get 429. The code mail's link is never "
+	  "counted. MFA codes: as many per client IP and guest." },
 	{ "otpd", "session_ttl", CFG_DURATION, "8h", OFF(session_ttl), 60, 30 * DAY, 0,
 	  "Absolute lifetime of a sign-in session: after this the guest signs in again (emailed code and authenticator)." },
 	{ "otpd", "session_idle", CFG_DURATION, "1h", OFF(session_idle), 60, 30 * DAY, 0,

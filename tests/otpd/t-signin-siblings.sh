@@ -2,7 +2,7 @@
 # /login with someone else's address and one's own code; a session id planted in the browser before
 # sign-in is never the one signed in (fixation), and each level change (code, then MFA) gives a new id;
 # otpctl revoke-sessions ends a code-level session as well as a full one (no MFA step on it afterwards);
-# guessing TOTP codes spends the client's try budget: 429 after ip_tries_per_hour, even for the right code.
+# guessing TOTP codes spends the try budget of the client and guest: 429 after ip_tries_per_hour, even for the right code.
 . tests/otpd/lib.sh
 setup "mail_interval = 0s" "mails_per_hour = 100" "ip_tries_per_hour = 24"
 start_sink
@@ -68,7 +68,7 @@ s=$(page --data-urlencode "code=$(totp "$SECRET_bob")" --data "csrf=$(csrf_of "$
 [ "$(auth "$RESOURCE" "$T/jar.alice")" = 401 ] || fail "alice's full session after revoke-sessions"
 ok "revoke-sessions ends code-level sessions too: no MFA step on them afterwards"
 
-# TOTP guessing: the client's try budget (ip_tries_per_hour = 24, shared with code tries) runs out.
+# TOTP guessing: the try budget of the client and guest (ip_tries_per_hour = 24, taken with a code session) runs out.
 : >"$T/jar"
 html_login bob@example.net >/dev/null
 page "$BASE/mfa/verify" >/dev/null
@@ -83,5 +83,5 @@ done
 [ "$limited" -gt 0 ] || fail "30 wrong TOTP codes, never 429"
 s=$(verify "$(totp "$SECRET_bob")")
 [ "$s" = 429 ] || fail "the right TOTP after the limit: $s"
-grep -q 'event=mfa_verify outcome=client_limit' "$T/otpd.log" || fail "client_limit not logged"
+grep -q 'event=mfa_verify guest=bob@example.net outcome=client_limit' "$T/otpd.log" || fail "client_limit not logged"
 ok "TOTP guessing: 429 after $limited tries from one client, the right code too"
