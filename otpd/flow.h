@@ -48,6 +48,7 @@ enum flow_result {
 	FLOW_WRONG_CODE,	/* wrong, expired, spent, burned or never sent */
 	FLOW_LIMITED,		/* too many tries: retry_after says when */
 	FLOW_UNAVAILABLE,
+	FLOW_DISABLED,		/* right code, but the guest is disabled (lifecycle.h): ask for a new invitation */
 };
 
 /* After a right emailed code. */

@@ -619,6 +619,10 @@ static enum MHD_Result route_form_post(struct MHD_Connection *c, const struct fl
 		pr->pg.view = VIEW_UNAVAILABLE;
 		status = MHD_HTTP_SERVICE_UNAVAILABLE;
 		break;
+	case FLOW_DISABLED:
+		pr->pg.view = VIEW_DISABLED;
+		status = MHD_HTTP_FORBIDDEN;
+		break;
 	default:
 		pr->pg.view = VIEW_WRONG_CODE;
 		status = MHD_HTTP_UNAUTHORIZED;
@@ -725,6 +729,8 @@ static enum MHD_Result route_api(struct MHD_Connection *c, const struct flow_ctx
 			return send_json(c, MHD_HTTP_TOO_MANY_REQUESTS, "error", "too_many_attempts", retry ? retry : 1);
 		if (fr == FLOW_UNAVAILABLE)
 			return send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, "error", "unavailable", 0);
+		if (fr == FLOW_DISABLED)
+			return send_json(c, MHD_HTTP_FORBIDDEN, "error", "guest_disabled", 0);
 		return send_json(c, MHD_HTTP_UNAUTHORIZED, "error", "wrong_or_expired_code", 0);
 	}
 	answer_init(&a);
@@ -843,6 +849,10 @@ static enum MHD_Result route_login_post(struct MHD_Connection *c, const struct f
 	case FLOW_UNAVAILABLE:
 		pr->pg.view = VIEW_UNAVAILABLE;
 		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		break;
+	case FLOW_DISABLED:
+		pr->pg.view = VIEW_DISABLED;
+		status = MHD_HTTP_FORBIDDEN;
 		break;
 	default:
 		pr->pg.view = VIEW_LOGIN_WRONG_CODE;
@@ -1037,6 +1047,9 @@ static unsigned callback_page(struct page_req *pr, const struct idp_done *d, enu
 		return link_http_status(d->link);
 	case IDP_NO_ACCESS:
 		pr->pg.problem = PROBLEM_NO_ACCESS;
+		return MHD_HTTP_FORBIDDEN;
+	case IDP_DISABLED:
+		pr->pg.view = VIEW_DISABLED;
 		return MHD_HTTP_FORBIDDEN;
 	case IDP_CANCELLED:
 		pr->pg.problem = PROBLEM_CANCELLED;

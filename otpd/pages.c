@@ -24,6 +24,8 @@ struct words {
 	/* organisation sign-in */
 	const char *ask_email_idp, *login_ask_idp, *code_instead, *idp_title, *try_again,
 		*problem[PROBLEM_NO_ACCESS + 1];
+	/* lifecycle */
+	const char *disabled_title, *disabled;
 };
 
 static const struct words words[LANG_N] = {
@@ -119,6 +121,10 @@ static const struct words words[LANG_N] = {
 			[PROBLEM_NO_ACCESS] = "You signed in at your organisation, but this account has no valid "
 					      "invitation here. Ask the person who invited you to send a new one.",
 		},
+		.disabled_title = "Your guest access is disabled",
+		.disabled = "You have not signed in for a long time, so your guest access was switched off. "
+			    "Ask the person who invited you to send the invitation again: with the new invitation "
+			    "you can sign in as before.",
 	},
 	[LANG_NL] = {
 		.title = "Accepteer je uitnodiging",
@@ -216,6 +222,10 @@ static const struct words words[LANG_N] = {
 			[PROBLEM_NO_ACCESS] = "Je bent ingelogd bij je organisatie, maar dit account heeft hier geen "
 					      "geldige uitnodiging. Vraag degene die je uitnodigde om een nieuwe.",
 		},
+		.disabled_title = "Je gasttoegang is uitgeschakeld",
+		.disabled = "Je hebt lange tijd niet ingelogd, daarom is je gasttoegang uitgeschakeld. Vraag degene "
+			    "die je heeft uitgenodigd om de uitnodiging opnieuw te sturen: met de nieuwe uitnodiging "
+			    "kun je weer inloggen zoals eerst.",
 	},
 };
 
@@ -625,6 +635,8 @@ bool pages_render(const struct page *p, struct buf *b)
 		return render_mfa_other(b, p);
 	case VIEW_IDP_PROBLEM:
 		return idp_problem(b, p);
+	case VIEW_DISABLED:
+		return head(b, p, w->disabled_title) && box(b, "error", w->disabled) && tail(b);
 	}
 	return false;
 }

@@ -41,6 +41,7 @@ enum page_view {
 	VIEW_ALREADY,		/* an MFA page with a full session */
 	VIEW_NO_RESOURCE,	/* signed in, but no invitation is still valid */
 	VIEW_IDP_PROBLEM,	/* organisation sign-in did not work: problem says why; a code instead */
+	VIEW_DISABLED,		/* the guest was disabled for not signing in: ask the inviter for a new invitation */
 };
 
 /* What went wrong with a sign-in at the guest's own organisation (VIEW_IDP_PROBLEM). */
