@@ -199,7 +199,7 @@ enum store_status flow_audit(struct store_txn *txn, uint64_t now, const char *ev
 	n = snprintf(line, sizeof(line), "event=%s invitation=%s guest=%s", event, id, addr);
 	if (n <= 0 || (size_t)n >= sizeof(line))
 		return STORE_OK;
-	return store_put(txn, STORE_AUDIT, key, sizeof(key), line, (size_t)n, now + 90ull * 24 * 3600);
+	return store_put(txn, STORE_AUDIT, key, sizeof(key), line, (size_t)n, now + FLOW_AUDIT_DAYS * 24ull * 3600);
 }
 
 struct email_work {

@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "caps.h"
 #include "form.h"
 #include "idp.h"
@@ -80,10 +81,13 @@ enum route {
 	ROUTE_MFA_SETUP,	/* GET page, POST confirm */
 	ROUTE_MFA_VERIFY,	/* GET page, POST code */
 	ROUTE_OIDC_CALLBACK,	/* GET: back from the provider */
+	ROUTE_ACCOUNT,		/* GET: the guest's own page (account.h) */
+	ROUTE_ACCOUNT_LEAVE,	/* POST: delete my guest account */
 };
 
 /* CSRF context ids of the page families without an invitation. */
 static const uint8_t MFA_CSRF_ID[TOKEN_ID_LEN] = "guestlink-mfa-cs";
+static const uint8_t ACCOUNT_CSRF_ID[TOKEN_ID_LEN] = "guestlink-accoun";
 
 struct req {
 	struct buf body;
@@ -196,6 +200,10 @@ static enum route parse_route(const char *url, const char **tok, size_t *tok_len
 		return ROUTE_MFA_VERIFY;
 	if (strcmp(url, OIDC_CALLBACK_PATH) == 0)
 		return ROUTE_OIDC_CALLBACK;
+	if (strcmp(url, "/account") == 0)
+		return ROUTE_ACCOUNT;
+	if (strcmp(url, "/account/leave") == 0)
+		return ROUTE_ACCOUNT_LEAVE;
 	if (strncmp(url, "/api/v1/accept/", 15) == 0) {
 		api = true;
 		p = url + 15;
@@ -220,7 +228,7 @@ static enum route parse_route(const char *url, const char **tok, size_t *tok_len
 static bool is_post_route(enum route r)
 {
 	return r == ROUTE_EMAIL || r == ROUTE_CODE || r == ROUTE_API_EMAIL || r == ROUTE_API_CODE ||
-	       r == ROUTE_API_INVITATIONS || r == ROUTE_LOGIN_EMAIL || r == ROUTE_LOGIN_CODE;
+	       r == ROUTE_API_INVITATIONS || r == ROUTE_LOGIN_EMAIL || r == ROUTE_LOGIN_CODE || r == ROUTE_ACCOUNT_LEAVE;
 }
 
 static bool is_get_and_post_route(enum route r)
@@ -1199,6 +1207,66 @@ static enum store_status noop_txn(struct store_txn *txn, void *arg)
 	return STORE_OK;
 }
 
+/* route_account - GET /account and POST /account/leave (CSRF, confirm=yes): account.h does the work */
+static enum MHD_Result route_account(struct MHD_Connection *c, const struct flow_ctx *fx, bool post,
+				     const struct req *rq)
+{
+	struct page_req *pr = malloc(sizeof(*pr));
+	struct form *f = malloc(sizeof(*f));
+	struct account_view *v = malloc(sizeof(*v));
+	char clear[200] = "";
+	enum account_result r = ACCOUNT_UNAVAILABLE;
+	enum MHD_Result ret = MHD_NO;
+	uint64_t now = (uint64_t)time(NULL);
+	unsigned status = MHD_HTTP_OK;
+	const char *confirm;
+
+	if (pr == NULL || f == NULL || v == NULL)
+		goto free;
+	f->n = 0;
+	if (post && (!content_type_is(c, "application/x-www-form-urlencoded") ||
+		     !form_parse(rq->body.data, rq->body.len, f)))
+		f->n = 0;
+	page_req_init(pr, c, fx, "", 0, post ? f : NULL);
+	page_csrf(pr, ACCOUNT_CSRF_ID);
+	/* Security: leaving is a POST with the session-bound CSRF token and an explicit confirmation. */
+	if (post && !csrf_check(fx->keys, pr->csrf_cookie, pr->session_cookie, ACCOUNT_CSRF_ID, form_get(f, "csrf"))) {
+		pr->pg.view = VIEW_BAD_REQUEST;
+		status = MHD_HTTP_BAD_REQUEST;
+		goto send;
+	}
+	confirm = post ? form_get(f, "confirm") : NULL;
+	if (post && confirm != NULL && strcmp(confirm, "yes") == 0) {
+		r = account_leave(fx, pr->session_cookie, now);
+		if (r == ACCOUNT_OK) {
+			make_cookie(clear, sizeof(clear), fx->cfg, true, "", 0);
+			pr->pg.view = VIEW_LEFT;
+			pr->pg.audit_days = FLOW_AUDIT_DAYS;
+			goto send;
+		}
+	} else {
+		r = account_show(fx, pr->session_cookie, now, v);
+		pr->pg.account = v;
+		pr->pg.view = VIEW_ACCOUNT;
+		pr->pg.wrong = post;	/* a leave without the box ticked */
+		status = post ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_OK;
+	}
+	if (r == ACCOUNT_NO_SESSION) {
+		pr->pg.view = VIEW_NEED_SIGNIN;
+		status = MHD_HTTP_UNAUTHORIZED;
+	} else if (r != ACCOUNT_OK) {
+		pr->pg.view = VIEW_UNAVAILABLE;
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+send:
+	ret = send_page(c, status, &pr->pg, clear[0] ? clear : NULL, pr->set_csrf[0] ? pr->set_csrf : NULL);
+free:
+	free(v);
+	free(pr);
+	free(f);
+	return ret;
+}
+
 static enum MHD_Result dispatch(struct http_server *h, struct MHD_Connection *c, const char *url, const char *method,
 				struct req *rq)
 {
@@ -1256,6 +1324,9 @@ static enum MHD_Result dispatch(struct http_server *h, struct MHD_Connection *c,
 		return route_mfa(c, h->fx, rt, post, rq);
 	case ROUTE_OIDC_CALLBACK:
 		return route_oidc_callback(c, h->fx);
+	case ROUTE_ACCOUNT:
+	case ROUTE_ACCOUNT_LEAVE:
+		return route_account(c, h->fx, post, rq);
 	case ROUTE_NONE:
 		break;
 	}

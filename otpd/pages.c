@@ -6,7 +6,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "account.h"
 #include "mfa.h"
 #include "text.h"
 
@@ -26,6 +28,10 @@ struct words {
 		*problem[PROBLEM_NO_ACCESS + 1];
 	/* lifecycle */
 	const char *disabled_title, *disabled;
+	/* the guest's own page */
+	const char *account_title, *account_as, *res_h, *no_res, *method_h, *method_code, *method_code_totp,
+		*method_oidc, *lapse_h, *lapse, *lapse_never, *leave_h, *leave_text, *leave_confirm, *leave_button,
+		*leave_unconfirmed, *left_title, *left;
 };
 
 static const struct words words[LANG_N] = {
@@ -125,6 +131,27 @@ static const struct words words[LANG_N] = {
 		.disabled = "You have not signed in for a long time, so your guest access was switched off. "
 			    "Ask the person who invited you to send the invitation again: with the new invitation "
 			    "you can sign in as before.",
+		.account_title = "Your guest account",
+		.account_as = "Signed in as",
+		.res_h = "What you can reach",
+		.no_res = "None of your invitations is valid any more.",
+		.method_h = "How you sign in",
+		.method_code = "A code mailed to you.",
+		.method_code_totp = "A code mailed to you, then the code from your authenticator app.",
+		.method_oidc = "With the account of your own organisation.",
+		.lapse_h = "When your access lapses",
+		.lapse = "If you do not sign in, your access is switched off on %s (UTC). Each sign-in moves this date.",
+		.lapse_never = "Your access does not lapse when unused.",
+		.leave_h = "Leave",
+		.leave_text = "Delete your guest account and what is kept about you: your address, invitations, "
+			      "authenticator secret, recovery codes and sign-in times. You are signed out everywhere. "
+			      "Only the audit trail stays, as the privacy statement says. To come back you need a new invitation.",
+		.leave_confirm = "Yes, delete my guest account",
+		.leave_button = "Delete my guest account",
+		.leave_unconfirmed = "Tick the box to confirm that you want to delete your guest account.",
+		.left_title = "Your guest account is deleted",
+		.left = "Your guest account and what was kept about you are deleted, and you are signed out "
+			"everywhere. Only the audit trail stays, for %u days.",
 	},
 	[LANG_NL] = {
 		.title = "Accepteer je uitnodiging",
@@ -226,6 +253,29 @@ static const struct words words[LANG_N] = {
 		.disabled = "Je hebt lange tijd niet ingelogd, daarom is je gasttoegang uitgeschakeld. Vraag degene "
 			    "die je heeft uitgenodigd om de uitnodiging opnieuw te sturen: met de nieuwe uitnodiging "
 			    "kun je weer inloggen zoals eerst.",
+		.account_title = "Je gastaccount",
+		.account_as = "Ingelogd als",
+		.res_h = "Waar je bij kunt",
+		.no_res = "Geen van je uitnodigingen is nog geldig.",
+		.method_h = "Hoe je inlogt",
+		.method_code = "Met een code die we je mailen.",
+		.method_code_totp = "Met een code die we je mailen, en dan de code uit je authenticator-app.",
+		.method_oidc = "Met het account van je eigen organisatie.",
+		.lapse_h = "Wanneer je toegang vervalt",
+		.lapse = "Als je niet inlogt, wordt je toegang uitgeschakeld op %s (UTC). Elke keer dat je inlogt, "
+			 "schuift deze datum op.",
+		.lapse_never = "Je toegang vervalt niet als je hem niet gebruikt.",
+		.leave_h = "Vertrekken",
+		.leave_text = "Verwijder je gastaccount en wat we over je bewaren: je adres, uitnodigingen, "
+			      "authenticator-sleutel, herstelcodes en inlogtijden. Je wordt overal uitgelogd. Alleen "
+			      "het auditspoor blijft, zoals de privacyverklaring zegt. Om terug te komen heb je een nieuwe "
+			      "uitnodiging nodig.",
+		.leave_confirm = "Ja, verwijder mijn gastaccount",
+		.leave_button = "Verwijder mijn gastaccount",
+		.leave_unconfirmed = "Vink het vakje aan om te bevestigen dat je je gastaccount wilt verwijderen.",
+		.left_title = "Je gastaccount is verwijderd",
+		.left = "Je gastaccount en wat we over je bewaarden zijn verwijderd, en je bent overal uitgelogd. "
+			"Alleen het auditspoor blijft, %u dagen.",
 	},
 };
 
@@ -258,7 +308,12 @@ static const char stylesheet[] =
 	"border-radius:.35rem;background:#0b57d0;color:#fff;text-decoration:none}"
 	"a.app{display:block;margin:.75rem 0;text-align:center;padding:.6rem;border:1px solid #0b57d0;"
 	"border-radius:.35rem;text-decoration:none}"
-	"a{color:#0b57d0}";
+	"a{color:#0b57d0}"
+	"h2{font-size:1.1rem;margin:1.25rem 0 .25rem}"
+	"ul.resources{padding-left:1.2rem}"
+	"label.check{font-weight:400;display:flex;gap:.5rem;align-items:flex-start}"
+	"label.check input{margin-top:.35rem;width:1.1rem;height:1.1rem}"
+	"button.danger{background:#b3261e}";
 
 const char *pages_qr_label(enum lang l)
 {
@@ -284,6 +339,8 @@ static const char *self_path(const struct page *p)
 		return "/mfa/setup";
 	case VIEW_MFA_VERIFY:
 		return "/mfa/verify";
+	case VIEW_ACCOUNT:
+		return "/account";
 	default:
 		return NULL;	/* VIEW_MFA_DONE above all: reloading would lose the codes */
 	}
@@ -358,7 +415,7 @@ static bool invitation_line(struct buf *b, const struct page *p)
 /* form_start - step "email"/"code" (of the invitation, or of /login when there is no token) or "mfa/…" */
 static bool form_start(struct buf *b, const struct page *p, const char *step)
 {
-	bool mfa = strncmp(step, "mfa/", 4) == 0, accept = p->token != NULL && p->token[0] != '\0';
+	bool mfa = strncmp(step, "mfa/", 4) == 0 || strncmp(step, "account/", 8) == 0, accept = p->token != NULL && p->token[0] != '\0';
 
 	if (!buf_puts(b, "<form method=\"post\" action=\""))
 		return false;
@@ -585,6 +642,68 @@ static bool idp_problem(struct buf *b, const struct page *p)
 	return tail(b);
 }
 
+/* fill_one - tmpl with its one "%s" or "%u" replaced, HTML-escaped */
+static bool fill_one(struct buf *b, const char *tmpl, const char *s, unsigned u)
+{
+	const char *pct = strstr(tmpl, "%");
+	char num[24], pre[512];
+	size_t n;
+
+	if (pct == NULL || (pct[1] != 's' && pct[1] != 'u'))
+		return text_html(b, tmpl);
+	n = (size_t)(pct - tmpl);
+	if (n >= sizeof(pre))
+		return false;
+	memcpy(pre, tmpl, n);
+	pre[n] = '\0';
+	snprintf(num, sizeof(num), "%u", u);
+	return text_html(b, pre) && text_html(b, pct[1] == 's' ? s : num) && text_html(b, pct + 2);
+}
+
+/* section - an h2 and a paragraph */
+static bool section(struct buf *b, const char *h, const char *text)
+{
+	return buf_puts(b, "<h2>") && text_html(b, h) && buf_puts(b, "</h2>\n<p>") && text_html(b, text) &&
+	       buf_puts(b, "</p>\n");
+}
+
+/* render_account - /account: who, what, how, until when; and the leave form (checkbox to confirm) */
+static bool render_account(struct buf *b, const struct page *p)
+{
+	const struct words *w = &words[p->lang];
+	const struct account_view *a = p->account;
+	bool oidc = strncmp(a->method, "oidc:", 5) == 0;
+	char day[32] = "";
+	time_t t = (time_t)a->lapses_at;
+	struct tm tm;
+
+	if (a->lapses_at != 0 && gmtime_r(&t, &tm) != NULL)
+		strftime(day, sizeof(day), "%Y-%m-%d %H:%M", &tm);
+	if (!head(b, p, w->account_title) || (p->wrong && !box(b, "error", w->leave_unconfirmed)) ||
+	    !buf_puts(b, "<p>") || !text_html(b, w->account_as) || !buf_puts(b, " <strong id=\"account-email\">") ||
+	    !text_html(b, a->addr) || !buf_puts(b, "</strong></p>\n<h2>") || !text_html(b, w->res_h) ||
+	    !buf_puts(b, "</h2>\n"))
+		return false;
+	if (a->n_resources == 0 && (!buf_puts(b, "<p>") || !text_html(b, w->no_res) || !buf_puts(b, "</p>\n")))
+		return false;
+	if (a->n_resources > 0 && !buf_puts(b, "<ul class=\"resources\">\n"))
+		return false;
+	for (size_t i = 0; i < a->n_resources; i++)
+		if (!buf_puts(b, "<li><a class=\"resource\" href=\"") || !text_html(b, a->resources[i]) ||
+		    !buf_puts(b, "\">") || !text_html(b, a->resources[i]) || !buf_puts(b, "</a></li>\n"))
+			return false;
+	if ((a->n_resources > 0 && !buf_puts(b, "</ul>\n")) ||
+	    !section(b, w->method_h, oidc ? w->method_oidc : a->totp ? w->method_code_totp : w->method_code) ||
+	    !buf_puts(b, "<h2>") || !text_html(b, w->lapse_h) || !buf_puts(b, "</h2>\n<p id=\"lapse\">") ||
+	    !(a->lapses_at != 0 ? fill_one(b, w->lapse, day, 0) : text_html(b, w->lapse_never)) ||
+	    !buf_puts(b, "</p>\n<h2>") || !text_html(b, w->leave_h) || !buf_puts(b, "</h2>\n<p>") ||
+	    !text_html(b, w->leave_text) || !buf_puts(b, "</p>\n") || !form_start(b, p, "account/leave"))
+		return false;
+	return buf_puts(b, "<label class=\"check\"><input type=\"checkbox\" name=\"confirm\" value=\"yes\" required> ") &&
+	       text_html(b, w->leave_confirm) && buf_puts(b, "</label>\n<button type=\"submit\" class=\"danger\">") &&
+	       text_html(b, w->leave_button) && buf_puts(b, "</button>\n</form>\n") && tail(b);
+}
+
 bool pages_render(const struct page *p, struct buf *b)
 {
 	const struct words *w = &words[p->lang];
@@ -637,6 +756,11 @@ bool pages_render(const struct page *p, struct buf *b)
 		return idp_problem(b, p);
 	case VIEW_DISABLED:
 		return head(b, p, w->disabled_title) && box(b, "error", w->disabled) && tail(b);
+	case VIEW_ACCOUNT:
+		return p->account != NULL && render_account(b, p);
+	case VIEW_LEFT:
+		return head(b, p, w->left_title) && buf_puts(b, "<p class=\"notice\">") &&
+		       fill_one(b, w->left, "", p->audit_days) && buf_puts(b, "</p>\n") && tail(b);
 	}
 	return false;
 }

@@ -42,6 +42,8 @@ enum page_view {
 	VIEW_NO_RESOURCE,	/* signed in, but no invitation is still valid */
 	VIEW_IDP_PROBLEM,	/* organisation sign-in did not work: problem says why; a code instead */
 	VIEW_DISABLED,		/* the guest was disabled for not signing in: ask the inviter for a new invitation */
+	VIEW_ACCOUNT,		/* GET /account: resources, sign-in method, when access lapses, leave */
+	VIEW_LEFT,		/* POST /account/leave done: the guest account is deleted */
 };
 
 /* What went wrong with a sign-in at the guest's own organisation (VIEW_IDP_PROBLEM). */
@@ -56,6 +58,7 @@ enum page_problem {
 };
 
 struct mfa_recovery;
+struct account_view;
 
 struct page {
 	enum page_view view;
@@ -80,6 +83,9 @@ struct page {
 	bool idp;		/* VIEW_ASK_EMAIL / VIEW_LOGIN: some domains sign in at home: offer "a code instead" */
 	enum page_problem problem;	/* VIEW_IDP_PROBLEM */
 	bool code_option;	/* VIEW_IDP_PROBLEM: email (and token or rd) known: offer to retry or get a code */
+	/* The guest's own page: */
+	const struct account_view *account;	/* VIEW_ACCOUNT */
+	unsigned audit_days;	/* VIEW_LEFT: how long the audit lines stay */
 };
 
 bool pages_render(const struct page *p, struct buf *out) __attribute__((warn_unused_result, nonnull));

@@ -1,0 +1,125 @@
+/*
+ * account.c - the guest's own page (see account.h).
+ */
+#include "account.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "guest.h"
+#include "invite.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "mfa.h"
+#include "session.h"
+
+struct account_work {
+	const struct flow_ctx *fx;
+	const char *cookie;
+	uint64_t now;
+	struct account_view *view;	/* account_show */
+	enum account_result result;
+	char addr[ADDR_BUF];
+};
+
+/* full_session - the cookie's live full session, or false */
+static bool full_session(struct store_txn *txn, struct account_work *w, struct session_info *si)
+{
+	struct session_limits lim = flow_session_limits(w->fx);
+
+	return session_find(txn, w->fx->keys, w->cookie, w->now, &lim, si) && session_is_full(si->level);
+}
+
+/* resources - the live (unrevoked) invitations' resources, newest first, each once */
+static void resources(struct store_txn *txn, const json_t *rec, uint64_t now, struct account_view *v)
+{
+	const json_t *list = json_object_get(rec, "invitations");
+
+	v->n_resources = 0;
+	for (size_t i = json_array_size(list); i-- > 0 && v->n_resources < ACCOUNT_MAX_RESOURCES;) {
+		const json_t *item = json_array_get(list, i);
+		const char *res = json_string_value(json_object_get(item, "resource"));
+		const char *hex = json_string_value(json_object_get(item, "invitation"));
+		uint8_t id[TOKEN_ID_LEN];
+		bool dup = false;
+
+		if (res == NULL || hex == NULL || strlen(res) > CAP_URL_BYTES || !invite_id_parse(hex, id) ||
+		    invite_is_revoked(txn, id, now))
+			continue;
+		for (size_t j = 0; j < v->n_resources && !dup; j++)
+			dup = strcmp(v->resources[j], res) == 0;
+		if (!dup)
+			memcpy(v->resources[v->n_resources++], res, strlen(res) + 1);
+	}
+}
+
+static enum store_status show_txn(struct store_txn *txn, void *arg)
+{
+	struct account_work *w = arg;
+	struct account_view *v = w->view;
+	struct session_info si;
+	const char *method;
+	json_t *rec;
+
+	if (!full_session(txn, w, &si) || (rec = guest_load(txn, si.addr, w->now)) == NULL) {
+		w->result = ACCOUNT_NO_SESSION;
+		return STORE_OK;
+	}
+	memcpy(v->addr, si.addr, strlen(si.addr) + 1);
+	method = json_string_value(json_object_get(rec, "sign_in"));
+	snprintf(v->method, sizeof(v->method), "%s", method != NULL ? method : "code");
+	v->totp = mfa_enrolled(rec);
+	v->last_active = guest_last_active(rec);
+	v->lapses_at = w->fx->cfg->guest_inactive_disable > 0 ? v->last_active + (uint64_t)w->fx->cfg->guest_inactive_disable
+							      : 0;
+	resources(txn, rec, w->now, v);
+	json_decref(rec);
+	w->result = ACCOUNT_OK;
+	return STORE_OK;
+}
+
+enum account_result account_show(const struct flow_ctx *fx, const char *cookie, uint64_t now,
+				 struct account_view *out)
+{
+	struct account_work w = { .fx = fx, .cookie = cookie, .now = now, .view = out, .result = ACCOUNT_NO_SESSION };
+
+	memset(out, 0, sizeof(*out));
+	if (cookie[0] == '\0')
+		return ACCOUNT_NO_SESSION;
+	if (store_read(fx->st, show_txn, &w) != STORE_OK)
+		return ACCOUNT_UNAVAILABLE;
+	return w.result;
+}
+
+static enum store_status leave_txn(struct store_txn *txn, void *arg)
+{
+	struct account_work *w = arg;
+	struct session_info si;
+	size_t n = 0;
+
+	if (!full_session(txn, w, &si)) {
+		w->result = ACCOUNT_NO_SESSION;
+		return STORE_OK;
+	}
+	memcpy(w->addr, si.addr, strlen(si.addr) + 1);
+	w->result = ACCOUNT_OK;
+	return lifecycle_forget(txn, si.addr, "guest_left", w->now, &n);
+}
+
+enum account_result account_leave(const struct flow_ctx *fx, const char *cookie, uint64_t now)
+{
+	struct account_work w = { .fx = fx, .cookie = cookie, .now = now, .result = ACCOUNT_NO_SESSION };
+	enum store_status s;
+
+	if (cookie[0] == '\0')
+		return ACCOUNT_NO_SESSION;
+	s = store_write(fx->st, leave_txn, &w);
+	if (s != STORE_OK) {
+		log_error("event=guest_left outcome=store_%s", store_status_word(s));
+		return ACCOUNT_UNAVAILABLE;
+	}
+	if (w.result == ACCOUNT_OK)
+		log_info("event=guest_left guest=%s", w.addr);
+	return w.result;
+}

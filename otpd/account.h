@@ -1,0 +1,49 @@
+/*
+ * account.h - the guest's own page, /account: what a signed-in guest may
+ * reach, how they sign in, when the access lapses if unused, and leaving
+ * (deleting the guest account and what is kept about them).
+ *
+ * Only a full session (past every MFA step) sees or changes the account.
+ * Leaving ends every session of the guest, deletes the guest record (with
+ * the TOTP secret and recovery codes) and leaves only the audit lines
+ * (lifecycle_forget()).
+ * Ownership: struct account_view is the caller's (it is big: malloc it).
+ */
+#ifndef OTPD_ACCOUNT_H
+#define OTPD_ACCOUNT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "caps.h"
+#include "flow.h"
+
+#define ACCOUNT_MAX_RESOURCES 16	/* the newest live invitations shown */
+
+enum account_result {
+	ACCOUNT_OK,
+	ACCOUNT_NO_SESSION,	/* no live full session: sign in first */
+	ACCOUNT_UNAVAILABLE,
+};
+
+struct account_view {
+	char addr[ADDR_BUF];
+	char method[sizeof("oidc:") + CAP_OIDC_NAME];	/* "code" or "oidc:NAME" */
+	bool totp;			/* an authenticator app is enrolled */
+	uint64_t last_active;		/* the last sign-in (or redemption) */
+	uint64_t lapses_at;		/* disabled then if unused; 0: never (guest_inactive_disable = 0) */
+	size_t n_resources;
+	char resources[ACCOUNT_MAX_RESOURCES][CAP_URL_BYTES + 1];	/* live invitations, newest first */
+};
+
+/* account_show - the cookie's full session's account */
+enum account_result account_show(const struct flow_ctx *fx, const char *cookie, uint64_t now,
+				 struct account_view *out) __attribute__((warn_unused_result, nonnull));
+
+/* account_leave - delete the cookie's guest: every session, the record; the audit line "guest_left" */
+enum account_result account_leave(const struct flow_ctx *fx, const char *cookie, uint64_t now)
+	__attribute__((warn_unused_result, nonnull));
+
+#endif
