@@ -39,10 +39,12 @@
 #include "account.h"
 #include "caps.h"
 #include "form.h"
+#include "guest.h"
 #include "idp.h"
 #include "invite.h"
 #include "log.h"
 #include "pages.h"
+#include "privacy.h"
 #include "qr.h"
 #include "signin.h"
 #include "text.h"
@@ -83,6 +85,7 @@ enum route {
 	ROUTE_OIDC_CALLBACK,	/* GET: back from the provider */
 	ROUTE_ACCOUNT,		/* GET: the guest's own page (account.h) */
 	ROUTE_ACCOUNT_LEAVE,	/* POST: delete my guest account */
+	ROUTE_PRIVACY,		/* GET page, POST accept (privacy.h) */
 };
 
 /* CSRF context ids of the page families without an invitation. */
@@ -204,6 +207,8 @@ static enum route parse_route(const char *url, const char **tok, size_t *tok_len
 		return ROUTE_ACCOUNT;
 	if (strcmp(url, "/account/leave") == 0)
 		return ROUTE_ACCOUNT_LEAVE;
+	if (strcmp(url, "/privacy") == 0)
+		return ROUTE_PRIVACY;
 	if (strncmp(url, "/api/v1/accept/", 15) == 0) {
 		api = true;
 		p = url + 15;
@@ -233,7 +238,7 @@ static bool is_post_route(enum route r)
 
 static bool is_get_and_post_route(enum route r)
 {
-	return r == ROUTE_MFA_SETUP || r == ROUTE_MFA_VERIFY;
+	return r == ROUTE_MFA_SETUP || r == ROUTE_MFA_VERIFY || r == ROUTE_PRIVACY;
 }
 
 static size_t body_cap(enum route r)
@@ -963,6 +968,11 @@ static enum MHD_Result route_mfa(struct MHD_Connection *c, const struct flow_ctx
 		status = MHD_HTTP_BAD_REQUEST;
 		goto send;
 	}
+	/* The privacy page comes first: the first sign-in does not finish before it is accepted (privacy.h). */
+	if (rt == ROUTE_MFA_SETUP && privacy_state(fx, pr->session_cookie, now) == PRIVACY_NEEDED) {
+		redirect = pr->pg.lang == LANG_NL ? "/privacy?lang=nl" : "/privacy?lang=en";
+		goto send;
+	}
 	if (!post) {
 		r = signin_step(fx, pr->session_cookie, now);
 		if (rt == ROUTE_MFA_SETUP && r == SIGNIN_NOT_ENROLLED) {
@@ -1207,6 +1217,54 @@ static enum store_status noop_txn(struct store_txn *txn, void *arg)
 	return STORE_OK;
 }
 
+/* route_privacy - GET /privacy (what is kept; accept) and POST (CSRF): then on to /mfa/setup */
+static enum MHD_Result route_privacy(struct MHD_Connection *c, const struct flow_ctx *fx, bool post,
+				     const struct req *rq)
+{
+	struct page_req *pr = malloc(sizeof(*pr));
+	struct form *f = malloc(sizeof(*f));
+	enum MHD_Result ret = MHD_NO;
+	uint64_t now = (uint64_t)time(NULL);
+	enum privacy_state st;
+	unsigned status = MHD_HTTP_OK;
+	const struct config *cfg = fx->cfg;
+
+	if (pr == NULL || f == NULL)
+		goto free;
+	f->n = 0;
+	if (post && (!content_type_is(c, "application/x-www-form-urlencoded") ||
+		     !form_parse(rq->body.data, rq->body.len, f)))
+		f->n = 0;
+	page_req_init(pr, c, fx, "", 0, post ? f : NULL);
+	page_csrf(pr, MFA_CSRF_ID);
+	if (post && !csrf_check(fx->keys, pr->csrf_cookie, pr->session_cookie, MFA_CSRF_ID, form_get(f, "csrf"))) {
+		pr->pg.view = VIEW_BAD_REQUEST;
+		status = MHD_HTTP_BAD_REQUEST;
+	} else if ((st = post ? privacy_accept(fx, pr->session_cookie, now)
+			      : privacy_state(fx, pr->session_cookie, now)) == PRIVACY_DONE) {
+		ret = send_redirect(c, pr->pg.lang == LANG_NL ? "/mfa/setup?lang=nl" : "/mfa/setup?lang=en");
+		goto free;
+	} else if (st == PRIVACY_NEEDED && !post) {
+		pr->pg.view = VIEW_PRIVACY;
+		pr->pg.privacy_url = cfg->privacy_url;
+		pr->pg.keep_days = (unsigned)(GUEST_KEEP / 86400);
+		pr->pg.inactive_days = (unsigned)((cfg->guest_inactive_disable + 86399) / 86400);
+		pr->pg.delete_days = (unsigned)((cfg->guest_disabled_delete + 86399) / 86400);
+		pr->pg.audit_days = FLOW_AUDIT_DAYS;
+	} else if (st == PRIVACY_NEEDED) {
+		pr->pg.view = VIEW_NEED_SIGNIN;
+		status = MHD_HTTP_UNAUTHORIZED;
+	} else {
+		pr->pg.view = VIEW_UNAVAILABLE;
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+	ret = send_page(c, status, &pr->pg, NULL, pr->set_csrf[0] ? pr->set_csrf : NULL);
+free:
+	free(pr);
+	free(f);
+	return ret;
+}
+
 /* route_account - GET /account and POST /account/leave (CSRF, confirm=yes): account.h does the work */
 static enum MHD_Result route_account(struct MHD_Connection *c, const struct flow_ctx *fx, bool post,
 				     const struct req *rq)
@@ -1327,6 +1385,8 @@ static enum MHD_Result dispatch(struct http_server *h, struct MHD_Connection *c,
 	case ROUTE_ACCOUNT:
 	case ROUTE_ACCOUNT_LEAVE:
 		return route_account(c, h->fx, post, rq);
+	case ROUTE_PRIVACY:
+		return route_privacy(c, h->fx, post, rq);
 	case ROUTE_NONE:
 		break;
 	}

@@ -32,6 +32,9 @@ struct words {
 	const char *account_title, *account_as, *res_h, *no_res, *method_h, *method_code, *method_code_totp,
 		*method_oidc, *lapse_h, *lapse, *lapse_never, *leave_h, *leave_text, *leave_confirm, *leave_button,
 		*leave_unconfirmed, *left_title, *left;
+	/* privacy before consent */
+	const char *privacy_title, *privacy_intro, *privacy_items[5], *privacy_inactive, *privacy_no_inactive,
+		*privacy_delete, *privacy_keep, *privacy_leave, *privacy_audit, *privacy_link, *privacy_accept;
 };
 
 static const struct words words[LANG_N] = {
@@ -152,6 +155,21 @@ static const struct words words[LANG_N] = {
 		.left_title = "Your guest account is deleted",
 		.left = "Your guest account and what was kept about you are deleted, and you are signed out "
 			"everywhere. Only the audit trail stays, for %u days.",
+		.privacy_title = "What we keep about you",
+		.privacy_intro = "Before you continue: to give you guest access we keep",
+		.privacy_items = { "your email address;",
+				   "the invitations you accepted (who invited you, to what, and when);",
+				   "the secret of your authenticator app (encrypted) and your recovery codes (hashed);",
+				   "when and how you signed in;",
+				   "an audit trail of sign-ins and changes to your guest account." },
+		.privacy_inactive = "If you do not sign in for %u days, your access is switched off.",
+		.privacy_no_inactive = "Your access is not switched off when unused.",
+		.privacy_delete = "A guest account that stays switched off for %u days is deleted.",
+		.privacy_keep = "In any case your guest account is deleted %u days after its last change.",
+		.privacy_leave = "You can delete your guest account yourself at any time, on the page Your guest account (/account).",
+		.privacy_audit = "The audit trail is kept for %u days, also after your guest account is deleted.",
+		.privacy_link = "The privacy statement of the organisation",
+		.privacy_accept = "I understand, continue",
 	},
 	[LANG_NL] = {
 		.title = "Accepteer je uitnodiging",
@@ -276,6 +294,21 @@ static const struct words words[LANG_N] = {
 		.left_title = "Je gastaccount is verwijderd",
 		.left = "Je gastaccount en wat we over je bewaarden zijn verwijderd, en je bent overal uitgelogd. "
 			"Alleen het auditspoor blijft, %u dagen.",
+		.privacy_title = "Wat we over je bewaren",
+		.privacy_intro = "Voor je verdergaat: om je gasttoegang te geven bewaren we",
+		.privacy_items = { "je e-mailadres;",
+				   "de uitnodigingen die je accepteerde (wie je uitnodigde, waarvoor en wanneer);",
+				   "de sleutel van je authenticator-app (versleuteld) en je herstelcodes (gehasht);",
+				   "wanneer en hoe je inlogde;",
+				   "een auditspoor van inlogpogingen en wijzigingen aan je gastaccount." },
+		.privacy_inactive = "Als je %u dagen niet inlogt, wordt je toegang uitgeschakeld.",
+		.privacy_no_inactive = "Je toegang wordt niet uitgeschakeld als je hem niet gebruikt.",
+		.privacy_delete = "Een gastaccount dat %u dagen uitgeschakeld blijft, wordt verwijderd.",
+		.privacy_keep = "Je gastaccount wordt in elk geval %u dagen na de laatste wijziging verwijderd.",
+		.privacy_leave = "Je kunt je gastaccount zelf altijd verwijderen, op de pagina Je gastaccount (/account).",
+		.privacy_audit = "Het auditspoor wordt %u dagen bewaard, ook nadat je gastaccount is verwijderd.",
+		.privacy_link = "De privacyverklaring van de organisatie",
+		.privacy_accept = "Ik begrijp het, ga verder",
 	},
 };
 
@@ -313,7 +346,8 @@ static const char stylesheet[] =
 	"ul.resources{padding-left:1.2rem}"
 	"label.check{font-weight:400;display:flex;gap:.5rem;align-items:flex-start}"
 	"label.check input{margin-top:.35rem;width:1.1rem;height:1.1rem}"
-	"button.danger{background:#b3261e}";
+	"button.danger{background:#b3261e}"
+	"ul.kept{padding-left:1.2rem}";
 
 const char *pages_qr_label(enum lang l)
 {
@@ -341,6 +375,8 @@ static const char *self_path(const struct page *p)
 		return "/mfa/verify";
 	case VIEW_ACCOUNT:
 		return "/account";
+	case VIEW_PRIVACY:
+		return "/privacy";
 	default:
 		return NULL;	/* VIEW_MFA_DONE above all: reloading would lose the codes */
 	}
@@ -415,7 +451,8 @@ static bool invitation_line(struct buf *b, const struct page *p)
 /* form_start - step "email"/"code" (of the invitation, or of /login when there is no token) or "mfa/…" */
 static bool form_start(struct buf *b, const struct page *p, const char *step)
 {
-	bool mfa = strncmp(step, "mfa/", 4) == 0 || strncmp(step, "account/", 8) == 0, accept = p->token != NULL && p->token[0] != '\0';
+	bool mfa = strncmp(step, "mfa/", 4) == 0 || strncmp(step, "account/", 8) == 0 || strcmp(step, "privacy") == 0,
+	     accept = p->token != NULL && p->token[0] != '\0';
 
 	if (!buf_puts(b, "<form method=\"post\" action=\""))
 		return false;
@@ -704,6 +741,37 @@ static bool render_account(struct buf *b, const struct page *p)
 	       text_html(b, w->leave_button) && buf_puts(b, "</button>\n</form>\n") && tail(b);
 }
 
+/* para - a paragraph with one number filled in */
+static bool para(struct buf *b, const char *tmpl, unsigned u)
+{
+	return buf_puts(b, "<p>") && fill_one(b, tmpl, "", u) && buf_puts(b, "</p>\n");
+}
+
+/* render_privacy - what is kept, for how long, the organisation's statement, and the accept button */
+static bool render_privacy(struct buf *b, const struct page *p)
+{
+	const struct words *w = &words[p->lang];
+
+	if (!head(b, p, w->privacy_title) || !buf_puts(b, "<p>") || !text_html(b, w->privacy_intro) ||
+	    !buf_puts(b, "</p>\n<ul class=\"kept\">\n"))
+		return false;
+	for (size_t i = 0; i < 5; i++)
+		if (!buf_puts(b, "<li>") || !text_html(b, w->privacy_items[i]) || !buf_puts(b, "</li>\n"))
+			return false;
+	if (!buf_puts(b, "</ul>\n") ||
+	    !(p->inactive_days ? para(b, w->privacy_inactive, p->inactive_days) : para(b, w->privacy_no_inactive, 0)) ||
+	    (p->inactive_days && p->delete_days && !para(b, w->privacy_delete, p->delete_days)) ||
+	    !para(b, w->privacy_keep, p->keep_days) || !para(b, w->privacy_leave, 0) ||
+	    !para(b, w->privacy_audit, p->audit_days))
+		return false;
+	if (p->privacy_url != NULL && p->privacy_url[0] != '\0' &&
+	    (!buf_puts(b, "<p><a id=\"privacy-statement\" href=\"") || !text_html(b, p->privacy_url) ||
+	     !buf_puts(b, "\">") || !text_html(b, w->privacy_link) || !buf_puts(b, "</a></p>\n")))
+		return false;
+	return form_start(b, p, "privacy") && buf_puts(b, "<button type=\"submit\">") &&
+	       text_html(b, w->privacy_accept) && buf_puts(b, "</button>\n</form>\n") && tail(b);
+}
+
 bool pages_render(const struct page *p, struct buf *b)
 {
 	const struct words *w = &words[p->lang];
@@ -758,6 +826,8 @@ bool pages_render(const struct page *p, struct buf *b)
 		return head(b, p, w->disabled_title) && box(b, "error", w->disabled) && tail(b);
 	case VIEW_ACCOUNT:
 		return p->account != NULL && render_account(b, p);
+	case VIEW_PRIVACY:
+		return render_privacy(b, p);
 	case VIEW_LEFT:
 		return head(b, p, w->left_title) && buf_puts(b, "<p class=\"notice\">") &&
 		       fill_one(b, w->left, "", p->audit_days) && buf_puts(b, "</p>\n") && tail(b);

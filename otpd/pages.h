@@ -44,6 +44,7 @@ enum page_view {
 	VIEW_DISABLED,		/* the guest was disabled for not signing in: ask the inviter for a new invitation */
 	VIEW_ACCOUNT,		/* GET /account: resources, sign-in method, when access lapses, leave */
 	VIEW_LEFT,		/* POST /account/leave done: the guest account is deleted */
+	VIEW_PRIVACY,		/* GET /privacy: what is kept and for how long; accept to continue */
 };
 
 /* What went wrong with a sign-in at the guest's own organisation (VIEW_IDP_PROBLEM). */
@@ -85,7 +86,10 @@ struct page {
 	bool code_option;	/* VIEW_IDP_PROBLEM: email (and token or rd) known: offer to retry or get a code */
 	/* The guest's own page: */
 	const struct account_view *account;	/* VIEW_ACCOUNT */
-	unsigned audit_days;	/* VIEW_LEFT: how long the audit lines stay */
+	unsigned audit_days;	/* VIEW_LEFT, VIEW_PRIVACY: how long the audit lines stay */
+	/* VIEW_PRIVACY (days; 0: off): */
+	const char *privacy_url;	/* the organisation's statement, or "" */
+	unsigned keep_days, inactive_days, delete_days;
 };
 
 bool pages_render(const struct page *p, struct buf *out) __attribute__((warn_unused_result, nonnull));
