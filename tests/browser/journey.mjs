@@ -221,8 +221,17 @@ async function firstVisit(browser) {
 	ok((await text(page, 'p.notice')).startsWith('Code accepted. Next, set up an authenticator app'), 'code accepted: set up the app next');
 	ok((await page.locator('a.button').getAttribute('href')) === '/mfa/setup?lang=en', 'the Continue button goes to /mfa/setup in the chosen language');
 	await look(page, 'code-accepted', 'Accept your invitation');
-	await page.waitForURL(/\/mfa\/setup\?lang=en$/, { timeout: 5000 });
-	ok(true, 'moved on to /mfa/setup by itself');
+	// 03a: privacy before consent (privacy_url is set): what is kept, once, before the enrolment.
+	await page.waitForURL(/\/privacy\?lang=en$/, { timeout: 5000 });
+	ok(true, 'moved on to the privacy page by itself (before /mfa/setup)');
+	ok((await page.locator('ul.kept li').count()) === 5, 'privacy: the five things kept');
+	ok((await page.locator('a#privacy-statement').getAttribute('href')) === 'https://www.example.org/privacy',
+		'privacy: links to the organisation\'s statement');
+	await look(page, 'privacy', 'What we keep about you');
+	await page.goto(page.url().replace('lang=en', 'lang=nl'));
+	await look(page, 'privacy-nl', 'Wat we over je bewaren');
+	await page.goto(page.url().replace('lang=nl', 'lang=en'));
+	await submit(page, page.getByRole('button', { name: 'I understand, continue' }), /\/mfa\/setup\?lang=en$/);
 
 	// 04: enrolment: QR code, key, a TOTP from oathtool.
 	ok(await page.locator('svg.qr').isVisible(), 'setup page shows the QR code');
@@ -281,6 +290,21 @@ async function returningVisit(browser, secret) {
 	await page.waitForURL(RESOURCE, { timeout: 5000 });
 	await look(page, 'resource-again', 'Research lab: shared files');
 	ok((await text(page, '#who')) === `Signed in as guest ${GUEST}`, 'back at the resource as the guest');
+
+	// 10a: the guest's own page, in English and Dutch; then leave (the box ticked).
+	const origin = new URL(page.url()).origin;
+	await page.goto(`${origin}/account?lang=nl`);
+	await look(page, 'account-nl', 'Je gastaccount');
+	await page.goto(`${origin}/account?lang=en`);
+	ok((await text(page, '#account-email')) === GUEST, 'account: names the guest');
+	ok((await page.locator('ul.resources a').first().getAttribute('href')) === RESOURCE, 'account: lists the resource');
+	ok((await text(page, '#lapse')).startsWith('If you do not sign in, your access is switched off on'), 'account: when access lapses');
+	await look(page, 'account', 'Your guest account');
+	await press(page, page.locator('input[name=confirm]'));
+	await submit(page, page.getByRole('button', { name: 'Delete my guest account' }), `${origin}/account/leave`);
+	await look(page, 'left', 'Your guest account is deleted');
+	await page.goto(RESOURCE);
+	ok(page.url().includes('/login?rd='), 'left: the resource sends to /login again', page.url());
 	await context.close();
 }
 
@@ -361,6 +385,12 @@ async function partnerVisit(browser) {
 	// Give a wrongly queued code mail the time to arrive before saying there is none.
 	await new Promise((r) => setTimeout(r, 1000));
 	ok(codeMails(PARTNER).filter((f) => !seen.has(f)).length === 0, `partner: no code mail was sent to ${PARTNER}`);
+	// 14a: her own page says she signs in with her organisation; leaving, in Dutch.
+	await page.goto(`${publicUrl}/account?lang=nl`);
+	ok((await page.content()).includes('Met het account van je eigen organisatie.'), 'partner: account names her sign-in method');
+	await press(page, page.locator('input[name=confirm]'));
+	await submit(page, page.getByRole('button', { name: 'Verwijder mijn gastaccount' }), `${publicUrl}/account/leave`);
+	await look(page, 'left-nl', 'Je gastaccount is verwijderd');
 	await context.close();
 	return acceptUrl;
 }
