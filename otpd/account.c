@@ -92,6 +92,73 @@ enum account_result account_show(const struct flow_ctx *fx, const char *cookie, 
 	return w.result;
 }
 
+struct recovery_work {
+	struct account_work a;
+	const char *code;
+	const struct flow_client *client;
+	struct mfa_recovery *out;
+};
+
+static enum store_status recovery_txn(struct store_txn *txn, void *arg)
+{
+	struct recovery_work *w = arg;
+	struct session_info si;
+	enum store_status s = STORE_OK;
+	enum mfa_result mr;
+	uint64_t retry = 0;
+	json_t *rec;
+
+	w->out = mfa_recovery_free(w->out);
+	w->a.result = ACCOUNT_NO_SESSION;
+	if (!full_session(txn, &w->a, &si) || (rec = guest_load(txn, si.addr, w->a.now)) == NULL)
+		return STORE_OK;
+	memcpy(w->a.addr, si.addr, strlen(si.addr) + 1);
+	/* Security: a stolen cookie alone does not get new recovery codes: the current second factor is needed,
+	 * and its tries count like the MFA step's. */
+	if (!flow_take_try(txn, w->a.fx, w->client, w->a.now, &retry)) {
+		w->a.result = ACCOUNT_LIMITED;
+	} else if ((mr = mfa_renew_recovery(rec, w->a.fx->keys, si.addr, w->code, w->a.now, &w->out)) == MFA_OK ||
+		   mr == MFA_OK_RECOVERY) {
+		s = guest_save(txn, si.addr, rec, w->a.now);
+		if (s == STORE_OK)
+			s = flow_audit(txn, w->a.now, "recovery_renewed", LIFECYCLE_ID, si.addr);
+		w->a.result = ACCOUNT_OK;
+	} else if (mr == MFA_ERROR) {
+		s = STORE_ERROR;
+	} else {
+		w->a.result = ACCOUNT_WRONG;
+		s = flow_count_failure(txn, w->a.fx, 0, si.addr, w->a.now);
+	}
+	json_decref(rec);
+	return s;
+}
+
+enum account_result account_new_recovery(const struct flow_ctx *fx, const char *cookie, const char *code,
+					 const struct flow_client *client, uint64_t now, struct mfa_recovery **out)
+{
+	struct recovery_work w = { { .fx = fx, .cookie = cookie, .now = now, .result = ACCOUNT_NO_SESSION }, code,
+				   client, NULL };
+	enum store_status s;
+
+	*out = NULL;
+	if (cookie[0] == '\0')
+		return ACCOUNT_NO_SESSION;
+	s = store_write(fx->st, recovery_txn, &w);
+	if (s != STORE_OK || w.a.result != ACCOUNT_OK) {
+		w.out = mfa_recovery_free(w.out);
+		if (s != STORE_OK)
+			log_error("event=recovery_renewed outcome=store_%s", store_status_word(s));
+		else
+			log_info("event=recovery_renewed guest=%s outcome=%s", w.a.addr,
+				 w.a.result == ACCOUNT_WRONG ? "wrong_code" : w.a.result == ACCOUNT_LIMITED ? "client_limit"
+													 : "no_session");
+		return s != STORE_OK ? ACCOUNT_UNAVAILABLE : w.a.result;
+	}
+	log_info("event=recovery_renewed guest=%s outcome=ok", w.a.addr);
+	*out = w.out;
+	return ACCOUNT_OK;
+}
+
 static enum store_status leave_txn(struct store_txn *txn, void *arg)
 {
 	struct account_work *w = arg;

@@ -24,6 +24,8 @@
 
 enum account_result {
 	ACCOUNT_OK,
+	ACCOUNT_WRONG,		/* new recovery codes: the TOTP or recovery code was wrong (or replayed) */
+	ACCOUNT_LIMITED,	/* too many tries from this client */
 	ACCOUNT_NO_SESSION,	/* no live full session: sign in first */
 	ACCOUNT_UNAVAILABLE,
 };
@@ -41,6 +43,14 @@ struct account_view {
 /* account_show - the cookie's full session's account */
 enum account_result account_show(const struct flow_ctx *fx, const char *cookie, uint64_t now,
 				 struct account_view *out) __attribute__((warn_unused_result, nonnull));
+
+struct mfa_recovery;
+
+/* account_new_recovery - code (the current TOTP or a recovery code) right: 10 new recovery codes replace the
+ * old ones; *out holds them (mfa_recovery_free it) */
+enum account_result account_new_recovery(const struct flow_ctx *fx, const char *cookie, const char *code,
+					 const struct flow_client *client, uint64_t now, struct mfa_recovery **out)
+	__attribute__((warn_unused_result, nonnull));
 
 /* account_leave - delete the cookie's guest: every session, the record; the audit line "guest_left" */
 enum account_result account_leave(const struct flow_ctx *fx, const char *cookie, uint64_t now)

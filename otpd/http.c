@@ -85,6 +85,7 @@ enum route {
 	ROUTE_OIDC_CALLBACK,	/* GET: back from the provider */
 	ROUTE_ACCOUNT,		/* GET: the guest's own page (account.h) */
 	ROUTE_ACCOUNT_LEAVE,	/* POST: delete my guest account */
+	ROUTE_ACCOUNT_RECOVERY,	/* POST: new recovery codes (with the current TOTP or a recovery code) */
 	ROUTE_PRIVACY,		/* GET page, POST accept (privacy.h) */
 };
 
@@ -207,6 +208,8 @@ static enum route parse_route(const char *url, const char **tok, size_t *tok_len
 		return ROUTE_ACCOUNT;
 	if (strcmp(url, "/account/leave") == 0)
 		return ROUTE_ACCOUNT_LEAVE;
+	if (strcmp(url, "/account/recovery") == 0)
+		return ROUTE_ACCOUNT_RECOVERY;
 	if (strcmp(url, "/privacy") == 0)
 		return ROUTE_PRIVACY;
 	if (strncmp(url, "/api/v1/accept/", 15) == 0) {
@@ -233,7 +236,8 @@ static enum route parse_route(const char *url, const char **tok, size_t *tok_len
 static bool is_post_route(enum route r)
 {
 	return r == ROUTE_EMAIL || r == ROUTE_CODE || r == ROUTE_API_EMAIL || r == ROUTE_API_CODE ||
-	       r == ROUTE_API_INVITATIONS || r == ROUTE_LOGIN_EMAIL || r == ROUTE_LOGIN_CODE || r == ROUTE_ACCOUNT_LEAVE;
+	       r == ROUTE_API_INVITATIONS || r == ROUTE_LOGIN_EMAIL || r == ROUTE_LOGIN_CODE || r == ROUTE_ACCOUNT_LEAVE ||
+	       r == ROUTE_ACCOUNT_RECOVERY;
 }
 
 static bool is_get_and_post_route(enum route r)
@@ -1265,6 +1269,62 @@ free:
 	return ret;
 }
 
+/* route_account_recovery - POST /account/recovery (CSRF, code): the new recovery codes, once */
+static enum MHD_Result route_account_recovery(struct MHD_Connection *c, const struct flow_ctx *fx,
+					      const struct req *rq)
+{
+	struct page_req *pr = malloc(sizeof(*pr));
+	struct form *f = malloc(sizeof(*f));
+	struct account_view *v = malloc(sizeof(*v));
+	struct mfa_recovery *codes = NULL;
+	struct flow_client client;
+	enum account_result r;
+	enum MHD_Result ret = MHD_NO;
+	uint64_t now = (uint64_t)time(NULL);
+	unsigned status = MHD_HTTP_OK;
+
+	if (pr == NULL || f == NULL || v == NULL)
+		goto free;
+	if (!content_type_is(c, "application/x-www-form-urlencoded") || !form_parse(rq->body.data, rq->body.len, f))
+		f->n = 0;
+	page_req_init(pr, c, fx, "", 0, f);
+	page_csrf(pr, ACCOUNT_CSRF_ID);
+	if (!csrf_check(fx->keys, pr->csrf_cookie, pr->session_cookie, ACCOUNT_CSRF_ID, form_get(f, "csrf")) ||
+	    form_get(f, "code") == NULL) {
+		pr->pg.view = VIEW_BAD_REQUEST;
+		status = MHD_HTTP_BAD_REQUEST;
+		goto send;
+	}
+	client_address(c, fx->cfg, &client);
+	r = account_new_recovery(fx, pr->session_cookie, form_get(f, "code"), &client, now, &codes);
+	if (r == ACCOUNT_OK) {
+		pr->pg.view = VIEW_NEW_RECOVERY;
+		pr->pg.recovery = codes;
+	} else if (r == ACCOUNT_WRONG && account_show(fx, pr->session_cookie, now, v) == ACCOUNT_OK) {
+		pr->pg.view = VIEW_ACCOUNT;
+		pr->pg.account = v;
+		pr->pg.wrong_code = true;
+		status = MHD_HTTP_UNAUTHORIZED;
+	} else if (r == ACCOUNT_LIMITED) {
+		pr->pg.view = VIEW_MFA_LIMITED;
+		status = MHD_HTTP_TOO_MANY_REQUESTS;
+	} else if (r == ACCOUNT_NO_SESSION) {
+		pr->pg.view = VIEW_NEED_SIGNIN;
+		status = MHD_HTTP_UNAUTHORIZED;
+	} else {
+		pr->pg.view = VIEW_UNAVAILABLE;
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+send:
+	ret = send_page(c, status, &pr->pg, NULL, pr->set_csrf[0] ? pr->set_csrf : NULL);
+free:
+	codes = mfa_recovery_free(codes);
+	free(v);
+	free(pr);
+	free(f);
+	return ret;
+}
+
 /* route_account - GET /account and POST /account/leave (CSRF, confirm=yes): account.h does the work */
 static enum MHD_Result route_account(struct MHD_Connection *c, const struct flow_ctx *fx, bool post,
 				     const struct req *rq)
@@ -1385,6 +1445,8 @@ static enum MHD_Result dispatch(struct http_server *h, struct MHD_Connection *c,
 	case ROUTE_ACCOUNT:
 	case ROUTE_ACCOUNT_LEAVE:
 		return route_account(c, h->fx, post, rq);
+	case ROUTE_ACCOUNT_RECOVERY:
+		return route_account_recovery(c, h->fx, rq);
 	case ROUTE_PRIVACY:
 		return route_privacy(c, h->fx, post, rq);
 	case ROUTE_NONE:

@@ -31,7 +31,8 @@ struct words {
 	/* the guest's own page */
 	const char *account_title, *account_as, *res_h, *no_res, *method_h, *method_code, *method_code_totp,
 		*method_oidc, *lapse_h, *lapse, *lapse_never, *leave_h, *leave_text, *leave_confirm, *leave_button,
-		*leave_unconfirmed, *left_title, *left;
+		*leave_unconfirmed, *left_title, *left, *renew_h, *renew_text, *renew_button, *renew_title,
+		*renew_intro, *back_account;
 	/* privacy before consent */
 	const char *privacy_title, *privacy_intro, *privacy_items[5], *privacy_inactive, *privacy_no_inactive,
 		*privacy_delete, *privacy_keep, *privacy_leave, *privacy_audit, *privacy_link, *privacy_accept;
@@ -155,6 +156,15 @@ static const struct words words[LANG_N] = {
 		.left_title = "Your guest account is deleted",
 		.left = "Your guest account and what was kept about you are deleted, and you are signed out "
 			"everywhere. Only the audit trail stays, for %u days.",
+		.renew_h = "New recovery codes",
+		.renew_text = "Used some, or lost them? Type the code from your authenticator app (or one of your "
+			      "recovery codes) to get 10 new ones. The old ones stop working.",
+		.renew_button = "Make new recovery codes",
+		.renew_title = "Your new recovery codes",
+		.renew_intro = "Your old recovery codes no longer work. If you lose your phone, each of these codes lets "
+			       "you sign in once instead of the app. Print them or keep them in a password manager: they "
+			       "are shown only now.",
+		.back_account = "Back to your guest account",
 		.privacy_title = "What we keep about you",
 		.privacy_intro = "Before you continue: to give you guest access we keep",
 		.privacy_items = { "your email address;",
@@ -294,6 +304,15 @@ static const struct words words[LANG_N] = {
 		.left_title = "Je gastaccount is verwijderd",
 		.left = "Je gastaccount en wat we over je bewaarden zijn verwijderd, en je bent overal uitgelogd. "
 			"Alleen het auditspoor blijft, %u dagen.",
+		.renew_h = "Nieuwe herstelcodes",
+		.renew_text = "Een paar gebruikt, of kwijt? Typ de code uit je authenticator-app (of een van je "
+			      "herstelcodes) voor 10 nieuwe. De oude werken dan niet meer.",
+		.renew_button = "Maak nieuwe herstelcodes",
+		.renew_title = "Je nieuwe herstelcodes",
+		.renew_intro = "Je oude herstelcodes werken niet meer. Ben je je telefoon kwijt, dan kun je met elk van "
+			       "deze codes één keer inloggen in plaats van met de app. Print ze of bewaar ze in een "
+			       "wachtwoordmanager: je ziet ze alleen nu.",
+		.back_account = "Terug naar je gastaccount",
 		.privacy_title = "Wat we over je bewaren",
 		.privacy_intro = "Voor je verdergaat: om je gasttoegang te geven bewaren we",
 		.privacy_items = { "je e-mailadres;",
@@ -733,12 +752,29 @@ static bool render_account(struct buf *b, const struct page *p)
 	    !section(b, w->method_h, oidc ? w->method_oidc : a->totp ? w->method_code_totp : w->method_code) ||
 	    !buf_puts(b, "<h2>") || !text_html(b, w->lapse_h) || !buf_puts(b, "</h2>\n<p id=\"lapse\">") ||
 	    !(a->lapses_at != 0 ? fill_one(b, w->lapse, day, 0) : text_html(b, w->lapse_never)) ||
-	    !buf_puts(b, "</p>\n<h2>") || !text_html(b, w->leave_h) || !buf_puts(b, "</h2>\n<p>") ||
+	    !buf_puts(b, "</p>\n") ||
+	    (a->totp && (!section(b, w->renew_h, w->renew_text) || (p->wrong_code && !box(b, "error", w->wrong_totp)) ||
+			 !totp_form(b, p, "account/recovery", w->verify_label, w->renew_button, true))) ||
+	    !buf_puts(b, "<h2>") || !text_html(b, w->leave_h) || !buf_puts(b, "</h2>\n<p>") ||
 	    !text_html(b, w->leave_text) || !buf_puts(b, "</p>\n") || !form_start(b, p, "account/leave"))
 		return false;
 	return buf_puts(b, "<label class=\"check\"><input type=\"checkbox\" name=\"confirm\" value=\"yes\" required> ") &&
 	       text_html(b, w->leave_confirm) && buf_puts(b, "</label>\n<button type=\"submit\" class=\"danger\">") &&
 	       text_html(b, w->leave_button) && buf_puts(b, "</button>\n</form>\n") && tail(b);
+}
+
+/* render_new_recovery - the new recovery codes, once, and the way back to /account */
+static bool render_new_recovery(struct buf *b, const struct page *p)
+{
+	const struct words *w = &words[p->lang];
+
+	if (!head(b, p, w->renew_title) || !box(b, "notice", w->renew_intro) || !buf_puts(b, "<ol class=\"codes\">\n"))
+		return false;
+	for (size_t i = 0; i < MFA_RECOVERY_N; i++)
+		if (!buf_puts(b, "<li><code>") || !text_html(b, p->recovery->code[i]) || !buf_puts(b, "</code></li>\n"))
+			return false;
+	return buf_puts(b, "</ol>\n") && link_button(b, p->lang == LANG_NL ? "/account?lang=nl" : "/account?lang=en",
+							w->back_account) && tail(b);
 }
 
 /* para - a paragraph with one number filled in */
@@ -828,6 +864,8 @@ bool pages_render(const struct page *p, struct buf *b)
 		return p->account != NULL && render_account(b, p);
 	case VIEW_PRIVACY:
 		return render_privacy(b, p);
+	case VIEW_NEW_RECOVERY:
+		return render_new_recovery(b, p);
 	case VIEW_LEFT:
 		return head(b, p, w->left_title) && buf_puts(b, "<p class=\"notice\">") &&
 		       fill_one(b, w->left, "", p->audit_days) && buf_puts(b, "</p>\n") && tail(b);

@@ -45,6 +45,7 @@ enum page_view {
 	VIEW_ACCOUNT,		/* GET /account: resources, sign-in method, when access lapses, leave */
 	VIEW_LEFT,		/* POST /account/leave done: the guest account is deleted */
 	VIEW_PRIVACY,		/* GET /privacy: what is kept and for how long; accept to continue */
+	VIEW_NEW_RECOVERY,	/* POST /account/recovery done: the new recovery codes, once */
 };
 
 /* What went wrong with a sign-in at the guest's own organisation (VIEW_IDP_PROBLEM). */
@@ -86,6 +87,7 @@ struct page {
 	bool code_option;	/* VIEW_IDP_PROBLEM: email (and token or rd) known: offer to retry or get a code */
 	/* The guest's own page: */
 	const struct account_view *account;	/* VIEW_ACCOUNT */
+	bool wrong_code;	/* VIEW_ACCOUNT: the code for new recovery codes was wrong */
 	unsigned audit_days;	/* VIEW_LEFT, VIEW_PRIVACY: how long the audit lines stay */
 	/* VIEW_PRIVACY (days; 0: off): */
 	const char *privacy_url;	/* the organisation's statement, or "" */

@@ -11,6 +11,8 @@ html_accept "$tok" guest@example.net
 [ "$(page "$BASE/account")" = 401 ] || fail "/account with a code-level session: $(head -c 300 "$T/pg")"
 setup_page
 [ "$(mfa_post /mfa/setup "$(totp "$SECRET")")" = 200 ] || fail "enrolment"
+sed -n 's/.*<li><code>\([^<]*\)<.*/\1/p' "$T/pg" >"$T/recovery"
+[ "$(wc -l <"$T/recovery")" = 10 ] || fail "no recovery codes at enrolment"
 [ "$(auth "$RESOURCE")" = 200 ] || fail "/auth after enrolment"
 [ "$(page "$BASE/account")" = 200 ] || fail "/account: $(cat "$T/pg")"
 grep -q '<strong id="account-email">guest@example.net</strong>' "$T/pg" || fail "account: no address"
@@ -27,6 +29,23 @@ csrf=$(csrf_of "$T/pg")
 grep -q '<html lang="nl">' "$T/pg" && grep -q 'Je gastaccount' "$T/pg" && grep -q 'Verwijder mijn gastaccount' "$T/pg" ||
 	fail "account in Dutch"
 ok "/account: address, resource, sign-in method, lapse date, leave form; en and nl; code-level session refused"
+
+# New recovery codes: a wrong code is refused; a recovery code gets 10 new ones; the old ones stop working.
+grep -q 'action="/account/recovery"' "$T/pg" || fail "account: no new-recovery-codes form"
+[ "$(page --data "csrf=$csrf&code=000000" "$BASE/account/recovery")" = 401 ] || fail "new codes with a wrong code"
+grep -q 'That code is not right' "$T/pg" || fail "wrong code: no error on the account page"
+[ "$(page --data "code=$(sed -n 2p "$T/recovery")" "$BASE/account/recovery")" = 400 ] || fail "new codes without CSRF"
+[ "$(page --data "csrf=$csrf&code=$(sed -n 1p "$T/recovery")" "$BASE/account/recovery")" = 200 ] ||
+	fail "new codes with a recovery code: $(cat "$T/pg")"
+grep -q '<h1>Your new recovery codes</h1>' "$T/pg" || fail "new codes page"
+sed -n 's/.*<li><code>\([^<]*\)<.*/\1/p' "$T/pg" >"$T/recovery2"
+[ "$(wc -l <"$T/recovery2")" = 10 ] || fail "not 10 new codes"
+cmp -s "$T/recovery" "$T/recovery2" && fail "the same codes again"
+[ "$(page --data "csrf=$csrf&code=$(sed -n 2p "$T/recovery")" "$BASE/account/recovery")" = 401 ] ||
+	fail "an old recovery code still works"
+"$OTPCTL" -c "$T/otpd.conf" guests | grep -q '"recovery_codes_left":10' || fail "otpctl guests: not 10 codes left"
+mdb_dump -p -s audit "$T/db" | grep -q 'event=recovery_renewed .*guest=guest@example.net' || fail "no audit line"
+ok "new recovery codes: need the current second factor and the CSRF token; old ones stop working"
 
 # A second browser of the same guest (/login), to see every session end.
 cp "$T/jar" "$T/first.jar"
