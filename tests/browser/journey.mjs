@@ -185,6 +185,7 @@ async function text(page, selector) {
 }
 
 // --- the journey -------------------------------------------------------------------
+let recoveryCodes = [];	// from the enrolment, for /account's new recovery codes
 async function firstVisit(browser) {
 	const context = await browser.newContext(ctxOptions);
 	const page = await context.newPage();
@@ -244,6 +245,7 @@ async function firstVisit(browser) {
 
 	// 05: the recovery codes, once.
 	const codes = await page.locator('ol.codes li code').allTextContents();
+	recoveryCodes = codes;
 	ok(codes.length === 10 && codes.every((c) => /^[2-9a-z]{4}-[2-9a-z]{4}-[2-9a-z]{4}$/.test(c)), '10 recovery codes', codes.join(' '));
 	await look(page, 'recovery-codes', 'Save your recovery codes');
 	const cont = page.getByRole('link', { name: 'I saved them, continue' });
@@ -300,6 +302,17 @@ async function returningVisit(browser, secret) {
 	ok((await page.locator('ul.resources a').first().getAttribute('href')) === RESOURCE, 'account: lists the resource');
 	ok((await text(page, '#lapse')).startsWith('If you do not sign in, your access is switched off on'), 'account: when access lapses');
 	await look(page, 'account', 'Your guest account');
+	// 10b: new recovery codes with one of the old ones (English), then with a new one (Dutch).
+	await page.locator('input#code').fill(recoveryCodes[0] ?? '');
+	await submit(page, page.getByRole('button', { name: 'Make new recovery codes' }), `${origin}/account/recovery`);
+	const renewed = await page.locator('ol.codes li code').allTextContents();
+	ok(renewed.length === 10 && !renewed.includes(recoveryCodes[0]), '10 new recovery codes', renewed.join(' '));
+	await look(page, 'new-recovery', 'Your new recovery codes');
+	await page.goto(`${origin}/account?lang=nl`);
+	await page.locator('input#code').fill(renewed[0] ?? '');
+	await submit(page, page.getByRole('button', { name: 'Maak nieuwe herstelcodes' }), `${origin}/account/recovery`);
+	await look(page, 'new-recovery-nl', 'Je nieuwe herstelcodes');
+	await page.goto(`${origin}/account?lang=en`);
 	await press(page, page.locator('input[name=confirm]'));
 	await submit(page, page.getByRole('button', { name: 'Delete my guest account' }), `${origin}/account/leave`);
 	await look(page, 'left', 'Your guest account is deleted');
