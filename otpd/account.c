@@ -4,8 +4,12 @@
 #include "account.h"
 
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "codes.h"
 
 #include "guest.h"
 #include "invite.h"
@@ -157,6 +161,116 @@ enum account_result account_new_recovery(const struct flow_ctx *fx, const char *
 	log_info("event=recovery_renewed guest=%s outcome=ok", w.a.addr);
 	*out = w.out;
 	return ACCOUNT_OK;
+}
+
+enum account_result account_mail_code(const struct flow_ctx *fx, const char *cookie, const struct flow_client *client,
+				      enum lang lang, uint64_t now)
+{
+	struct account_view *v = malloc(sizeof(*v));
+	enum account_result r;
+
+	if (v == NULL)
+		return ACCOUNT_UNAVAILABLE;
+	r = account_show(fx, cookie, now, v);
+	/* The /login email step: the same limits, the same mail, to the guest's own address. */
+	if (r == ACCOUNT_OK && flow_login_email(fx, v->addr, client, lang, now) != FLOW_ACCEPTED)
+		r = ACCOUNT_UNAVAILABLE;
+	free(v);
+	return r;
+}
+
+struct auth_work {
+	struct account_work a;
+	const char *code, *email_code;
+	const struct flow_client *client;
+	char *session;
+};
+
+/* both_factors - the current second factor and the emailed code, each counted as a try */
+static enum account_result both_factors(struct store_txn *txn, struct auth_work *w, json_t *rec, const char *addr,
+					enum store_status *s)
+{
+	char digits[CODE_BUF];
+	enum mfa_result mr;
+	enum code_result cr = CODE_ABSENT;
+	uint64_t retry = 0;
+
+	if (!flow_take_try(txn, w->a.fx, w->client, w->a.now, &retry))
+		return ACCOUNT_LIMITED;
+	mr = mfa_check(rec, w->a.fx->keys, addr, w->code, w->a.now);
+	if (mr == MFA_ERROR) {
+		*s = STORE_ERROR;
+		return ACCOUNT_UNAVAILABLE;
+	}
+	if (codes_well_formed(w->email_code, digits))
+		cr = codes_check(txn, w->a.fx->keys, FLOW_LOGIN_ID, addr, digits, w->a.now,
+				 (unsigned)w->a.fx->cfg->code_tries);
+	sodium_memzero(digits, sizeof(digits));
+	if (cr == CODE_STORE_ERROR) {
+		*s = STORE_ERROR;
+		return ACCOUNT_UNAVAILABLE;
+	}
+	if ((mr != MFA_OK && mr != MFA_OK_RECOVERY) || cr != CODE_OK) {
+		*s = flow_count_failure(txn, w->a.fx, 0, addr, w->a.now);
+		return ACCOUNT_WRONG;
+	}
+	return ACCOUNT_OK;
+}
+
+static enum store_status auth_txn(struct store_txn *txn, void *arg)
+{
+	struct auth_work *w = arg;
+	struct session_limits lim = flow_session_limits(w->a.fx);
+	struct session_info si;
+	enum store_status s = STORE_OK;
+	size_t n = 0;
+	json_t *rec;
+
+	w->session[0] = '\0';
+	w->a.result = ACCOUNT_NO_SESSION;
+	if (!full_session(txn, &w->a, &si) || (rec = guest_load(txn, si.addr, w->a.now)) == NULL)
+		return STORE_OK;
+	memcpy(w->a.addr, si.addr, strlen(si.addr) + 1);
+	/* Security: a stolen cookie alone cannot swap the authenticator: it takes the current one (or a recovery
+	 * code) and the mailbox. Then every session ends; the new one may only enrol (SESSION_CODE). */
+	w->a.result = mfa_enrolled(rec) ? both_factors(txn, w, rec, si.addr, &s) : ACCOUNT_WRONG;
+	if (w->a.result == ACCOUNT_OK) {
+		mfa_reset(rec);
+		s = guest_save(txn, si.addr, rec, w->a.now);
+		if (s == STORE_OK)
+			s = session_end_all(txn, si.addr, w->a.now, &n);
+		if (s == STORE_OK)
+			s = session_create(txn, w->a.fx->keys, si.addr, SESSION_CODE, "", w->a.now, &lim, w->session);
+		if (s == STORE_OK)
+			s = flow_audit(txn, w->a.now, "authenticator_reset", LIFECYCLE_ID, si.addr);
+	}
+	json_decref(rec);
+	return s;
+}
+
+enum account_result account_new_authenticator(const struct flow_ctx *fx, const char *cookie, const char *code,
+					      const char *email_code, const struct flow_client *client, uint64_t now,
+					      char session[SESSION_TEXT])
+{
+	struct auth_work w = { { .fx = fx, .cookie = cookie, .now = now, .result = ACCOUNT_NO_SESSION }, code,
+			       email_code, client, session };
+	enum store_status s;
+
+	session[0] = '\0';
+	if (cookie[0] == '\0')
+		return ACCOUNT_NO_SESSION;
+	s = store_write(fx->st, auth_txn, &w);
+	if (s != STORE_OK) {
+		session[0] = '\0';
+		log_error("event=authenticator_reset outcome=store_%s", store_status_word(s));
+		return ACCOUNT_UNAVAILABLE;
+	}
+	log_info("event=authenticator_reset guest=%s outcome=%s", w.a.addr,
+		 w.a.result == ACCOUNT_OK ? "ok" : w.a.result == ACCOUNT_WRONG ? "wrong_code"
+						: w.a.result == ACCOUNT_LIMITED ? "client_limit" : "no_session");
+	if (w.a.result != ACCOUNT_OK)
+		session[0] = '\0';
+	return w.a.result;
 }
 
 static enum store_status leave_txn(struct store_txn *txn, void *arg)

@@ -19,6 +19,8 @@
 #include "addr.h"
 #include "caps.h"
 #include "flow.h"
+#include "lang.h"
+#include "session.h"
 
 #define ACCOUNT_MAX_RESOURCES 16	/* the newest live invitations shown */
 
@@ -51,6 +53,17 @@ struct mfa_recovery;
 enum account_result account_new_recovery(const struct flow_ctx *fx, const char *cookie, const char *code,
 					 const struct flow_client *client, uint64_t now, struct mfa_recovery **out)
 	__attribute__((warn_unused_result, nonnull));
+
+/* account_new_authenticator - code (the current TOTP or a recovery code) and email_code (a fresh code from
+ * account_mail_code) both right: the authenticator and recovery codes are forgotten, every session of the
+ * guest ends, and a code-level session (its cookie to session) must enrol again at /mfa/setup */
+enum account_result account_new_authenticator(const struct flow_ctx *fx, const char *cookie, const char *code,
+					      const char *email_code, const struct flow_client *client, uint64_t now,
+					      char session[SESSION_TEXT]) __attribute__((warn_unused_result, nonnull));
+
+/* account_mail_code - a fresh emailed code for the cookie's guest (the /login code mail) */
+enum account_result account_mail_code(const struct flow_ctx *fx, const char *cookie, const struct flow_client *client,
+				      enum lang lang, uint64_t now) __attribute__((warn_unused_result, nonnull));
 
 /* account_leave - delete the cookie's guest: every session, the record; the audit line "guest_left" */
 enum account_result account_leave(const struct flow_ctx *fx, const char *cookie, uint64_t now)

@@ -86,6 +86,8 @@ enum route {
 	ROUTE_ACCOUNT,		/* GET: the guest's own page (account.h) */
 	ROUTE_ACCOUNT_LEAVE,	/* POST: delete my guest account */
 	ROUTE_ACCOUNT_RECOVERY,	/* POST: new recovery codes (with the current TOTP or a recovery code) */
+	ROUTE_ACCOUNT_AUTH_EMAIL,	/* POST: a new authenticator, step 1: mail a code */
+	ROUTE_ACCOUNT_AUTH,	/* POST: step 2: both codes, then /mfa/setup */
 	ROUTE_PRIVACY,		/* GET page, POST accept (privacy.h) */
 };
 
@@ -210,6 +212,10 @@ static enum route parse_route(const char *url, const char **tok, size_t *tok_len
 		return ROUTE_ACCOUNT_LEAVE;
 	if (strcmp(url, "/account/recovery") == 0)
 		return ROUTE_ACCOUNT_RECOVERY;
+	if (strcmp(url, "/account/authenticator/email") == 0)
+		return ROUTE_ACCOUNT_AUTH_EMAIL;
+	if (strcmp(url, "/account/authenticator") == 0)
+		return ROUTE_ACCOUNT_AUTH;
 	if (strcmp(url, "/privacy") == 0)
 		return ROUTE_PRIVACY;
 	if (strncmp(url, "/api/v1/accept/", 15) == 0) {
@@ -237,7 +243,7 @@ static bool is_post_route(enum route r)
 {
 	return r == ROUTE_EMAIL || r == ROUTE_CODE || r == ROUTE_API_EMAIL || r == ROUTE_API_CODE ||
 	       r == ROUTE_API_INVITATIONS || r == ROUTE_LOGIN_EMAIL || r == ROUTE_LOGIN_CODE || r == ROUTE_ACCOUNT_LEAVE ||
-	       r == ROUTE_ACCOUNT_RECOVERY;
+	       r == ROUTE_ACCOUNT_RECOVERY || r == ROUTE_ACCOUNT_AUTH_EMAIL || r == ROUTE_ACCOUNT_AUTH;
 }
 
 static bool is_get_and_post_route(enum route r)
@@ -1325,6 +1331,67 @@ free:
 	return ret;
 }
 
+/* route_account_auth - a new authenticator: step 1 mails a code (VIEW_NEW_AUTH), step 2 checks both codes;
+ * then a code-level session cookie and on to /mfa/setup */
+static enum MHD_Result route_account_auth(struct MHD_Connection *c, const struct flow_ctx *fx, enum route rt,
+					  const struct req *rq)
+{
+	struct page_req *pr = malloc(sizeof(*pr));
+	struct form *f = malloc(sizeof(*f));
+	char session[SESSION_TEXT] = "", cookie[200] = "";
+	struct flow_client client;
+	enum account_result r;
+	enum MHD_Result ret = MHD_NO;
+	uint64_t now = (uint64_t)time(NULL);
+	unsigned status = MHD_HTTP_OK;
+
+	if (pr == NULL || f == NULL)
+		goto free;
+	if (!content_type_is(c, "application/x-www-form-urlencoded") || !form_parse(rq->body.data, rq->body.len, f))
+		f->n = 0;
+	page_req_init(pr, c, fx, "", 0, f);
+	page_csrf(pr, ACCOUNT_CSRF_ID);
+	if (!csrf_check(fx->keys, pr->csrf_cookie, pr->session_cookie, ACCOUNT_CSRF_ID, form_get(f, "csrf")) ||
+	    (rt == ROUTE_ACCOUNT_AUTH && (form_get(f, "code") == NULL || form_get(f, "email_code") == NULL))) {
+		pr->pg.view = VIEW_BAD_REQUEST;
+		status = MHD_HTTP_BAD_REQUEST;
+		goto send;
+	}
+	client_address(c, fx->cfg, &client);
+	r = rt == ROUTE_ACCOUNT_AUTH_EMAIL
+		    ? account_mail_code(fx, pr->session_cookie, &client, pr->pg.lang, now)
+		    : account_new_authenticator(fx, pr->session_cookie, form_get(f, "code"), form_get(f, "email_code"),
+						&client, now, session);
+	if (r == ACCOUNT_OK && rt == ROUTE_ACCOUNT_AUTH) {
+		make_cookie(cookie, sizeof(cookie), fx->cfg, true, session, fx->cfg->session_ttl);
+		ret = send_redirect_with(c, pr->pg.lang == LANG_NL ? "/mfa/setup?lang=nl" : "/mfa/setup?lang=en", cookie,
+					 NULL);
+		goto free;
+	}
+	pr->pg.view = VIEW_NEW_AUTH;
+	if (r == ACCOUNT_WRONG) {
+		pr->pg.wrong = true;
+		status = MHD_HTTP_UNAUTHORIZED;
+	} else if (r == ACCOUNT_LIMITED) {
+		pr->pg.view = VIEW_MFA_LIMITED;
+		status = MHD_HTTP_TOO_MANY_REQUESTS;
+	} else if (r == ACCOUNT_NO_SESSION) {
+		pr->pg.view = VIEW_NEED_SIGNIN;
+		status = MHD_HTTP_UNAUTHORIZED;
+	} else if (r != ACCOUNT_OK) {
+		pr->pg.view = VIEW_UNAVAILABLE;
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+send:
+	ret = send_page(c, status, &pr->pg, NULL, pr->set_csrf[0] ? pr->set_csrf : NULL);
+free:
+	sodium_memzero(session, sizeof(session));
+	sodium_memzero(cookie, sizeof(cookie));
+	free(pr);
+	free(f);
+	return ret;
+}
+
 /* route_account - GET /account and POST /account/leave (CSRF, confirm=yes): account.h does the work */
 static enum MHD_Result route_account(struct MHD_Connection *c, const struct flow_ctx *fx, bool post,
 				     const struct req *rq)
@@ -1447,6 +1514,9 @@ static enum MHD_Result dispatch(struct http_server *h, struct MHD_Connection *c,
 		return route_account(c, h->fx, post, rq);
 	case ROUTE_ACCOUNT_RECOVERY:
 		return route_account_recovery(c, h->fx, rq);
+	case ROUTE_ACCOUNT_AUTH_EMAIL:
+	case ROUTE_ACCOUNT_AUTH:
+		return route_account_auth(c, h->fx, rt, rq);
 	case ROUTE_PRIVACY:
 		return route_privacy(c, h->fx, post, rq);
 	case ROUTE_NONE:

@@ -32,7 +32,8 @@ struct words {
 	const char *account_title, *account_as, *res_h, *no_res, *method_h, *method_code, *method_code_totp,
 		*method_oidc, *lapse_h, *lapse, *lapse_never, *leave_h, *leave_text, *leave_confirm, *leave_button,
 		*leave_unconfirmed, *left_title, *left, *renew_h, *renew_text, *renew_button, *renew_title,
-		*renew_intro, *back_account;
+		*renew_intro, *back_account, *auth_h, *auth_text, *auth_mail, *auth_title, *auth_sent, *auth_email_label,
+		*auth_button, *auth_wrong;
 	/* privacy before consent */
 	const char *privacy_title, *privacy_intro, *privacy_items[5], *privacy_inactive, *privacy_no_inactive,
 		*privacy_delete, *privacy_keep, *privacy_leave, *privacy_audit, *privacy_link, *privacy_accept;
@@ -165,6 +166,17 @@ static const struct words words[LANG_N] = {
 			       "you sign in once instead of the app. Print them or keep them in a password manager: they "
 			       "are shown only now.",
 		.back_account = "Back to your guest account",
+		.auth_h = "A new authenticator",
+		.auth_text = "New phone? Confirm with the code from your current app (or a recovery code) and a code "
+			     "we mail you, then set up the new app.",
+		.auth_mail = "Email me a code",
+		.auth_title = "Set up a new authenticator",
+		.auth_sent = "A code is on its way to your email address. Type it below, with the code from your "
+			     "current app or one of your recovery codes.",
+		.auth_email_label = "8-digit code from the mail",
+		.auth_button = "Continue to the new app",
+		.auth_wrong = "One of the codes is not right, too old, or already used. Check the latest mail and "
+			      "the code your app shows now.",
 		.privacy_title = "What we keep about you",
 		.privacy_intro = "Before you continue: to give you guest access we keep",
 		.privacy_items = { "your email address;",
@@ -313,6 +325,17 @@ static const struct words words[LANG_N] = {
 			       "deze codes één keer inloggen in plaats van met de app. Print ze of bewaar ze in een "
 			       "wachtwoordmanager: je ziet ze alleen nu.",
 		.back_account = "Terug naar je gastaccount",
+		.auth_h = "Een nieuwe authenticator",
+		.auth_text = "Nieuwe telefoon? Bevestig met de code uit je huidige app (of een herstelcode) en een code "
+			     "die we je mailen, en stel dan de nieuwe app in.",
+		.auth_mail = "Mail me een code",
+		.auth_title = "Stel een nieuwe authenticator in",
+		.auth_sent = "Er is een code onderweg naar je e-mailadres. Typ hem hieronder, met de code uit je "
+			     "huidige app of een van je herstelcodes.",
+		.auth_email_label = "Code van 8 cijfers uit de mail",
+		.auth_button = "Verder naar de nieuwe app",
+		.auth_wrong = "Een van de codes klopt niet, is te oud of al gebruikt. Kijk in de laatste mail en naar "
+			      "de code die je app nu toont.",
 		.privacy_title = "Wat we over je bewaren",
 		.privacy_intro = "Voor je verdergaat: om je gasttoegang te geven bewaren we",
 		.privacy_items = { "je e-mailadres;",
@@ -754,7 +777,10 @@ static bool render_account(struct buf *b, const struct page *p)
 	    !(a->lapses_at != 0 ? fill_one(b, w->lapse, day, 0) : text_html(b, w->lapse_never)) ||
 	    !buf_puts(b, "</p>\n") ||
 	    (a->totp && (!section(b, w->renew_h, w->renew_text) || (p->wrong_code && !box(b, "error", w->wrong_totp)) ||
-			 !totp_form(b, p, "account/recovery", w->verify_label, w->renew_button, true))) ||
+			 !totp_form(b, p, "account/recovery", w->verify_label, w->renew_button, true) ||
+			 !section(b, w->auth_h, w->auth_text) || !form_start(b, p, "account/authenticator/email") ||
+			 !buf_puts(b, "<button type=\"submit\" class=\"secondary\">") || !text_html(b, w->auth_mail) ||
+			 !buf_puts(b, "</button>\n</form>\n"))) ||
 	    !buf_puts(b, "<h2>") || !text_html(b, w->leave_h) || !buf_puts(b, "</h2>\n<p>") ||
 	    !text_html(b, w->leave_text) || !buf_puts(b, "</p>\n") || !form_start(b, p, "account/leave"))
 		return false;
@@ -775,6 +801,23 @@ static bool render_new_recovery(struct buf *b, const struct page *p)
 			return false;
 	return buf_puts(b, "</ol>\n") && link_button(b, p->lang == LANG_NL ? "/account?lang=nl" : "/account?lang=en",
 							w->back_account) && tail(b);
+}
+
+/* render_new_auth - both codes for a new authenticator (the mail is on its way) */
+static bool render_new_auth(struct buf *b, const struct page *p)
+{
+	const struct words *w = &words[p->lang];
+
+	return head(b, p, w->auth_title) && box(b, p->wrong ? "error" : "notice", p->wrong ? w->auth_wrong : w->auth_sent) &&
+	       form_start(b, p, "account/authenticator") && buf_puts(b, "<label for=\"email_code\">") &&
+	       text_html(b, w->auth_email_label) &&
+	       buf_puts(b, "</label>\n<input id=\"email_code\" class=\"code\" type=\"text\" name=\"email_code\" required "
+			   "inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"9\">\n<label for=\"code\">") &&
+	       text_html(b, w->verify_label) &&
+	       buf_puts(b, "</label>\n<input id=\"code\" class=\"code\" type=\"text\" name=\"code\" required "
+			   "autocapitalize=\"none\" spellcheck=\"false\" maxlength=\"20\">\n<button type=\"submit\">") &&
+	       text_html(b, w->auth_button) && buf_puts(b, "</button>\n</form>\n") &&
+	       link_button(b, p->lang == LANG_NL ? "/account?lang=nl" : "/account?lang=en", w->back_account) && tail(b);
 }
 
 /* para - a paragraph with one number filled in */
@@ -866,6 +909,8 @@ bool pages_render(const struct page *p, struct buf *b)
 		return render_privacy(b, p);
 	case VIEW_NEW_RECOVERY:
 		return render_new_recovery(b, p);
+	case VIEW_NEW_AUTH:
+		return render_new_auth(b, p);
 	case VIEW_LEFT:
 		return head(b, p, w->left_title) && buf_puts(b, "<p class=\"notice\">") &&
 		       fill_one(b, w->left, "", p->audit_days) && buf_puts(b, "</p>\n") && tail(b);

@@ -46,6 +46,7 @@ enum page_view {
 	VIEW_LEFT,		/* POST /account/leave done: the guest account is deleted */
 	VIEW_PRIVACY,		/* GET /privacy: what is kept and for how long; accept to continue */
 	VIEW_NEW_RECOVERY,	/* POST /account/recovery done: the new recovery codes, once */
+	VIEW_NEW_AUTH,		/* a new authenticator: the emailed code and the current second factor */
 };
 
 /* What went wrong with a sign-in at the guest's own organisation (VIEW_IDP_PROBLEM). */

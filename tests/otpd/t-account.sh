@@ -47,6 +47,39 @@ cmp -s "$T/recovery" "$T/recovery2" && fail "the same codes again"
 mdb_dump -p -s audit "$T/db" | grep -q 'event=recovery_renewed .*guest=guest@example.net' || fail "no audit line"
 ok "new recovery codes: need the current second factor and the CSRF token; old ones stop working"
 
+# A new authenticator: a fresh emailed code plus the current second factor (here a recovery code); then
+# every session ends and the guest enrols again.
+cp "$T/jar" "$T/before-reset.jar"
+[ "$(page "$BASE/account")" = 200 ] || fail "account again"
+csrf=$(csrf_of "$T/pg")
+grep -q 'action="/account/authenticator/email"' "$T/pg" || fail "account: no new-authenticator form"
+n0=$(mail_count)
+[ "$(page --data "csrf=$csrf" "$BASE/account/authenticator/email")" = 200 ] || fail "new authenticator: mail step"
+grep -q 'name="email_code"' "$T/pg" || fail "new authenticator: no field for the emailed code"
+wait_mails $((n0 + 1)) 10 || fail "new authenticator: no code mail"
+mcode=$(latest_code)
+rc3=$(sed -n 3p "$T/recovery2")
+wrong=$(printf '%08d' $(( (10#$mcode + 1) % 100000000 )))
+[ "$(page --data "csrf=$csrf&code=$rc3&email_code=$wrong" "$BASE/account/authenticator")" = 401 ] ||
+	fail "new authenticator with a wrong emailed code"
+[ "$(page --data "csrf=$csrf&code=000000&email_code=$wrong" "$BASE/account/authenticator")" = 401 ] ||
+	fail "new authenticator with a wrong app code"
+[ "$(page --data "csrf=$csrf&code=$rc3&email_code=$mcode" "$BASE/account/authenticator")" = 303 ] ||
+	fail "new authenticator: $(cat "$T/pg")"
+tr -d '\r' <"$T/ph" | grep -q '^Location: /mfa/setup?lang=en$' || fail "new authenticator: not on to /mfa/setup"
+[ "$(auth "$RESOURCE" "$T/before-reset.jar")" = 401 ] || fail "the session before the reset still passes /auth"
+[ "$(auth "$RESOURCE")" = 401 ] || fail "the enrol-only session passes /auth"
+"$OTPCTL" -c "$T/otpd.conf" guests | grep -q '"mfa":"none"' || fail "otpctl guests: authenticator not forgotten"
+OLD=$SECRET
+setup_page
+[ "$SECRET" != "$OLD" ] || fail "the same secret again"
+[ "$(mfa_post /mfa/setup "$(totp "$SECRET")")" = 200 ] || fail "enrolling the new authenticator"
+[ "$(auth "$RESOURCE")" = 200 ] || fail "/auth with the new authenticator"
+mdb_dump -p -s audit "$T/db" | grep -q 'event=authenticator_reset .*guest=guest@example.net' || fail "no audit line"
+[ "$(page "$BASE/account")" = 200 ] || fail "account after the new authenticator"
+csrf=$(csrf_of "$T/pg")
+ok "new authenticator: needs the emailed code and the current factor; all sessions end; enrol again"
+
 # A second browser of the same guest (/login), to see every session end.
 cp "$T/jar" "$T/first.jar"
 : >"$T/jar"
