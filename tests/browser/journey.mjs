@@ -312,6 +312,14 @@ async function returningVisit(browser, secret) {
 	await page.locator('input#code').fill(renewed[0] ?? '');
 	await submit(page, page.getByRole('button', { name: 'Maak nieuwe herstelcodes' }), `${origin}/account/recovery`);
 	await look(page, 'new-recovery-nl', 'Je nieuwe herstelcodes');
+	// 10c: a new authenticator: the page after "email me a code" (both codes asked), Dutch and English.
+	await page.goto(`${origin}/account?lang=nl`);
+	await submit(page, page.getByRole('button', { name: 'Mail me een code' }), `${origin}/account/authenticator/email`);
+	ok(await page.locator('input#email_code').isVisible(), 'new authenticator: a field for the emailed code');
+	await look(page, 'new-auth-nl', 'Stel een nieuwe authenticator in');
+	await page.goto(`${origin}/account?lang=en`);
+	await submit(page, page.getByRole('button', { name: 'Email me a code' }), `${origin}/account/authenticator/email`);
+	await look(page, 'new-auth', 'Set up a new authenticator');
 	await page.goto(`${origin}/account?lang=en`);
 	await press(page, page.locator('input[name=confirm]'));
 	await submit(page, page.getByRole('button', { name: 'Delete my guest account' }), `${origin}/account/leave`);
