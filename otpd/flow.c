@@ -258,7 +258,7 @@ enum store_status flow_audit(struct store_txn *txn, uint64_t now, const char *ev
 	n = snprintf(line, sizeof(line), "event=%s invitation=%s guest=%s", event, id, addr);
 	if (n <= 0 || (size_t)n >= sizeof(line))
 		return STORE_OK;
-	return store_put(txn, STORE_AUDIT, key, sizeof(key), line, (size_t)n, now + 90ull * 24 * 3600);
+	return store_put(txn, STORE_AUDIT, key, sizeof(key), line, (size_t)n, now + FLOW_AUDIT_DAYS * 24ull * 3600);
 }
 
 struct email_work {
@@ -518,6 +518,7 @@ struct code_work {
 	bool login;
 	const char *dest;	/* where to go after MFA */
 	enum flow_next next;
+	bool notified;		/* the inviter's notice was queued (notice.h) */
 };
 
 /* signed_in_code - the emailed code was right: a SESSION_CODE session, and which MFA step comes next
@@ -531,9 +532,10 @@ static enum store_status signed_in_code(struct store_txn *txn, struct code_work 
 	enum store_status s = signin_finish(txn, w->fx, &rq, w->now, &fr, &d);
 
 	if (s == STORE_OK && fr != FINISH_OK) {
-		w->result = FLOW_WRONG_CODE;
+		w->result = fr == FINISH_DISABLED ? FLOW_DISABLED : FLOW_WRONG_CODE;
 		w->outcome = signin_finish_word(fr);
 	} else if (s == STORE_OK) {
+		w->notified = d.notified;
 		memcpy(w->session, d.session, SESSION_TEXT);
 		w->next = d.next;
 		w->result = FLOW_SIGNED_IN;
@@ -583,6 +585,7 @@ static enum store_status code_txn(struct store_txn *txn, void *arg)
 
 	/* A shared store reruns this after a serialization failure: start from nothing. */
 	w->session[0] = '\0';
+	w->notified = false;
 	if (w->key)
 		return key_try(txn, w);
 	if (!flow_take_try(txn, w->fx, w->client, w->now, &w->retry_after)) {
@@ -643,6 +646,8 @@ static enum flow_result code_run(struct code_work *w, const char *code, const ch
 		return FLOW_UNAVAILABLE;
 	}
 	log_info("event=%s invitation=%s outcome=%s", event, id, w->outcome);
+	if (w->notified)
+		outbox_kick(w->fx->ob);
 	*retry_after = w->retry_after;
 	*next = w->next;
 	return w->result;
@@ -654,7 +659,7 @@ enum flow_result flow_code(const struct flow_ctx *fx, const struct token *t, con
 {
 	char addr[ADDR_BUF] = "";
 	struct code_work w = { fx, t, addr, false, NULL, false, client, now, FLOW_WRONG_CODE, 0, session, "", false,
-			       t->resource, NEXT_MFA_SETUP };
+			       t->resource, NEXT_MFA_SETUP, false };
 
 	if (addr_normalize(email, strlen(email), addr))
 		w.invited = token_has_guest(t, addr);
@@ -668,7 +673,7 @@ enum flow_result flow_login_code(const struct flow_ctx *fx, const char *email, c
 	char addr[ADDR_BUF] = "";
 	struct token *t = login_token();
 	struct code_work w = { fx, t, addr, false, NULL, false, client, now, FLOW_WRONG_CODE, 0, session, "", true,
-			       rd != NULL && strlen(rd) <= CAP_URL_BYTES ? rd : "", NEXT_MFA_SETUP };
+			       rd != NULL && strlen(rd) <= CAP_URL_BYTES ? rd : "", NEXT_MFA_SETUP, false };
 	enum flow_result r;
 
 	session[0] = '\0';

@@ -53,6 +53,7 @@ enum flow_result {
 	FLOW_WRONG_CODE,	/* wrong, expired, spent, burned or never sent */
 	FLOW_LIMITED,		/* too many tries: retry_after says when */
 	FLOW_UNAVAILABLE,
+	FLOW_DISABLED,		/* right code, but the guest is disabled (lifecycle.h): ask for a new invitation */
 };
 
 /* After a right emailed code. */
@@ -111,6 +112,9 @@ bool flow_locked_out(struct store_txn *txn, const struct flow_ctx *fx, uint64_t 
 		     uint64_t now) __attribute__((nonnull));
 enum store_status flow_count_failure(struct store_txn *txn, const struct flow_ctx *fx, uint64_t issued_at,
 				     const char *addr, uint64_t now) __attribute__((warn_unused_result, nonnull));
+/* How long audit lines are kept (days). */
+#define FLOW_AUDIT_DAYS 90u
+
 enum store_status flow_audit(struct store_txn *txn, uint64_t now, const char *event, const uint8_t inv[TOKEN_ID_LEN],
 			     const char *addr) __attribute__((nonnull));
 /* flow_clear_failures - a full sign-in forgets the address's failed tries */

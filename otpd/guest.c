@@ -2,8 +2,13 @@
  * guest.c - guest records (see guest.h).
  *
  *   {"email":"…","last_sign_in":N,"sign_in":"code"|"oidc:NAME","sign_in_mfa":true|false,
- *    "invitations":[{"invitation":"<hex>","resource":"…","redeemed_at":N},…],
+ *    "invitations":[{"invitation":"<hex>","resource":"…","redeemed_at":N,"inviter":"…"},…],
+ *    "disabled_at":N, "privacy_accepted_at":N,
  *    "totp":{…},"pending":{…},"recovery":[…]}          (the last three: mfa.c)
+ *
+ * Added for the lifecycle (issue 15), each optional, so an older record loads as before: an invitation's
+ * "inviter" (whom the disable notice goes to), "disabled_at" (lifecycle.h; absent: enabled) and
+ * "privacy_accepted_at" (when the guest accepted the privacy page; absent: not yet).
  */
 #include "guest.h"
 
@@ -53,7 +58,8 @@ enum store_status guest_save(struct store_txn *txn, const char *addr, json_t *re
 	return s;
 }
 
-enum store_status guest_redeemed(struct store_txn *txn, const char *addr, const struct token *t, uint64_t now)
+enum store_status guest_redeemed(struct store_txn *txn, const char *addr, const struct token *t, uint64_t now,
+				 bool *first)
 {
 	json_t *rec = guest_load(txn, addr, now), *list, *item;
 	char id[2 * TOKEN_ID_LEN + 1];
@@ -70,21 +76,60 @@ enum store_status guest_redeemed(struct store_txn *txn, const char *addr, const 
 		json_object_set_new(rec, "invitations", list);
 	}
 	token_id_hex(t, id);
+	*first = true;
 	/* The same invitation again only moves to the end (the latest). */
 	json_array_foreach(list, i, item) {
 		if (json_is_string(json_object_get(item, "invitation")) &&
 		    strcmp(json_string_value(json_object_get(item, "invitation")), id) == 0) {
 			json_array_remove(list, i);
+			*first = false;
 			break;
 		}
 	}
 	while (json_array_size(list) >= GUEST_MAX_INVITATIONS)
 		json_array_remove(list, 0);
-	json_array_append_new(list, json_pack("{s:s,s:s,s:I}", "invitation", id, "resource", t->resource,
-					      "redeemed_at", (json_int_t)now));
+	json_array_append_new(list, json_pack("{s:s,s:s,s:I,s:s}", "invitation", id, "resource", t->resource,
+					      "redeemed_at", (json_int_t)now, "inviter", t->inviter));
+	/* An invitation sent after the guest was disabled gives the access back (guest_may_sign_in). */
+	if (guest_disabled_at(rec) != 0 && t->issued_at >= guest_disabled_at(rec))
+		json_object_del(rec, "disabled_at");
 	s = guest_save(txn, addr, rec, now);
 	json_decref(rec);
 	return s;
+}
+
+uint64_t guest_disabled_at(const json_t *rec)
+{
+	json_t *v = json_object_get(rec, "disabled_at");
+
+	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+}
+
+bool guest_may_sign_in(const json_t *rec, const struct token *t)
+{
+	uint64_t off = guest_disabled_at(rec);
+
+	return off == 0 || (t != NULL && t->issued_at >= off);
+}
+
+uint64_t guest_last_active(const json_t *rec)
+{
+	json_t *v = json_object_get(rec, "last_sign_in"), *list = json_object_get(rec, "invitations");
+	uint64_t last = json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+
+	/* A guest who redeemed but never finished a sign-in counts from the redemption. */
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		json_t *at = json_object_get(json_array_get(list, i), "redeemed_at");
+
+		if (json_is_integer(at) && json_integer_value(at) > 0 && (uint64_t)json_integer_value(at) > last)
+			last = (uint64_t)json_integer_value(at);
+	}
+	return last;
+}
+
+const char *guest_state_word(const json_t *rec)
+{
+	return guest_disabled_at(rec) != 0 ? "disabled" : "active";
 }
 
 void guest_signed_in(json_t *rec, uint64_t now)
@@ -164,6 +209,13 @@ static bool list_one(const void *key, size_t klen, const struct store_val *v, vo
 		      "last_sign_in", json_object_get(rec, "last_sign_in") ? json_object_get(rec, "last_sign_in") : json_null(),
 		      "invitations", json_object_get(rec, "invitations") ? json_object_get(rec, "invitations") : json_null(),
 		      "recovery_codes_left", (int)mfa_recovery_left(rec));
+	if (o != NULL) {
+		json_object_set_new(o, "state", json_string(guest_state_word(rec)));
+		if (guest_disabled_at(rec) != 0)
+			json_object_set_new(o, "disabled_at", json_integer((json_int_t)guest_disabled_at(rec)));
+		if (json_is_integer(json_object_get(rec, "privacy_accepted_at")))
+			json_object_set(o, "privacy_accepted_at", json_object_get(rec, "privacy_accepted_at"));
+	}
 	if (o != NULL && mfa_enrolled(rec))
 		json_object_set(o, "enrolled_at", json_object_get(json_object_get(rec, "totp"), "enrolled_at"));
 	text = o ? json_dumps(o, JSON_COMPACT) : NULL;

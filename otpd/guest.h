@@ -35,9 +35,22 @@ json_t *guest_load(struct store_txn *txn, const char *addr, uint64_t now) __attr
 enum store_status guest_save(struct store_txn *txn, const char *addr, json_t *rec, uint64_t now)
 	__attribute__((warn_unused_result, nonnull));
 
-/* guest_redeemed - note that addr redeemed invitation t (record made if new) */
-enum store_status guest_redeemed(struct store_txn *txn, const char *addr, const struct token *t, uint64_t now)
-	__attribute__((warn_unused_result, nonnull));
+/* guest_redeemed - note that addr redeemed invitation t (record made if new); *first: this guest had not
+ * redeemed t before. An invitation issued at or after the guest was disabled enables the guest again. */
+enum store_status guest_redeemed(struct store_txn *txn, const char *addr, const struct token *t, uint64_t now,
+				 bool *first) __attribute__((warn_unused_result, nonnull));
+
+/* guest_disabled_at - when the sweeper disabled the guest (lifecycle.h); 0: enabled */
+uint64_t guest_disabled_at(const json_t *rec) __attribute__((nonnull));
+
+/* guest_may_sign_in - enabled, or t (NULL at /login and MFA) was issued after the guest was disabled */
+bool guest_may_sign_in(const json_t *rec, const struct token *t) __attribute__((nonnull(1)));
+
+/* guest_last_active - the later of the last full sign-in and the latest redemption (0: none) */
+uint64_t guest_last_active(const json_t *rec) __attribute__((nonnull));
+
+/* guest_state_word - "active" or "disabled" (otpctl guests) */
+const char *guest_state_word(const json_t *rec) __attribute__((nonnull));
 
 /* guest_signed_in - set last_sign_in in rec */
 void guest_signed_in(json_t *rec, uint64_t now) __attribute__((nonnull));
@@ -51,7 +64,7 @@ void guest_set_sign_in(json_t *rec, const char *method, bool provider_mfa) __att
 bool guest_resource(struct store_txn *txn, const json_t *rec, const char *url, uint64_t now,
 		    char out[CAP_URL_BYTES + 1]) __attribute__((warn_unused_result, nonnull(1, 2, 5)));
 
-/* guest_list - one JSON object a line: email, sign_in, mfa, last_sign_in, invitations (for otpctl guests) */
+/* guest_list - one JSON object a line: email, sign_in, mfa, state, last_sign_in, invitations (otpctl guests) */
 enum store_status guest_list(struct store_txn *txn, uint64_t now, FILE *out) __attribute__((nonnull));
 
 #endif

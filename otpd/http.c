@@ -36,13 +36,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "caps.h"
 #include "codes.h"
 #include "form.h"
+#include "guest.h"
 #include "idp.h"
 #include "invite.h"
 #include "log.h"
 #include "pages.h"
+#include "privacy.h"
 #include "qr.h"
 #include "resource.h"
 #include "signin.h"
@@ -82,10 +85,17 @@ enum route {
 	ROUTE_MFA_SETUP,	/* GET page, POST confirm */
 	ROUTE_MFA_VERIFY,	/* GET page, POST code */
 	ROUTE_OIDC_CALLBACK,	/* GET: back from the provider */
+	ROUTE_ACCOUNT,		/* GET: the guest's own page (account.h) */
+	ROUTE_ACCOUNT_LEAVE,	/* POST: delete my guest account */
+	ROUTE_ACCOUNT_RECOVERY,	/* POST: new recovery codes (with the current TOTP or a recovery code) */
+	ROUTE_ACCOUNT_AUTH_EMAIL,	/* POST: a new authenticator, step 1: mail a code */
+	ROUTE_ACCOUNT_AUTH,	/* POST: step 2: both codes, then /mfa/setup */
+	ROUTE_PRIVACY,		/* GET page, POST accept (privacy.h) */
 };
 
 /* CSRF context ids of the page families without an invitation. */
 static const uint8_t MFA_CSRF_ID[TOKEN_ID_LEN] = "guestlink-mfa-cs";
+static const uint8_t ACCOUNT_CSRF_ID[TOKEN_ID_LEN] = "guestlink-accoun";
 
 struct req {
 	struct buf body;
@@ -204,6 +214,18 @@ static enum route parse_route(const char *url, const char **tok, size_t *tok_len
 		return ROUTE_MFA_VERIFY;
 	if (strcmp(url, OIDC_CALLBACK_PATH) == 0)
 		return ROUTE_OIDC_CALLBACK;
+	if (strcmp(url, "/account") == 0)
+		return ROUTE_ACCOUNT;
+	if (strcmp(url, "/account/leave") == 0)
+		return ROUTE_ACCOUNT_LEAVE;
+	if (strcmp(url, "/account/recovery") == 0)
+		return ROUTE_ACCOUNT_RECOVERY;
+	if (strcmp(url, "/account/authenticator/email") == 0)
+		return ROUTE_ACCOUNT_AUTH_EMAIL;
+	if (strcmp(url, "/account/authenticator") == 0)
+		return ROUTE_ACCOUNT_AUTH;
+	if (strcmp(url, "/privacy") == 0)
+		return ROUTE_PRIVACY;
 	if (strncmp(url, "/api/v1/accept/", 15) == 0) {
 		api = true;
 		p = url + 15;
@@ -229,12 +251,13 @@ static enum route parse_route(const char *url, const char **tok, size_t *tok_len
 static bool is_post_route(enum route r)
 {
 	return r == ROUTE_EMAIL || r == ROUTE_CODE || r == ROUTE_API_EMAIL || r == ROUTE_API_CODE ||
-	       r == ROUTE_API_INVITATIONS || r == ROUTE_LOGIN_EMAIL || r == ROUTE_LOGIN_CODE;
+	       r == ROUTE_API_INVITATIONS || r == ROUTE_LOGIN_EMAIL || r == ROUTE_LOGIN_CODE || r == ROUTE_ACCOUNT_LEAVE ||
+	       r == ROUTE_ACCOUNT_RECOVERY || r == ROUTE_ACCOUNT_AUTH_EMAIL || r == ROUTE_ACCOUNT_AUTH;
 }
 
 static bool is_get_and_post_route(enum route r)
 {
-	return r == ROUTE_MFA_SETUP || r == ROUTE_MFA_VERIFY;
+	return r == ROUTE_MFA_SETUP || r == ROUTE_MFA_VERIFY || r == ROUTE_PRIVACY;
 }
 
 static size_t body_cap(enum route r)
@@ -692,6 +715,10 @@ static enum MHD_Result route_form_post(struct MHD_Connection *c, const struct fl
 		pr->pg.view = VIEW_UNAVAILABLE;
 		status = MHD_HTTP_SERVICE_UNAVAILABLE;
 		break;
+	case FLOW_DISABLED:
+		pr->pg.view = VIEW_DISABLED;
+		status = MHD_HTTP_FORBIDDEN;
+		break;
 	default:
 		pr->pg.view = VIEW_WRONG_CODE;
 		status = MHD_HTTP_UNAUTHORIZED;
@@ -798,6 +825,8 @@ static enum MHD_Result route_api(struct MHD_Connection *c, const struct flow_ctx
 			return send_json(c, MHD_HTTP_TOO_MANY_REQUESTS, "error", "too_many_attempts", retry ? retry : 1);
 		if (fr == FLOW_UNAVAILABLE)
 			return send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, "error", "unavailable", 0);
+		if (fr == FLOW_DISABLED)
+			return send_json(c, MHD_HTTP_FORBIDDEN, "error", "guest_disabled", 0);
 		return send_json(c, MHD_HTTP_UNAUTHORIZED, "error", "wrong_or_expired_code", 0);
 	}
 	answer_init(&a);
@@ -931,6 +960,10 @@ static enum MHD_Result route_login_post(struct MHD_Connection *c, const struct f
 		pr->pg.view = VIEW_UNAVAILABLE;
 		status = MHD_HTTP_SERVICE_UNAVAILABLE;
 		break;
+	case FLOW_DISABLED:
+		pr->pg.view = VIEW_DISABLED;
+		status = MHD_HTTP_FORBIDDEN;
+		break;
 	default:
 		pr->pg.view = VIEW_LOGIN_WRONG_CODE;
 		status = MHD_HTTP_UNAUTHORIZED;
@@ -1032,6 +1065,11 @@ static enum MHD_Result route_mfa(struct MHD_Connection *c, const struct flow_ctx
 		status = MHD_HTTP_BAD_REQUEST;
 		goto send;
 	}
+	/* The privacy page comes first: the first sign-in does not finish before it is accepted (privacy.h). */
+	if (rt == ROUTE_MFA_SETUP && privacy_state(fx, pr->session_cookie, now) == PRIVACY_NEEDED) {
+		redirect = pr->pg.lang == LANG_NL ? "/privacy?lang=nl" : "/privacy?lang=en";
+		goto send;
+	}
 	if (!post) {
 		r = signin_step(fx, pr->session_cookie, now);
 		if (rt == ROUTE_MFA_SETUP && r == SIGNIN_NOT_ENROLLED) {
@@ -1124,6 +1162,9 @@ static unsigned callback_page(struct page_req *pr, const struct idp_done *d, enu
 		return link_http_status(d->link);
 	case IDP_NO_ACCESS:
 		pr->pg.problem = PROBLEM_NO_ACCESS;
+		return MHD_HTTP_FORBIDDEN;
+	case IDP_DISABLED:
+		pr->pg.view = VIEW_DISABLED;
 		return MHD_HTTP_FORBIDDEN;
 	case IDP_CANCELLED:
 		pr->pg.problem = PROBLEM_CANCELLED;
@@ -1342,6 +1383,231 @@ static enum store_status noop_txn(struct store_txn *txn, void *arg)
 	return STORE_OK;
 }
 
+/* route_privacy - GET /privacy (what is kept; accept) and POST (CSRF): then on to /mfa/setup */
+static enum MHD_Result route_privacy(struct MHD_Connection *c, const struct flow_ctx *fx, bool post,
+				     const struct req *rq)
+{
+	struct page_req *pr = malloc(sizeof(*pr));
+	struct form *f = malloc(sizeof(*f));
+	enum MHD_Result ret = MHD_NO;
+	uint64_t now = (uint64_t)time(NULL);
+	enum privacy_state st;
+	unsigned status = MHD_HTTP_OK;
+	const struct config *cfg = fx->cfg;
+
+	if (pr == NULL || f == NULL)
+		goto free;
+	f->n = 0;
+	if (post && (!content_type_is(c, "application/x-www-form-urlencoded") ||
+		     !form_parse(rq->body.data, rq->body.len, f)))
+		f->n = 0;
+	page_req_init(pr, c, fx, "", 0, post ? f : NULL);
+	page_csrf(pr, MFA_CSRF_ID);
+	if (post && !csrf_check(fx->keys, pr->csrf_cookie, pr->session_cookie, MFA_CSRF_ID, form_get(f, "csrf"))) {
+		pr->pg.view = VIEW_BAD_REQUEST;
+		status = MHD_HTTP_BAD_REQUEST;
+	} else if ((st = post ? privacy_accept(fx, pr->session_cookie, now)
+			      : privacy_state(fx, pr->session_cookie, now)) == PRIVACY_DONE) {
+		ret = send_redirect(c, pr->pg.lang == LANG_NL ? "/mfa/setup?lang=nl" : "/mfa/setup?lang=en");
+		goto free;
+	} else if (st == PRIVACY_NEEDED && !post) {
+		pr->pg.view = VIEW_PRIVACY;
+		pr->pg.privacy_url = cfg->privacy_url;
+		pr->pg.keep_days = (unsigned)(GUEST_KEEP / 86400);
+		pr->pg.inactive_days = (unsigned)((cfg->guest_inactive_disable + 86399) / 86400);
+		pr->pg.delete_days = (unsigned)((cfg->guest_disabled_delete + 86399) / 86400);
+		pr->pg.audit_days = FLOW_AUDIT_DAYS;
+	} else if (st == PRIVACY_NEEDED) {
+		pr->pg.view = VIEW_NEED_SIGNIN;
+		status = MHD_HTTP_UNAUTHORIZED;
+	} else {
+		pr->pg.view = VIEW_UNAVAILABLE;
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+	ret = send_page(c, status, &pr->pg, NULL, pr->set_csrf[0] ? pr->set_csrf : NULL);
+free:
+	free(pr);
+	free(f);
+	return ret;
+}
+
+/* route_account_recovery - POST /account/recovery (CSRF, code): the new recovery codes, once */
+static enum MHD_Result route_account_recovery(struct MHD_Connection *c, const struct flow_ctx *fx,
+					      const struct req *rq)
+{
+	struct page_req *pr = malloc(sizeof(*pr));
+	struct form *f = malloc(sizeof(*f));
+	struct account_view *v = malloc(sizeof(*v));
+	struct mfa_recovery *codes = NULL;
+	struct flow_client client;
+	enum account_result r;
+	enum MHD_Result ret = MHD_NO;
+	uint64_t now = (uint64_t)time(NULL);
+	unsigned status = MHD_HTTP_OK;
+
+	if (pr == NULL || f == NULL || v == NULL)
+		goto free;
+	if (!content_type_is(c, "application/x-www-form-urlencoded") || !form_parse(rq->body.data, rq->body.len, f))
+		f->n = 0;
+	page_req_init(pr, c, fx, "", 0, f);
+	page_csrf(pr, ACCOUNT_CSRF_ID);
+	if (!csrf_check(fx->keys, pr->csrf_cookie, pr->session_cookie, ACCOUNT_CSRF_ID, form_get(f, "csrf")) ||
+	    form_get(f, "code") == NULL) {
+		pr->pg.view = VIEW_BAD_REQUEST;
+		status = MHD_HTTP_BAD_REQUEST;
+		goto send;
+	}
+	client_address(c, fx->cfg, &client);
+	r = account_new_recovery(fx, pr->session_cookie, form_get(f, "code"), &client, now, &codes);
+	if (r == ACCOUNT_OK) {
+		pr->pg.view = VIEW_NEW_RECOVERY;
+		pr->pg.recovery = codes;
+	} else if (r == ACCOUNT_WRONG && account_show(fx, pr->session_cookie, now, v) == ACCOUNT_OK) {
+		pr->pg.view = VIEW_ACCOUNT;
+		pr->pg.account = v;
+		pr->pg.wrong_code = true;
+		status = MHD_HTTP_UNAUTHORIZED;
+	} else if (r == ACCOUNT_LIMITED) {
+		pr->pg.view = VIEW_MFA_LIMITED;
+		status = MHD_HTTP_TOO_MANY_REQUESTS;
+	} else if (r == ACCOUNT_NO_SESSION) {
+		pr->pg.view = VIEW_NEED_SIGNIN;
+		status = MHD_HTTP_UNAUTHORIZED;
+	} else {
+		pr->pg.view = VIEW_UNAVAILABLE;
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+send:
+	ret = send_page(c, status, &pr->pg, NULL, pr->set_csrf[0] ? pr->set_csrf : NULL);
+free:
+	codes = mfa_recovery_free(codes);
+	free(v);
+	free(pr);
+	free(f);
+	return ret;
+}
+
+/* route_account_auth - a new authenticator: step 1 mails a code (VIEW_NEW_AUTH), step 2 checks both codes;
+ * then a code-level session cookie and on to /mfa/setup */
+static enum MHD_Result route_account_auth(struct MHD_Connection *c, const struct flow_ctx *fx, enum route rt,
+					  const struct req *rq)
+{
+	struct page_req *pr = malloc(sizeof(*pr));
+	struct form *f = malloc(sizeof(*f));
+	char session[SESSION_TEXT] = "", cookie[200] = "";
+	struct flow_client client;
+	enum account_result r;
+	enum MHD_Result ret = MHD_NO;
+	uint64_t now = (uint64_t)time(NULL);
+	unsigned status = MHD_HTTP_OK;
+
+	if (pr == NULL || f == NULL)
+		goto free;
+	if (!content_type_is(c, "application/x-www-form-urlencoded") || !form_parse(rq->body.data, rq->body.len, f))
+		f->n = 0;
+	page_req_init(pr, c, fx, "", 0, f);
+	page_csrf(pr, ACCOUNT_CSRF_ID);
+	if (!csrf_check(fx->keys, pr->csrf_cookie, pr->session_cookie, ACCOUNT_CSRF_ID, form_get(f, "csrf")) ||
+	    (rt == ROUTE_ACCOUNT_AUTH && (form_get(f, "code") == NULL || form_get(f, "email_code") == NULL))) {
+		pr->pg.view = VIEW_BAD_REQUEST;
+		status = MHD_HTTP_BAD_REQUEST;
+		goto send;
+	}
+	client_address(c, fx->cfg, &client);
+	r = rt == ROUTE_ACCOUNT_AUTH_EMAIL
+		    ? account_mail_code(fx, pr->session_cookie, &client, pr->pg.lang, now)
+		    : account_new_authenticator(fx, pr->session_cookie, form_get(f, "code"), form_get(f, "email_code"),
+						&client, now, session);
+	if (r == ACCOUNT_OK && rt == ROUTE_ACCOUNT_AUTH) {
+		make_cookie(cookie, sizeof(cookie), fx->cfg, true, session, fx->cfg->session_ttl);
+		ret = send_redirect_with(c, pr->pg.lang == LANG_NL ? "/mfa/setup?lang=nl" : "/mfa/setup?lang=en", cookie,
+					 NULL);
+		goto free;
+	}
+	pr->pg.view = VIEW_NEW_AUTH;
+	if (r == ACCOUNT_WRONG) {
+		pr->pg.wrong = true;
+		status = MHD_HTTP_UNAUTHORIZED;
+	} else if (r == ACCOUNT_LIMITED) {
+		pr->pg.view = VIEW_MFA_LIMITED;
+		status = MHD_HTTP_TOO_MANY_REQUESTS;
+	} else if (r == ACCOUNT_NO_SESSION) {
+		pr->pg.view = VIEW_NEED_SIGNIN;
+		status = MHD_HTTP_UNAUTHORIZED;
+	} else if (r != ACCOUNT_OK) {
+		pr->pg.view = VIEW_UNAVAILABLE;
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+send:
+	ret = send_page(c, status, &pr->pg, NULL, pr->set_csrf[0] ? pr->set_csrf : NULL);
+free:
+	sodium_memzero(session, sizeof(session));
+	sodium_memzero(cookie, sizeof(cookie));
+	free(pr);
+	free(f);
+	return ret;
+}
+
+/* route_account - GET /account and POST /account/leave (CSRF, confirm=yes): account.h does the work */
+static enum MHD_Result route_account(struct MHD_Connection *c, const struct flow_ctx *fx, bool post,
+				     const struct req *rq)
+{
+	struct page_req *pr = malloc(sizeof(*pr));
+	struct form *f = malloc(sizeof(*f));
+	struct account_view *v = malloc(sizeof(*v));
+	char clear[200] = "";
+	enum account_result r = ACCOUNT_UNAVAILABLE;
+	enum MHD_Result ret = MHD_NO;
+	uint64_t now = (uint64_t)time(NULL);
+	unsigned status = MHD_HTTP_OK;
+	const char *confirm;
+
+	if (pr == NULL || f == NULL || v == NULL)
+		goto free;
+	f->n = 0;
+	if (post && (!content_type_is(c, "application/x-www-form-urlencoded") ||
+		     !form_parse(rq->body.data, rq->body.len, f)))
+		f->n = 0;
+	page_req_init(pr, c, fx, "", 0, post ? f : NULL);
+	page_csrf(pr, ACCOUNT_CSRF_ID);
+	/* Security: leaving is a POST with the session-bound CSRF token and an explicit confirmation. */
+	if (post && !csrf_check(fx->keys, pr->csrf_cookie, pr->session_cookie, ACCOUNT_CSRF_ID, form_get(f, "csrf"))) {
+		pr->pg.view = VIEW_BAD_REQUEST;
+		status = MHD_HTTP_BAD_REQUEST;
+		goto send;
+	}
+	confirm = post ? form_get(f, "confirm") : NULL;
+	if (post && confirm != NULL && strcmp(confirm, "yes") == 0) {
+		r = account_leave(fx, pr->session_cookie, now);
+		if (r == ACCOUNT_OK) {
+			make_cookie(clear, sizeof(clear), fx->cfg, true, "", 0);
+			pr->pg.view = VIEW_LEFT;
+			pr->pg.audit_days = FLOW_AUDIT_DAYS;
+			goto send;
+		}
+	} else {
+		r = account_show(fx, pr->session_cookie, now, v);
+		pr->pg.account = v;
+		pr->pg.view = VIEW_ACCOUNT;
+		pr->pg.wrong = post;	/* a leave without the box ticked */
+		status = post ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_OK;
+	}
+	if (r == ACCOUNT_NO_SESSION) {
+		pr->pg.view = VIEW_NEED_SIGNIN;
+		status = MHD_HTTP_UNAUTHORIZED;
+	} else if (r != ACCOUNT_OK) {
+		pr->pg.view = VIEW_UNAVAILABLE;
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+send:
+	ret = send_page(c, status, &pr->pg, clear[0] ? clear : NULL, pr->set_csrf[0] ? pr->set_csrf : NULL);
+free:
+	free(v);
+	free(pr);
+	free(f);
+	return ret;
+}
+
 static enum MHD_Result dispatch(struct http_server *h, struct MHD_Connection *c, const char *url, const char *method,
 				struct req *rq)
 {
@@ -1403,6 +1669,16 @@ static enum MHD_Result dispatch(struct http_server *h, struct MHD_Connection *c,
 		return route_mfa(c, h->fx, rt, post, rq);
 	case ROUTE_OIDC_CALLBACK:
 		return route_oidc_callback(c, h->fx);
+	case ROUTE_ACCOUNT:
+	case ROUTE_ACCOUNT_LEAVE:
+		return route_account(c, h->fx, post, rq);
+	case ROUTE_ACCOUNT_RECOVERY:
+		return route_account_recovery(c, h->fx, rq);
+	case ROUTE_ACCOUNT_AUTH_EMAIL:
+	case ROUTE_ACCOUNT_AUTH:
+		return route_account_auth(c, h->fx, rt, rq);
+	case ROUTE_PRIVACY:
+		return route_privacy(c, h->fx, post, rq);
 	case ROUTE_NONE:
 		break;
 	}

@@ -12,6 +12,7 @@
 #include "invite.h"
 #include "log.h"
 #include "mfa.h"
+#include "outbox.h"
 #include "signin_finish.h"
 
 struct step_work {
@@ -91,6 +92,7 @@ struct signin_work {
 	enum idp_result result;
 	enum finish_result finish;
 	const char *outcome;
+	bool notified;		/* the inviter's notice was queued (notice.h) */
 };
 
 /* signin_txn - the verified ID token: signin_finish decides whether it signs anyone in (the provider's
@@ -106,6 +108,7 @@ static enum store_status signin_txn(struct store_txn *txn, void *arg)
 	enum store_status s = signin_finish(txn, w->fx, &rq, w->now, &w->finish, &d);
 
 	if (s == STORE_OK && w->finish == FINISH_OK) {
+		w->notified = d.notified;
 		memcpy(out->session, d.session, sizeof(out->session));
 		memcpy(out->dest, d.dest, sizeof(out->dest));
 		out->next = d.next;
@@ -115,7 +118,9 @@ static enum store_status signin_txn(struct store_txn *txn, void *arg)
 	} else if (s == STORE_OK) {
 		/* Security: a provider that speaks for a domain it does not serve, or for someone other than
 		 * the typed address, is refused like an account that was not invited. */
-		w->result = w->t == NULL && w->finish == FINISH_NO_ACCESS ? IDP_NO_ACCESS : IDP_REFUSED;
+		w->result = w->t == NULL && w->finish == FINISH_NO_ACCESS ? IDP_NO_ACCESS
+			    : w->finish == FINISH_DISABLED		  ? IDP_DISABLED
+								  : IDP_REFUSED;
 		if (w->result == IDP_REFUSED)
 			out->err = OIDC_ERR_NOT_INVITED;
 		w->outcome = signin_finish_word(w->finish);
@@ -141,7 +146,7 @@ static enum idp_result finish_run(const struct flow_ctx *fx, const struct token 
 				  const char *query_state, const char *code, uint64_t now, struct idp_done *out)
 {
 	struct oidc_identity id;
-	struct signin_work w = { fx, t, pend, &id, now, out, IDP_UNAVAILABLE, FINISH_OK, "" };
+	struct signin_work w = { fx, t, pend, &id, now, out, IDP_UNAVAILABLE, FINISH_OK, "", false };
 	char inv[2 * TOKEN_ID_LEN + 1];
 	enum store_status s;
 
@@ -170,6 +175,8 @@ static enum idp_result finish_run(const struct flow_ctx *fx, const struct token 
 	}
 	log_info("event=oidc_signin provider=%s invitation=%s guest=%s mfa=%s outcome=%s", id.provider, inv, id.email,
 		 id.mfa ? "provider" : "no", w.outcome);
+	if (w.notified)
+		outbox_kick(fx->ob);
 	if (w.result != IDP_SIGNED_IN && w.result != IDP_MFA_NEXT)
 		sodium_memzero(out->session, sizeof(out->session));
 	sodium_memzero(&id, sizeof(id));

@@ -46,6 +46,7 @@ enum idp_result {
 	IDP_MFA_NEXT,		/* callback: a session that must do out->next first */
 	IDP_REFUSED,		/* callback: out->err says why */
 	IDP_CANCELLED,		/* callback: the provider answered with an error (the guest cancelled) */
+	IDP_DISABLED,		/* callback: verified, but the guest is disabled (lifecycle.h) */
 	IDP_NO_ACCESS,		/* /login callback: verified, but no guest with a live invitation */
 	IDP_LINK,		/* callback: the invitation is no longer valid: out->link */
 	IDP_LIMITED,		/* begin: too many email steps from this client */

@@ -260,3 +260,89 @@ bool mailmsg_compose(const struct mailmsg_params *p, struct buf *out)
 	buf_release(&part);
 	return ok;
 }
+
+/* put_time - "2026-12-01 21:40 UTC" */
+static bool put_time(struct buf *b, uint64_t at)
+{
+	time_t t = (time_t)at;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL)
+		return false;
+	return buf_printf(b, "%04d-%02d-%02d %02d:%02d UTC", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			  tm.tm_min);
+}
+
+/* notice_how - how the guest signed in, in words */
+static const char *notice_how(const struct notice_params *p, enum lang l)
+{
+	bool code = p->method == NULL || strcmp(p->method, "code") == 0;
+
+	if (l == LANG_NL)
+		return code ? "met een gemailde code" : "met het account van de eigen organisatie";
+	return code ? "with an emailed code" : "with the account of their own organisation";
+}
+
+/* notice_lang - one language's text of the notice */
+static bool notice_lang(struct buf *t, const struct notice_params *p, enum lang l)
+{
+	bool nl = l == LANG_NL, ok;
+
+	if (p->kind == NOTICE_ACCEPTED) {
+		ok = buf_printf(t, nl ? "%s heeft je uitnodiging voor\r\n  %s\r\ngeaccepteerd op "
+				      : "%s accepted your invitation to\r\n  %s\r\non ", p->guest, p->resource) &&
+		     put_time(t, p->at) && buf_printf(t, ", %s.\r\n\r\n", notice_how(p, l)) &&
+		     buf_printf(t, nl ? "Uitnodiging: %s\r\n\r\nWil je de toegang intrekken? Vraag je beheerder om\r\n"
+					"  otpctl revoke %s\r\nof om het intrekken van deze uitnodiging.\r\n"
+				      : "Invitation: %s\r\n\r\nTo take the access away, ask your admin to run\r\n"
+					"  otpctl revoke %s\r\nor to revoke this invitation.\r\n",
+				p->invitation, p->invitation);
+	} else {
+		ok = buf_printf(t, nl ? "%s, die je hebt uitgenodigd voor\r\n  %s\r\nheeft sinds "
+				      : "%s, whom you invited to\r\n  %s\r\nhas not signed in since ", p->guest,
+				p->resource) &&
+		     put_time(t, p->at) &&
+		     buf_puts(t, nl ? " niet meer ingelogd en is daarom uitgeschakeld.\r\n"
+				    : " and has therefore been disabled.\r\n");
+		if (ok && p->until != 0)
+			ok = buf_puts(t, nl ? "Het gastaccount wordt verwijderd op " : "The guest account will be deleted on ") &&
+			     put_time(t, p->until) && buf_puts(t, ".\r\n");
+		ok = ok && buf_puts(t, nl ? "Moet de gast weer toegang krijgen? Stuur de uitnodiging dan opnieuw.\r\n"
+					  : "Should the guest have access again? Send the invitation again.\r\n");
+	}
+	return ok;
+}
+
+bool mailmsg_notice(const struct notice_params *p, struct buf *out)
+{
+	struct buf subj, body;
+	uint8_t rnd[16];
+	char id[33];
+	bool ok;
+
+	/* Security: the guest and inviter are normalized addresses, the resource a signed URL: still, nothing
+	 * with a control character goes into a header or the body. */
+	if (!text_safe_line(p->to) || !text_safe_line(p->guest) || !text_safe_line(p->resource) ||
+	    !text_safe_line(p->org_name) || (p->invitation != NULL && !text_safe_line(p->invitation)))
+		return false;
+	if (p->kind == NOTICE_ACCEPTED && p->invitation == NULL)
+		return false;
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(id, sizeof(id), rnd, sizeof(rnd));
+	buf_init(&subj, 512);
+	buf_init(&body, CAP_MAIL_BYTES);
+	ok = buf_printf(&subj, p->kind == NOTICE_ACCEPTED ? "%s accepted your invitation / heeft je uitnodiging geaccepteerd"
+							  : "Guest disabled / gast uitgeschakeld: %s", p->guest) &&
+	     put_from(out, p->from) && buf_printf(out, "To: <%s>\r\n", p->to) && buf_puts(out, "Subject: ") &&
+	     text_header_word(out, subj.data) && buf_puts(out, "\r\n") && put_date(out, p->now) &&
+	     buf_printf(out, "Message-ID: <%s@%s>\r\n", id, addr_domain(p->from->addr)) &&
+	     buf_puts(out, "MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\nX-Auto-Response-Suppress: All\r\n"
+			   "Content-Language: en, nl\r\nContent-Type: text/plain; charset=utf-8\r\n"
+			   "Content-Transfer-Encoding: quoted-printable\r\n\r\n") &&
+	     buf_puts(&body, "Hello,\r\n\r\n") && notice_lang(&body, p, LANG_EN) &&
+	     buf_printf(&body, "\r\n%s\r\n\r\n-- \r\nHallo,\r\n\r\n", p->org_name) && notice_lang(&body, p, LANG_NL) &&
+	     buf_printf(&body, "\r\n%s\r\n", p->org_name) && text_qp(out, body.data, body.len);
+	buf_release(&subj);
+	buf_release(&body);
+	return ok;
+}

@@ -42,6 +42,29 @@ struct mailmsg_params {
 	enum mail_purpose purpose;
 };
 
+/* The inviter's notices (notice.h): plain text, the org's language pair, English first then Dutch. */
+enum notice_kind {
+	NOTICE_ACCEPTED,	/* the guest first redeemed the invitation */
+	NOTICE_DISABLED,	/* the guest was disabled for not signing in */
+};
+
+struct notice_params {
+	const struct mail_from *from;
+	const char *to;		/* the inviter, normalized */
+	const char *org_name;
+	enum notice_kind kind;
+	const char *guest;	/* normalized */
+	const char *resource;
+	const char *invitation;	/* 32 hex (NOTICE_ACCEPTED) */
+	const char *method;	/* NOTICE_ACCEPTED: "code" or "oidc:NAME" */
+	uint64_t at;		/* redeemed at / last sign-in */
+	uint64_t until;		/* NOTICE_DISABLED: deleted then (0: never) */
+	uint64_t now;
+};
+
+/* mailmsg_notice - compose an inviter's notice (every variable part checked or encoded) */
+bool mailmsg_notice(const struct notice_params *p, struct buf *out) __attribute__((warn_unused_result, nonnull));
+
 /* mailmsg_parse_from - "Name <addr>" or "addr"; false if unusable in a header */
 bool mailmsg_parse_from(const char *text, struct mail_from *out) __attribute__((warn_unused_result, nonnull));
 

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "mailmsg.h"
 #include "oidc.h"
+#include "lifecycle.h"
 #include "outbox.h"
 #include "secrets.h"
 #include "store.h"
@@ -253,7 +254,7 @@ int main(int argc, char **argv)
 		 pw ? pw->pw_name : "(unchanged)", cfg.n_oidc);
 
 	for (;;) {
-		struct timespec wait = { MAINT_INTERVAL, 0 };
+		struct timespec wait = { lifecycle_interval(&cfg, MAINT_INTERVAL), 0 };
 
 		sig = sigtimedwait(&sigs, NULL, &wait);
 		if (sig == SIGTERM || sig == SIGINT)
@@ -265,6 +266,7 @@ int main(int argc, char **argv)
 
 			if (n > 0)
 				log_info("event=sweep deleted=%zu", n);
+			lifecycle_sweep(&fx, (uint64_t)time(NULL));
 			store_check_readers(st);
 		}
 	}

@@ -227,6 +227,23 @@ enum mfa_result mfa_check(json_t *rec, const struct secrets *keys, const char *a
 	return MFA_OK;
 }
 
+enum mfa_result mfa_renew_recovery(json_t *rec, const struct secrets *keys, const char *addr, const char *input,
+				   uint64_t now, struct mfa_recovery **out)
+{
+	enum mfa_result r = mfa_check(rec, keys, addr, input, now);
+
+	*out = NULL;
+	if (r != MFA_OK && r != MFA_OK_RECOVERY)
+		return r;
+	if ((*out = sodium_malloc(sizeof(**out))) == NULL)
+		return MFA_ERROR;
+	if (!new_recovery(rec, keys, addr, *out)) {
+		*out = mfa_recovery_free(*out);
+		return MFA_ERROR;
+	}
+	return r;
+}
+
 void mfa_reset(json_t *rec)
 {
 	json_object_del(rec, "totp");

@@ -64,6 +64,11 @@ enum mfa_result mfa_confirm(json_t *rec, const struct secrets *keys, const char 
 enum mfa_result mfa_check(json_t *rec, const struct secrets *keys, const char *addr, const char *input,
 			  uint64_t now) __attribute__((warn_unused_result, nonnull));
 
+/* mfa_renew_recovery - input (a TOTP code or a recovery code) checked like mfa_check; on MFA_OK or
+ * MFA_OK_RECOVERY the old recovery codes are replaced, *out holds the 10 new ones */
+enum mfa_result mfa_renew_recovery(json_t *rec, const struct secrets *keys, const char *addr, const char *input,
+				   uint64_t now, struct mfa_recovery **out) __attribute__((warn_unused_result, nonnull));
+
 /* mfa_reset - forget secret, pending secret and recovery codes */
 void mfa_reset(json_t *rec) __attribute__((nonnull));
 

@@ -6,7 +6,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "account.h"
 #include "mfa.h"
 #include "text.h"
 
@@ -26,6 +28,17 @@ struct words {
 		*problem[PROBLEM_NO_ACCESS + 1];
 	/* the link in the code mail */
 	const char *key_ask;
+	/* lifecycle */
+	const char *disabled_title, *disabled;
+	/* the guest's own page */
+	const char *account_title, *account_as, *res_h, *no_res, *method_h, *method_code, *method_code_totp,
+		*method_oidc, *lapse_h, *lapse, *lapse_never, *leave_h, *leave_text, *leave_confirm, *leave_button,
+		*leave_unconfirmed, *left_title, *left, *renew_h, *renew_text, *renew_button, *renew_title,
+		*renew_intro, *back_account, *auth_h, *auth_text, *auth_mail, *auth_title, *auth_sent, *auth_email_label,
+		*auth_button, *auth_wrong;
+	/* privacy before consent */
+	const char *privacy_title, *privacy_intro, *privacy_items[5], *privacy_inactive, *privacy_no_inactive,
+		*privacy_delete, *privacy_keep, *privacy_leave, *privacy_audit, *privacy_link, *privacy_accept;
 };
 
 static const struct words words[LANG_N] = {
@@ -124,6 +137,66 @@ static const struct words words[LANG_N] = {
 		},
 		.key_ask = "You opened the link from your code mail. Type the email address the mail went to, "
 			   "then sign in.",
+		.disabled_title = "Your guest access is disabled",
+		.disabled = "You have not signed in for a long time, so your guest access was switched off. "
+			    "Ask the person who invited you to send the invitation again: with the new invitation "
+			    "you can sign in as before.",
+		.account_title = "Your guest account",
+		.account_as = "Signed in as",
+		.res_h = "What you can reach",
+		.no_res = "None of your invitations is valid any more.",
+		.method_h = "How you sign in",
+		.method_code = "A code mailed to you.",
+		.method_code_totp = "A code mailed to you, then the code from your authenticator app.",
+		.method_oidc = "With the account of your own organisation.",
+		.lapse_h = "When your access lapses",
+		.lapse = "If you do not sign in, your access is switched off on %s (UTC). Each sign-in moves this date.",
+		.lapse_never = "Your access does not lapse when unused.",
+		.leave_h = "Leave",
+		.leave_text = "Delete your guest account and what is kept about you: your address, invitations, "
+			      "authenticator secret, recovery codes and sign-in times. You are signed out everywhere. "
+			      "Only the audit trail stays, as the privacy statement says. To come back you need a new invitation.",
+		.leave_confirm = "Yes, delete my guest account",
+		.leave_button = "Delete my guest account",
+		.leave_unconfirmed = "Tick the box to confirm that you want to delete your guest account.",
+		.left_title = "Your guest account is deleted",
+		.left = "Your guest account and what was kept about you are deleted, and you are signed out "
+			"everywhere. Only the audit trail stays, for %u days.",
+		.renew_h = "New recovery codes",
+		.renew_text = "Used some, or lost them? Type the code from your authenticator app (or one of your "
+			      "recovery codes) to get 10 new ones. The old ones stop working.",
+		.renew_button = "Make new recovery codes",
+		.renew_title = "Your new recovery codes",
+		.renew_intro = "Your old recovery codes no longer work. If you lose your phone, each of these codes lets "
+			       "you sign in once instead of the app. Print them or keep them in a password manager: they "
+			       "are shown only now.",
+		.back_account = "Back to your guest account",
+		.auth_h = "A new authenticator",
+		.auth_text = "New phone? Confirm with the code from your current app (or a recovery code) and a code "
+			     "we mail you, then set up the new app.",
+		.auth_mail = "Email me a code",
+		.auth_title = "Set up a new authenticator",
+		.auth_sent = "A code is on its way to your email address. Type it below, with the code from your "
+			     "current app or one of your recovery codes.",
+		.auth_email_label = "8-digit code from the mail",
+		.auth_button = "Continue to the new app",
+		.auth_wrong = "One of the codes is not right, too old, or already used. Check the latest mail and "
+			      "the code your app shows now.",
+		.privacy_title = "What we keep about you",
+		.privacy_intro = "Before you continue: to give you guest access we keep",
+		.privacy_items = { "your email address;",
+				   "the invitations you accepted (who invited you, to what, and when);",
+				   "the secret of your authenticator app (encrypted) and your recovery codes (hashed);",
+				   "when and how you signed in;",
+				   "an audit trail of sign-ins and changes to your guest account." },
+		.privacy_inactive = "If you do not sign in for %u days, your access is switched off.",
+		.privacy_no_inactive = "Your access is not switched off when unused.",
+		.privacy_delete = "A guest account that stays switched off for %u days is deleted.",
+		.privacy_keep = "In any case your guest account is deleted %u days after its last change.",
+		.privacy_leave = "You can delete your guest account yourself at any time, on the page Your guest account (/account).",
+		.privacy_audit = "The audit trail is kept for %u days, also after your guest account is deleted.",
+		.privacy_link = "The privacy statement of the organisation",
+		.privacy_accept = "I understand, continue",
 	},
 	[LANG_NL] = {
 		.title = "Accepteer je uitnodiging",
@@ -224,6 +297,68 @@ static const struct words words[LANG_N] = {
 		},
 		.key_ask = "Je hebt de link uit je codemail geopend. Typ het e-mailadres waar de mail naartoe ging "
 			   "en log in.",
+		.disabled_title = "Je gasttoegang is uitgeschakeld",
+		.disabled = "Je hebt lange tijd niet ingelogd, daarom is je gasttoegang uitgeschakeld. Vraag degene "
+			    "die je heeft uitgenodigd om de uitnodiging opnieuw te sturen: met de nieuwe uitnodiging "
+			    "kun je weer inloggen zoals eerst.",
+		.account_title = "Je gastaccount",
+		.account_as = "Ingelogd als",
+		.res_h = "Waar je bij kunt",
+		.no_res = "Geen van je uitnodigingen is nog geldig.",
+		.method_h = "Hoe je inlogt",
+		.method_code = "Met een code die we je mailen.",
+		.method_code_totp = "Met een code die we je mailen, en dan de code uit je authenticator-app.",
+		.method_oidc = "Met het account van je eigen organisatie.",
+		.lapse_h = "Wanneer je toegang vervalt",
+		.lapse = "Als je niet inlogt, wordt je toegang uitgeschakeld op %s (UTC). Elke keer dat je inlogt, "
+			 "schuift deze datum op.",
+		.lapse_never = "Je toegang vervalt niet als je hem niet gebruikt.",
+		.leave_h = "Vertrekken",
+		.leave_text = "Verwijder je gastaccount en wat we over je bewaren: je adres, uitnodigingen, "
+			      "authenticator-sleutel, herstelcodes en inlogtijden. Je wordt overal uitgelogd. Alleen "
+			      "het auditspoor blijft, zoals de privacyverklaring zegt. Om terug te komen heb je een nieuwe "
+			      "uitnodiging nodig.",
+		.leave_confirm = "Ja, verwijder mijn gastaccount",
+		.leave_button = "Verwijder mijn gastaccount",
+		.leave_unconfirmed = "Vink het vakje aan om te bevestigen dat je je gastaccount wilt verwijderen.",
+		.left_title = "Je gastaccount is verwijderd",
+		.left = "Je gastaccount en wat we over je bewaarden zijn verwijderd, en je bent overal uitgelogd. "
+			"Alleen het auditspoor blijft, %u dagen.",
+		.renew_h = "Nieuwe herstelcodes",
+		.renew_text = "Een paar gebruikt, of kwijt? Typ de code uit je authenticator-app (of een van je "
+			      "herstelcodes) voor 10 nieuwe. De oude werken dan niet meer.",
+		.renew_button = "Maak nieuwe herstelcodes",
+		.renew_title = "Je nieuwe herstelcodes",
+		.renew_intro = "Je oude herstelcodes werken niet meer. Ben je je telefoon kwijt, dan kun je met elk van "
+			       "deze codes één keer inloggen in plaats van met de app. Print ze of bewaar ze in een "
+			       "wachtwoordmanager: je ziet ze alleen nu.",
+		.back_account = "Terug naar je gastaccount",
+		.auth_h = "Een nieuwe authenticator",
+		.auth_text = "Nieuwe telefoon? Bevestig met de code uit je huidige app (of een herstelcode) en een code "
+			     "die we je mailen, en stel dan de nieuwe app in.",
+		.auth_mail = "Mail me een code",
+		.auth_title = "Stel een nieuwe authenticator in",
+		.auth_sent = "Er is een code onderweg naar je e-mailadres. Typ hem hieronder, met de code uit je "
+			     "huidige app of een van je herstelcodes.",
+		.auth_email_label = "Code van 8 cijfers uit de mail",
+		.auth_button = "Verder naar de nieuwe app",
+		.auth_wrong = "Een van de codes klopt niet, is te oud of al gebruikt. Kijk in de laatste mail en naar "
+			      "de code die je app nu toont.",
+		.privacy_title = "Wat we over je bewaren",
+		.privacy_intro = "Voor je verdergaat: om je gasttoegang te geven bewaren we",
+		.privacy_items = { "je e-mailadres;",
+				   "de uitnodigingen die je accepteerde (wie je uitnodigde, waarvoor en wanneer);",
+				   "de sleutel van je authenticator-app (versleuteld) en je herstelcodes (gehasht);",
+				   "wanneer en hoe je inlogde;",
+				   "een auditspoor van inlogpogingen en wijzigingen aan je gastaccount." },
+		.privacy_inactive = "Als je %u dagen niet inlogt, wordt je toegang uitgeschakeld.",
+		.privacy_no_inactive = "Je toegang wordt niet uitgeschakeld als je hem niet gebruikt.",
+		.privacy_delete = "Een gastaccount dat %u dagen uitgeschakeld blijft, wordt verwijderd.",
+		.privacy_keep = "Je gastaccount wordt in elk geval %u dagen na de laatste wijziging verwijderd.",
+		.privacy_leave = "Je kunt je gastaccount zelf altijd verwijderen, op de pagina Je gastaccount (/account).",
+		.privacy_audit = "Het auditspoor wordt %u dagen bewaard, ook nadat je gastaccount is verwijderd.",
+		.privacy_link = "De privacyverklaring van de organisatie",
+		.privacy_accept = "Ik begrijp het, ga verder",
 	},
 };
 
@@ -256,7 +391,13 @@ static const char stylesheet[] =
 	"border-radius:.35rem;background:#0b57d0;color:#fff;text-decoration:none}"
 	"a.app{display:block;margin:.75rem 0;text-align:center;padding:.6rem;border:1px solid #0b57d0;"
 	"border-radius:.35rem;text-decoration:none}"
-	"a{color:#0b57d0}";
+	"a{color:#0b57d0}"
+	"h2{font-size:1.1rem;margin:1.25rem 0 .25rem}"
+	"ul.resources{padding-left:1.2rem}"
+	"label.check{font-weight:400;display:flex;gap:.5rem;align-items:flex-start}"
+	"label.check input{margin-top:.35rem;width:1.1rem;height:1.1rem}"
+	"button.danger{background:#b3261e}"
+	"ul.kept{padding-left:1.2rem}";
 
 const char *pages_qr_label(enum lang l)
 {
@@ -282,6 +423,10 @@ static const char *self_path(const struct page *p)
 		return "/mfa/setup";
 	case VIEW_MFA_VERIFY:
 		return "/mfa/verify";
+	case VIEW_ACCOUNT:
+		return "/account";
+	case VIEW_PRIVACY:
+		return "/privacy";
 	default:
 		return NULL;	/* VIEW_MFA_DONE above all: reloading would lose the codes */
 	}
@@ -362,7 +507,8 @@ static bool invitation_line(struct buf *b, const struct page *p)
 /* form_start - step "email"/"code" (of the invitation, or of /login when there is no token) or "mfa/…" */
 static bool form_start(struct buf *b, const struct page *p, const char *step)
 {
-	bool mfa = strncmp(step, "mfa/", 4) == 0, accept = p->token != NULL && p->token[0] != '\0';
+	bool mfa = strncmp(step, "mfa/", 4) == 0 || strncmp(step, "account/", 8) == 0 || strcmp(step, "privacy") == 0,
+	     accept = p->token != NULL && p->token[0] != '\0';
 
 	if (!buf_puts(b, "<form method=\"post\" action=\""))
 		return false;
@@ -606,6 +752,136 @@ static bool idp_problem(struct buf *b, const struct page *p)
 	return tail(b);
 }
 
+/* fill_one - tmpl with its one "%s" or "%u" replaced, HTML-escaped */
+static bool fill_one(struct buf *b, const char *tmpl, const char *s, unsigned u)
+{
+	const char *pct = strstr(tmpl, "%");
+	char num[24], pre[512];
+	size_t n;
+
+	if (pct == NULL || (pct[1] != 's' && pct[1] != 'u'))
+		return text_html(b, tmpl);
+	n = (size_t)(pct - tmpl);
+	if (n >= sizeof(pre))
+		return false;
+	memcpy(pre, tmpl, n);
+	pre[n] = '\0';
+	snprintf(num, sizeof(num), "%u", u);
+	return text_html(b, pre) && text_html(b, pct[1] == 's' ? s : num) && text_html(b, pct + 2);
+}
+
+/* section - an h2 and a paragraph */
+static bool section(struct buf *b, const char *h, const char *text)
+{
+	return buf_puts(b, "<h2>") && text_html(b, h) && buf_puts(b, "</h2>\n<p>") && text_html(b, text) &&
+	       buf_puts(b, "</p>\n");
+}
+
+/* render_account - /account: who, what, how, until when; and the leave form (checkbox to confirm) */
+static bool render_account(struct buf *b, const struct page *p)
+{
+	const struct words *w = &words[p->lang];
+	const struct account_view *a = p->account;
+	bool oidc = strncmp(a->method, "oidc:", 5) == 0;
+	char day[32] = "";
+	time_t t = (time_t)a->lapses_at;
+	struct tm tm;
+
+	if (a->lapses_at != 0 && gmtime_r(&t, &tm) != NULL)
+		strftime(day, sizeof(day), "%Y-%m-%d %H:%M", &tm);
+	if (!head(b, p, w->account_title) || (p->wrong && !box(b, "error", w->leave_unconfirmed)) ||
+	    !buf_puts(b, "<p>") || !text_html(b, w->account_as) || !buf_puts(b, " <strong id=\"account-email\">") ||
+	    !text_html(b, a->addr) || !buf_puts(b, "</strong></p>\n<h2>") || !text_html(b, w->res_h) ||
+	    !buf_puts(b, "</h2>\n"))
+		return false;
+	if (a->n_resources == 0 && (!buf_puts(b, "<p>") || !text_html(b, w->no_res) || !buf_puts(b, "</p>\n")))
+		return false;
+	if (a->n_resources > 0 && !buf_puts(b, "<ul class=\"resources\">\n"))
+		return false;
+	for (size_t i = 0; i < a->n_resources; i++)
+		if (!buf_puts(b, "<li><a class=\"resource\" href=\"") || !text_html(b, a->resources[i]) ||
+		    !buf_puts(b, "\">") || !text_html(b, a->resources[i]) || !buf_puts(b, "</a></li>\n"))
+			return false;
+	if ((a->n_resources > 0 && !buf_puts(b, "</ul>\n")) ||
+	    !section(b, w->method_h, oidc ? w->method_oidc : a->totp ? w->method_code_totp : w->method_code) ||
+	    !buf_puts(b, "<h2>") || !text_html(b, w->lapse_h) || !buf_puts(b, "</h2>\n<p id=\"lapse\">") ||
+	    !(a->lapses_at != 0 ? fill_one(b, w->lapse, day, 0) : text_html(b, w->lapse_never)) ||
+	    !buf_puts(b, "</p>\n") ||
+	    (a->totp && (!section(b, w->renew_h, w->renew_text) || (p->wrong_code && !box(b, "error", w->wrong_totp)) ||
+			 !totp_form(b, p, "account/recovery", w->verify_label, w->renew_button, true) ||
+			 !section(b, w->auth_h, w->auth_text) || !form_start(b, p, "account/authenticator/email") ||
+			 !buf_puts(b, "<button type=\"submit\" class=\"secondary\">") || !text_html(b, w->auth_mail) ||
+			 !buf_puts(b, "</button>\n</form>\n"))) ||
+	    !buf_puts(b, "<h2>") || !text_html(b, w->leave_h) || !buf_puts(b, "</h2>\n<p>") ||
+	    !text_html(b, w->leave_text) || !buf_puts(b, "</p>\n") || !form_start(b, p, "account/leave"))
+		return false;
+	return buf_puts(b, "<label class=\"check\"><input type=\"checkbox\" name=\"confirm\" value=\"yes\" required> ") &&
+	       text_html(b, w->leave_confirm) && buf_puts(b, "</label>\n<button type=\"submit\" class=\"danger\">") &&
+	       text_html(b, w->leave_button) && buf_puts(b, "</button>\n</form>\n") && tail(b);
+}
+
+/* render_new_recovery - the new recovery codes, once, and the way back to /account */
+static bool render_new_recovery(struct buf *b, const struct page *p)
+{
+	const struct words *w = &words[p->lang];
+
+	if (!head(b, p, w->renew_title) || !box(b, "notice", w->renew_intro) || !buf_puts(b, "<ol class=\"codes\">\n"))
+		return false;
+	for (size_t i = 0; i < MFA_RECOVERY_N; i++)
+		if (!buf_puts(b, "<li><code>") || !text_html(b, p->recovery->code[i]) || !buf_puts(b, "</code></li>\n"))
+			return false;
+	return buf_puts(b, "</ol>\n") && link_button(b, p->lang == LANG_NL ? "/account?lang=nl" : "/account?lang=en",
+							w->back_account) && tail(b);
+}
+
+/* render_new_auth - both codes for a new authenticator (the mail is on its way) */
+static bool render_new_auth(struct buf *b, const struct page *p)
+{
+	const struct words *w = &words[p->lang];
+
+	return head(b, p, w->auth_title) && box(b, p->wrong ? "error" : "notice", p->wrong ? w->auth_wrong : w->auth_sent) &&
+	       form_start(b, p, "account/authenticator") && buf_puts(b, "<label for=\"email_code\">") &&
+	       text_html(b, w->auth_email_label) &&
+	       buf_puts(b, "</label>\n<input id=\"email_code\" class=\"code\" type=\"text\" name=\"email_code\" required "
+			   "inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"9\">\n<label for=\"code\">") &&
+	       text_html(b, w->verify_label) &&
+	       buf_puts(b, "</label>\n<input id=\"code\" class=\"code\" type=\"text\" name=\"code\" required "
+			   "autocapitalize=\"none\" spellcheck=\"false\" maxlength=\"20\">\n<button type=\"submit\">") &&
+	       text_html(b, w->auth_button) && buf_puts(b, "</button>\n</form>\n") &&
+	       link_button(b, p->lang == LANG_NL ? "/account?lang=nl" : "/account?lang=en", w->back_account) && tail(b);
+}
+
+/* para - a paragraph with one number filled in */
+static bool para(struct buf *b, const char *tmpl, unsigned u)
+{
+	return buf_puts(b, "<p>") && fill_one(b, tmpl, "", u) && buf_puts(b, "</p>\n");
+}
+
+/* render_privacy - what is kept, for how long, the organisation's statement, and the accept button */
+static bool render_privacy(struct buf *b, const struct page *p)
+{
+	const struct words *w = &words[p->lang];
+
+	if (!head(b, p, w->privacy_title) || !buf_puts(b, "<p>") || !text_html(b, w->privacy_intro) ||
+	    !buf_puts(b, "</p>\n<ul class=\"kept\">\n"))
+		return false;
+	for (size_t i = 0; i < 5; i++)
+		if (!buf_puts(b, "<li>") || !text_html(b, w->privacy_items[i]) || !buf_puts(b, "</li>\n"))
+			return false;
+	if (!buf_puts(b, "</ul>\n") ||
+	    !(p->inactive_days ? para(b, w->privacy_inactive, p->inactive_days) : para(b, w->privacy_no_inactive, 0)) ||
+	    (p->inactive_days && p->delete_days && !para(b, w->privacy_delete, p->delete_days)) ||
+	    !para(b, w->privacy_keep, p->keep_days) || !para(b, w->privacy_leave, 0) ||
+	    !para(b, w->privacy_audit, p->audit_days))
+		return false;
+	if (p->privacy_url != NULL && p->privacy_url[0] != '\0' &&
+	    (!buf_puts(b, "<p><a id=\"privacy-statement\" href=\"") || !text_html(b, p->privacy_url) ||
+	     !buf_puts(b, "\">") || !text_html(b, w->privacy_link) || !buf_puts(b, "</a></p>\n")))
+		return false;
+	return form_start(b, p, "privacy") && buf_puts(b, "<button type=\"submit\">") &&
+	       text_html(b, w->privacy_accept) && buf_puts(b, "</button>\n</form>\n") && tail(b);
+}
+
 bool pages_render(const struct page *p, struct buf *b)
 {
 	const struct words *w = &words[p->lang];
@@ -658,6 +934,19 @@ bool pages_render(const struct page *p, struct buf *b)
 		return render_mfa_other(b, p);
 	case VIEW_IDP_PROBLEM:
 		return idp_problem(b, p);
+	case VIEW_DISABLED:
+		return head(b, p, w->disabled_title) && box(b, "error", w->disabled) && tail(b);
+	case VIEW_ACCOUNT:
+		return p->account != NULL && render_account(b, p);
+	case VIEW_PRIVACY:
+		return render_privacy(b, p);
+	case VIEW_NEW_RECOVERY:
+		return render_new_recovery(b, p);
+	case VIEW_NEW_AUTH:
+		return render_new_auth(b, p);
+	case VIEW_LEFT:
+		return head(b, p, w->left_title) && buf_puts(b, "<p class=\"notice\">") &&
+		       fill_one(b, w->left, "", p->audit_days) && buf_puts(b, "</p>\n") && tail(b);
 	}
 	return false;
 }

@@ -41,6 +41,12 @@ enum page_view {
 	VIEW_ALREADY,		/* an MFA page with a full session */
 	VIEW_NO_RESOURCE,	/* signed in, but no invitation is still valid */
 	VIEW_IDP_PROBLEM,	/* organisation sign-in did not work: problem says why; a code instead */
+	VIEW_DISABLED,		/* the guest was disabled for not signing in: ask the inviter for a new invitation */
+	VIEW_ACCOUNT,		/* GET /account: resources, sign-in method, when access lapses, leave */
+	VIEW_LEFT,		/* POST /account/leave done: the guest account is deleted */
+	VIEW_PRIVACY,		/* GET /privacy: what is kept and for how long; accept to continue */
+	VIEW_NEW_RECOVERY,	/* POST /account/recovery done: the new recovery codes, once */
+	VIEW_NEW_AUTH,		/* a new authenticator: the emailed code and the current second factor */
 };
 
 /* What went wrong with a sign-in at the guest's own organisation (VIEW_IDP_PROBLEM). */
@@ -55,6 +61,7 @@ enum page_problem {
 };
 
 struct mfa_recovery;
+struct account_view;
 
 struct page {
 	enum page_view view;
@@ -80,6 +87,13 @@ struct page {
 	bool idp;		/* VIEW_ASK_EMAIL / VIEW_LOGIN: some domains sign in at home: offer "a code instead" */
 	enum page_problem problem;	/* VIEW_IDP_PROBLEM */
 	bool code_option;	/* VIEW_IDP_PROBLEM: email (and token or rd) known: offer to retry or get a code */
+	/* The guest's own page: */
+	const struct account_view *account;	/* VIEW_ACCOUNT */
+	bool wrong_code;	/* VIEW_ACCOUNT: the code for new recovery codes was wrong */
+	unsigned audit_days;	/* VIEW_LEFT, VIEW_PRIVACY: how long the audit lines stay */
+	/* VIEW_PRIVACY (days; 0: off): */
+	const char *privacy_url;	/* the organisation's statement, or "" */
+	unsigned keep_days, inactive_days, delete_days;
 };
 
 bool pages_render(const struct page *p, struct buf *out) __attribute__((warn_unused_result, nonnull));

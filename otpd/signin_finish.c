@@ -10,6 +10,7 @@
 #include "guest.h"
 #include "invite.h"
 #include "mfa.h"
+#include "notice.h"
 
 enum finish_result signin_finish_identity(const struct config *cfg, const char *provider, const char *asserted,
 					  const char *typed, char addr[ADDR_BUF])
@@ -56,6 +57,8 @@ const char *signin_finish_word(enum finish_result r)
 		return "not_invited";
 	case FINISH_NO_ACCESS:
 		return "no_live_invitation";
+	case FINISH_DISABLED:
+		return "guest_disabled";
 	}
 	return "unknown";
 }
@@ -136,6 +139,36 @@ static enum store_status start(struct store_txn *txn, const struct flow_ctx *fx,
 	return s;
 }
 
+/* disabled - is the guest's record there and disabled, with nothing in rq that enables it again? */
+static bool disabled(struct store_txn *txn, const struct finish_req *rq, const char *addr, uint64_t now)
+{
+	json_t *rec = rq->via == FINISH_MFA ? json_incref(rq->rec) : guest_load(txn, addr, now);
+	bool off = rec != NULL && !guest_may_sign_in(rec, rq->via == FINISH_MFA ? NULL : rq->t);
+
+	json_decref(rec);
+	return off;
+}
+
+/* redeem - the invitation is addr's now; the first time, the inviter hears of it */
+static enum store_status redeem(struct store_txn *txn, const struct flow_ctx *fx, const struct finish_req *rq,
+				uint64_t now, struct finish_done *out)
+{
+	char id[2 * TOKEN_ID_LEN + 1];
+	bool first = false;
+	enum store_status s = guest_redeemed(txn, out->addr, rq->t, now, &first);
+	struct notice_params np = {
+		.kind = NOTICE_ACCEPTED, .guest = out->addr, .resource = rq->t->resource, .invitation = id,
+		.method = rq->via == FINISH_PROVIDER ? "oidc" : "code", .at = now, .now = now,
+	};
+
+	if (s == STORE_OK)
+		s = invite_redeemed(txn, rq->t, out->addr, now);
+	if (s != STORE_OK || !first)
+		return s;
+	token_id_hex(rq->t, id);
+	return notice_queue(txn, fx, &np, rq->t->inviter, &out->notified);
+}
+
 enum store_status signin_finish(struct store_txn *txn, const struct flow_ctx *fx, const struct finish_req *rq,
 				uint64_t now, enum finish_result *res, struct finish_done *out)
 {
@@ -151,18 +184,19 @@ enum store_status signin_finish(struct store_txn *txn, const struct flow_ctx *fx
 				      rq->via == FINISH_MFA ? rq->prev->addr : rq->typed, out->addr);
 	if (*res != FINISH_OK)
 		return STORE_OK;
-	if (rq->t != NULL && rq->via != FINISH_MFA) {
-		/* Security: whoever vouched for the address, it must be one of this invitation's guests. */
-		if (!token_has_guest(rq->t, out->addr)) {
-			*res = FINISH_NOT_INVITED;
-			return STORE_OK;
-		}
-		s = guest_redeemed(txn, out->addr, rq->t, now);
-		if (s == STORE_OK)
-			s = invite_redeemed(txn, rq->t, out->addr, now);
-		if (s != STORE_OK)
-			return s;
+	/* Security: whoever vouched for the address, it must be one of this invitation's guests. */
+	if (rq->t != NULL && rq->via != FINISH_MFA && !token_has_guest(rq->t, out->addr)) {
+		*res = FINISH_NOT_INVITED;
+		return STORE_OK;
 	}
+	/* Security: a disabled guest gets in again only by an invitation sent after the disabling. */
+	if (disabled(txn, rq, out->addr, now)) {
+		*res = FINISH_DISABLED;
+		memset(out, 0, sizeof(*out));
+		return STORE_OK;
+	}
+	if (rq->t != NULL && rq->via != FINISH_MFA && (s = redeem(txn, fx, rq, now, out)) != STORE_OK)
+		return s;
 	rec = rq->via == FINISH_MFA ? json_incref(rq->rec) : guest_load(txn, out->addr, now);
 	out->level = level_of(rq);
 	if (rec == NULL || !destination(txn, rq, rec, now, out)) {

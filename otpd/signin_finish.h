@@ -7,7 +7,10 @@
  *      anyone else,
  *   2. checks that address against the invitation (accept) or the guest's
  *      record (/login, MFA),
- *   3. redeems the invitation, notes how the guest signed in,
+ *   3. refuses a disabled guest (lifecycle.h) unless the invitation was sent
+ *      after the disabling, redeems the invitation (the first redemption
+ *      of an invitation by a guest queues the inviter's notice, notice.h),
+ *      notes how the guest signed in,
  *   4. starts the session (ending the code-level one it replaces: a new id
  *      at each level change), forgets the failed tries of a full sign-in,
  *   5. writes the audit line.
@@ -45,6 +48,7 @@ enum finish_result {
 	FINISH_NOT_TYPED,	/* provider: the asserted address is not the one typed at the email step */
 	FINISH_NOT_INVITED,	/* not one of the invitation's guests */
 	FINISH_NO_ACCESS,	/* /login or MFA: no guest record (with a live invitation, where one is needed) */
+	FINISH_DISABLED,	/* the guest was disabled for inactivity: ask the inviter for a new invitation */
 };
 
 struct finish_req {
@@ -66,6 +70,7 @@ struct finish_done {
 	char session[SESSION_TEXT];		/* its cookie value */
 	char dest[CAP_URL_BYTES + 1];		/* full session: where to go ("" = no live invitation) */
 	enum flow_next next;			/* SESSION_CODE: the MFA step that must follow */
+	bool notified;				/* an inviter's notice was queued: outbox_kick() after the commit */
 };
 
 /* signin_finish_identity - who signs in: for a provider (provider != NULL) the asserted address, only

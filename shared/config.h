@@ -52,6 +52,7 @@ struct config {
 	/* [guestlink] */
 	char *public_url;		/* no trailing '/' */
 	char *org_name;
+	char *privacy_url;		/* "" = no link to the organisation's statement */
 	struct strlist internal_domains;/* lower case */
 
 	/* [keys] */
@@ -102,6 +103,9 @@ struct config {
 	long long connection_memory;	/* bytes per connection */
 	long long database_max_size;	/* bytes the LMDB map may grow to */
 	long long smtp_timeout;		/* seconds per delivery attempt */
+	bool notify_inviter;		/* mail the inviter on first redemption and on disable */
+	long long guest_inactive_disable;	/* seconds without sign-in before a guest is disabled; 0 = never */
+	long long guest_disabled_delete;	/* seconds disabled before the guest is deleted; 0 = never */
 
 	/* [oidc NAME] sections, in file order */
 	size_t n_oidc;

@@ -185,6 +185,7 @@ async function text(page, selector) {
 }
 
 // --- the journey -------------------------------------------------------------------
+let recoveryCodes = [];	// from the enrolment, for /account's new recovery codes
 async function firstVisit(browser) {
 	const context = await browser.newContext(ctxOptions);
 	const page = await context.newPage();
@@ -221,8 +222,17 @@ async function firstVisit(browser) {
 	ok((await text(page, 'p.notice')).startsWith('Code accepted. Next, set up an authenticator app'), 'code accepted: set up the app next');
 	ok((await page.locator('a.button').getAttribute('href')) === '/mfa/setup?lang=en', 'the Continue button goes to /mfa/setup in the chosen language');
 	await look(page, 'code-accepted', 'Accept your invitation');
-	await page.waitForURL(/\/mfa\/setup\?lang=en$/, { timeout: 5000 });
-	ok(true, 'moved on to /mfa/setup by itself');
+	// 03a: privacy before consent (privacy_url is set): what is kept, once, before the enrolment.
+	await page.waitForURL(/\/privacy\?lang=en$/, { timeout: 5000 });
+	ok(true, 'moved on to the privacy page by itself (before /mfa/setup)');
+	ok((await page.locator('ul.kept li').count()) === 5, 'privacy: the five things kept');
+	ok((await page.locator('a#privacy-statement').getAttribute('href')) === 'https://www.example.org/privacy',
+		'privacy: links to the organisation\'s statement');
+	await look(page, 'privacy', 'What we keep about you');
+	await page.goto(page.url().replace('lang=en', 'lang=nl'));
+	await look(page, 'privacy-nl', 'Wat we over je bewaren');
+	await page.goto(page.url().replace('lang=nl', 'lang=en'));
+	await submit(page, page.getByRole('button', { name: 'I understand, continue' }), /\/mfa\/setup\?lang=en$/);
 
 	// 04: enrolment: QR code, key, a TOTP from oathtool.
 	ok(await page.locator('svg.qr').isVisible(), 'setup page shows the QR code');
@@ -235,6 +245,7 @@ async function firstVisit(browser) {
 
 	// 05: the recovery codes, once.
 	const codes = await page.locator('ol.codes li code').allTextContents();
+	recoveryCodes = codes;
 	ok(codes.length === 10 && codes.every((c) => /^[2-9a-z]{4}-[2-9a-z]{4}-[2-9a-z]{4}$/.test(c)), '10 recovery codes', codes.join(' '));
 	await look(page, 'recovery-codes', 'Save your recovery codes');
 	const cont = page.getByRole('link', { name: 'I saved them, continue' });
@@ -281,6 +292,40 @@ async function returningVisit(browser, secret) {
 	await page.waitForURL(RESOURCE, { timeout: 5000 });
 	await look(page, 'resource-again', 'Research lab: shared files');
 	ok((await text(page, '#who')) === `Signed in as guest ${GUEST}`, 'back at the resource as the guest');
+
+	// 10a: the guest's own page, in English and Dutch; then leave (the box ticked).
+	const origin = new URL(page.url()).origin;
+	await page.goto(`${origin}/account?lang=nl`);
+	await look(page, 'account-nl', 'Je gastaccount');
+	await page.goto(`${origin}/account?lang=en`);
+	ok((await text(page, '#account-email')) === GUEST, 'account: names the guest');
+	ok((await page.locator('ul.resources a').first().getAttribute('href')) === RESOURCE, 'account: lists the resource');
+	ok((await text(page, '#lapse')).startsWith('If you do not sign in, your access is switched off on'), 'account: when access lapses');
+	await look(page, 'account', 'Your guest account');
+	// 10b: new recovery codes with one of the old ones (English), then with a new one (Dutch).
+	await page.locator('input#code').fill(recoveryCodes[0] ?? '');
+	await submit(page, page.getByRole('button', { name: 'Make new recovery codes' }), `${origin}/account/recovery`);
+	const renewed = await page.locator('ol.codes li code').allTextContents();
+	ok(renewed.length === 10 && !renewed.includes(recoveryCodes[0]), '10 new recovery codes', renewed.join(' '));
+	await look(page, 'new-recovery', 'Your new recovery codes');
+	await page.goto(`${origin}/account?lang=nl`);
+	await page.locator('input#code').fill(renewed[0] ?? '');
+	await submit(page, page.getByRole('button', { name: 'Maak nieuwe herstelcodes' }), `${origin}/account/recovery`);
+	await look(page, 'new-recovery-nl', 'Je nieuwe herstelcodes');
+	// 10c: a new authenticator: the page after "email me a code" (both codes asked), Dutch and English.
+	await page.goto(`${origin}/account?lang=nl`);
+	await submit(page, page.getByRole('button', { name: 'Mail me een code' }), `${origin}/account/authenticator/email`);
+	ok(await page.locator('input#email_code').isVisible(), 'new authenticator: a field for the emailed code');
+	await look(page, 'new-auth-nl', 'Stel een nieuwe authenticator in');
+	await page.goto(`${origin}/account?lang=en`);
+	await submit(page, page.getByRole('button', { name: 'Email me a code' }), `${origin}/account/authenticator/email`);
+	await look(page, 'new-auth', 'Set up a new authenticator');
+	await page.goto(`${origin}/account?lang=en`);
+	await press(page, page.locator('input[name=confirm]'));
+	await submit(page, page.getByRole('button', { name: 'Delete my guest account' }), `${origin}/account/leave`);
+	await look(page, 'left', 'Your guest account is deleted');
+	await page.goto(RESOURCE);
+	ok(page.url().includes('/login?rd='), 'left: the resource sends to /login again', page.url());
 	await context.close();
 }
 
@@ -361,6 +406,12 @@ async function partnerVisit(browser) {
 	// Give a wrongly queued code mail the time to arrive before saying there is none.
 	await new Promise((r) => setTimeout(r, 1000));
 	ok(codeMails(PARTNER).filter((f) => !seen.has(f)).length === 0, `partner: no code mail was sent to ${PARTNER}`);
+	// 14a: her own page says she signs in with her organisation; leaving, in Dutch.
+	await page.goto(`${publicUrl}/account?lang=nl`);
+	ok((await page.content()).includes('Met het account van je eigen organisatie.'), 'partner: account names her sign-in method');
+	await press(page, page.locator('input[name=confirm]'));
+	await submit(page, page.getByRole('button', { name: 'Verwijder mijn gastaccount' }), `${publicUrl}/account/leave`);
+	await look(page, 'left-nl', 'Je gastaccount is verwijderd');
 	await context.close();
 	return acceptUrl;
 }

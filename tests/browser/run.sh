@@ -124,6 +124,8 @@ make_keys "$KEY_DIR"
 CONF="$T_DIR/guestlink.conf"
 milter_config "$CONF" "$KEY_DIR" "$T_DIR/run" "otpd_url = http://127.0.0.1:$OTPD_PORT"
 sed -i -e "s|^public_url = .*|public_url = $PUBLIC|" -e "s|^resources = .*|resources = $PUBLIC/resource/|" "$CONF"
+# The privacy page before the first enrolment (issue 15) is part of the journey.
+sed -i '/^\[guestlink\]$/a privacy_url = https://www.example.org/privacy' "$CONF"
 # A returning guest asks for a second code within the minute: no wait between code mails.
 otpd_config "$CONF" "$OTPD_PORT" "$SMTP_PORT" "$T_DIR/db" "mail_interval = 0s"
 printf 'secret-of-otpd\n' >"$T_DIR/client.secret"

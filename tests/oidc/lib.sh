@@ -189,7 +189,9 @@ signin() {
 # auth URL [JAR] - /auth as nginx asks it; prints the status
 auth() { curl -s -b "${2:-$T/jar}" -D "$T/ah" -o /dev/null -w '%{http_code}' -H "X-Original-URL: $1" "$BASE/auth"; }
 
-mail_count() { find "$T/sink" -type f | wc -l; }
+# mail_count - code mails (to guests); notice_files - the inviter's notices (otpd/notice.h)
+mail_count() { find "$T/sink" -type f -exec grep -L '^To: <staff@example.org>' {} + 2>/dev/null | wc -l; }
+notice_files() { ls -tr "$T/sink"/* 2>/dev/null | xargs -r grep -l '^To: <staff@example.org>'; }
 wait_mails() {
 	for _ in $(seq $((${2:-10} * 10))); do
 		[ "$(mail_count)" -ge "$1" ] && return 0

@@ -21,6 +21,12 @@ grep -qi '^Set-Cookie: guestlink_session=' "$T/ph" || fail "no session cookie"
 grep -qi '^Set-Cookie: oidc_state=; Path=/oidc/callback; Max-Age=0' "$T/ph" || fail "state cookie not cleared"
 [ "$(mail_count)" = 0 ] || fail "a code mail was sent"
 ok "callback: 303 to the resource, session cookie, no code mail"
+# The inviter hears back (issue 15): one notice, saying the guest used their organisation's account.
+for _ in $(seq 100); do [ -n "$(notice_files)" ] && break; sleep 0.1; done
+[ "$(notice_files | wc -l)" = 1 ] || fail "want one notice to the inviter after the provider redemption"
+tr -d '\r' <"$(notice_files)" | grep -q '^alice@partner.example accepted your invitation to' || fail "notice: who"
+tr -d '\r' <"$(notice_files)" | grep -q 'with the account of their own organisation' || fail "notice: how"
+ok "provider redemption: one notice to the inviter"
 [ "$(auth "$RESOURCE/doc")" = 200 ] || fail "/auth refused a provider-MFA session"
 grep -qi '^X-Guest-Email: alice@partner.example' "$T/ah" || fail "X-Guest-Email"
 [ "$(auth https://teams.example.org/team/43)" = 401 ] || fail "/auth allowed another resource"
@@ -61,5 +67,7 @@ page --data-urlencode "email=alice@partner.example" --data-urlencode "rd=https:/
 s=$(signin alice "$(location)")
 [ "$s" = 303 ] && [ "$(location)" = "$RESOURCE" ] || fail "foreign rd: $s to $(location)"
 ok "/login: a foreign rd is not followed"
+[ "$(notice_files | wc -l)" = 1 ] || fail "a notice for a later sign-in: $(notice_files | wc -l)"
+ok "later provider sign-ins: still one notice"
 no_secrets
 ok "no state, code or session id in the log"

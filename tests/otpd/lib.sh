@@ -191,7 +191,10 @@ api() {
 	echo "$(cat "$T/s") $(cat "$T/b")"
 }
 
-mail_count() { find "$T/sink" -type f | wc -l; }
+# mail_count - mails to guests (code mails); the inviter's notices (notice_files) are not counted
+mail_count() { find "$T/sink" -type f -exec grep -L "^To: <$INVITER>" {} + 2>/dev/null | wc -l; }
+# notice_files - the mails to the inviter (otpd/notice.h), oldest first
+notice_files() { ls -tr "$T/sink"/* 2>/dev/null | xargs -r grep -l "^To: <$INVITER>"; }
 
 wait_mails() { # wait_mails N [SECONDS]
 	for _ in $(seq $((${2:-10} * 10))); do
@@ -203,7 +206,7 @@ wait_mails() { # wait_mails N [SECONDS]
 
 # latest_code - the 8-digit line of the newest mail
 latest_code() {
-	f=$(ls -t "$T/sink"/* 2>/dev/null | head -1)
+	f=$(ls -t "$T/sink"/* 2>/dev/null | xargs -r grep -L "^To: <$INVITER>" | head -1)
 	[ -n "$f" ] || return 1
 	tr -d '\r' <"$f" | grep -E '^[0-9]{8}$' | head -1
 }

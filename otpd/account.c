@@ -1,0 +1,308 @@
+/*
+ * account.c - the guest's own page (see account.h).
+ */
+#include "account.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codes.h"
+
+#include "guest.h"
+#include "invite.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "mfa.h"
+#include "session.h"
+
+struct account_work {
+	const struct flow_ctx *fx;
+	const char *cookie;
+	uint64_t now;
+	struct account_view *view;	/* account_show */
+	enum account_result result;
+	char addr[ADDR_BUF];
+};
+
+/* full_session - the cookie's live full session, or false */
+static bool full_session(struct store_txn *txn, struct account_work *w, struct session_info *si)
+{
+	struct session_limits lim = flow_session_limits(w->fx);
+
+	return session_find(txn, w->fx->keys, w->cookie, w->now, &lim, si) && session_is_full(si->level);
+}
+
+/* resources - the live (unrevoked) invitations' resources, newest first, each once */
+static void resources(struct store_txn *txn, const json_t *rec, uint64_t now, struct account_view *v)
+{
+	const json_t *list = json_object_get(rec, "invitations");
+
+	v->n_resources = 0;
+	for (size_t i = json_array_size(list); i-- > 0 && v->n_resources < ACCOUNT_MAX_RESOURCES;) {
+		const json_t *item = json_array_get(list, i);
+		const char *res = json_string_value(json_object_get(item, "resource"));
+		const char *hex = json_string_value(json_object_get(item, "invitation"));
+		uint8_t id[TOKEN_ID_LEN];
+		bool dup = false;
+
+		if (res == NULL || hex == NULL || strlen(res) > CAP_URL_BYTES || !invite_id_parse(hex, id) ||
+		    invite_is_revoked(txn, id, now))
+			continue;
+		for (size_t j = 0; j < v->n_resources && !dup; j++)
+			dup = strcmp(v->resources[j], res) == 0;
+		if (!dup)
+			memcpy(v->resources[v->n_resources++], res, strlen(res) + 1);
+	}
+}
+
+static enum store_status show_txn(struct store_txn *txn, void *arg)
+{
+	struct account_work *w = arg;
+	struct account_view *v = w->view;
+	struct session_info si;
+	const char *method;
+	json_t *rec;
+
+	if (!full_session(txn, w, &si) || (rec = guest_load(txn, si.addr, w->now)) == NULL) {
+		w->result = ACCOUNT_NO_SESSION;
+		return STORE_OK;
+	}
+	memcpy(v->addr, si.addr, strlen(si.addr) + 1);
+	method = json_string_value(json_object_get(rec, "sign_in"));
+	snprintf(v->method, sizeof(v->method), "%s", method != NULL ? method : "code");
+	v->totp = mfa_enrolled(rec);
+	v->last_active = guest_last_active(rec);
+	v->lapses_at = w->fx->cfg->guest_inactive_disable > 0 ? v->last_active + (uint64_t)w->fx->cfg->guest_inactive_disable
+							      : 0;
+	resources(txn, rec, w->now, v);
+	json_decref(rec);
+	w->result = ACCOUNT_OK;
+	return STORE_OK;
+}
+
+enum account_result account_show(const struct flow_ctx *fx, const char *cookie, uint64_t now,
+				 struct account_view *out)
+{
+	struct account_work w = { .fx = fx, .cookie = cookie, .now = now, .view = out, .result = ACCOUNT_NO_SESSION };
+
+	memset(out, 0, sizeof(*out));
+	if (cookie[0] == '\0')
+		return ACCOUNT_NO_SESSION;
+	if (store_read(fx->st, show_txn, &w) != STORE_OK)
+		return ACCOUNT_UNAVAILABLE;
+	return w.result;
+}
+
+struct recovery_work {
+	struct account_work a;
+	const char *code;
+	const struct flow_client *client;
+	struct mfa_recovery *out;
+};
+
+static enum store_status recovery_txn(struct store_txn *txn, void *arg)
+{
+	struct recovery_work *w = arg;
+	struct session_info si;
+	enum store_status s = STORE_OK;
+	enum mfa_result mr;
+	uint64_t retry = 0;
+	json_t *rec;
+
+	w->out = mfa_recovery_free(w->out);
+	w->a.result = ACCOUNT_NO_SESSION;
+	if (!full_session(txn, &w->a, &si) || (rec = guest_load(txn, si.addr, w->a.now)) == NULL)
+		return STORE_OK;
+	memcpy(w->a.addr, si.addr, strlen(si.addr) + 1);
+	/* Security: a stolen cookie alone does not get new recovery codes: the current second factor is needed,
+	 * and its tries count like the MFA step's. */
+	if (!flow_take_try(txn, w->a.fx, w->client, w->a.now, &retry)) {
+		w->a.result = ACCOUNT_LIMITED;
+	} else if ((mr = mfa_renew_recovery(rec, w->a.fx->keys, si.addr, w->code, w->a.now, &w->out)) == MFA_OK ||
+		   mr == MFA_OK_RECOVERY) {
+		s = guest_save(txn, si.addr, rec, w->a.now);
+		if (s == STORE_OK)
+			s = flow_audit(txn, w->a.now, "recovery_renewed", LIFECYCLE_ID, si.addr);
+		w->a.result = ACCOUNT_OK;
+	} else if (mr == MFA_ERROR) {
+		s = STORE_ERROR;
+	} else {
+		w->a.result = ACCOUNT_WRONG;
+		s = flow_count_failure(txn, w->a.fx, 0, si.addr, w->a.now);
+	}
+	json_decref(rec);
+	return s;
+}
+
+enum account_result account_new_recovery(const struct flow_ctx *fx, const char *cookie, const char *code,
+					 const struct flow_client *client, uint64_t now, struct mfa_recovery **out)
+{
+	struct recovery_work w = { { .fx = fx, .cookie = cookie, .now = now, .result = ACCOUNT_NO_SESSION }, code,
+				   client, NULL };
+	enum store_status s;
+
+	*out = NULL;
+	if (cookie[0] == '\0')
+		return ACCOUNT_NO_SESSION;
+	s = store_write(fx->st, recovery_txn, &w);
+	if (s != STORE_OK || w.a.result != ACCOUNT_OK) {
+		w.out = mfa_recovery_free(w.out);
+		if (s != STORE_OK)
+			log_error("event=recovery_renewed outcome=store_%s", store_status_word(s));
+		else
+			log_info("event=recovery_renewed guest=%s outcome=%s", w.a.addr,
+				 w.a.result == ACCOUNT_WRONG ? "wrong_code" : w.a.result == ACCOUNT_LIMITED ? "client_limit"
+													 : "no_session");
+		return s != STORE_OK ? ACCOUNT_UNAVAILABLE : w.a.result;
+	}
+	log_info("event=recovery_renewed guest=%s outcome=ok", w.a.addr);
+	*out = w.out;
+	return ACCOUNT_OK;
+}
+
+enum account_result account_mail_code(const struct flow_ctx *fx, const char *cookie, const struct flow_client *client,
+				      enum lang lang, uint64_t now)
+{
+	struct account_view *v = malloc(sizeof(*v));
+	enum account_result r;
+
+	if (v == NULL)
+		return ACCOUNT_UNAVAILABLE;
+	r = account_show(fx, cookie, now, v);
+	/* The /login email step: the same limits, the same mail, to the guest's own address. */
+	if (r == ACCOUNT_OK && flow_login_email(fx, v->addr, client, lang, now) != FLOW_ACCEPTED)
+		r = ACCOUNT_UNAVAILABLE;
+	free(v);
+	return r;
+}
+
+struct auth_work {
+	struct account_work a;
+	const char *code, *email_code;
+	const struct flow_client *client;
+	char *session;
+};
+
+/* both_factors - the current second factor and the emailed code, each counted as a try */
+static enum account_result both_factors(struct store_txn *txn, struct auth_work *w, json_t *rec, const char *addr,
+					enum store_status *s)
+{
+	char digits[CODE_BUF];
+	enum mfa_result mr;
+	enum code_result cr = CODE_ABSENT;
+	uint64_t retry = 0;
+
+	if (!flow_take_try(txn, w->a.fx, w->client, w->a.now, &retry))
+		return ACCOUNT_LIMITED;
+	mr = mfa_check(rec, w->a.fx->keys, addr, w->code, w->a.now);
+	if (mr == MFA_ERROR) {
+		*s = STORE_ERROR;
+		return ACCOUNT_UNAVAILABLE;
+	}
+	if (codes_well_formed(w->email_code, digits))
+		/* A full session and the current TOTP (or a recovery code) stand beside the digits here, so the
+		 * per-code tries and the per-client and per-address failure counts are the bound. */
+		cr = codes_check(txn, w->a.fx->keys, FLOW_LOGIN_ID, addr, digits, w->a.now,
+				 (unsigned)w->a.fx->cfg->code_tries, true);
+	sodium_memzero(digits, sizeof(digits));
+	if (cr == CODE_STORE_ERROR) {
+		*s = STORE_ERROR;
+		return ACCOUNT_UNAVAILABLE;
+	}
+	if ((mr != MFA_OK && mr != MFA_OK_RECOVERY) || cr != CODE_OK) {
+		*s = flow_count_failure(txn, w->a.fx, 0, addr, w->a.now);
+		return ACCOUNT_WRONG;
+	}
+	return ACCOUNT_OK;
+}
+
+static enum store_status auth_txn(struct store_txn *txn, void *arg)
+{
+	struct auth_work *w = arg;
+	struct session_limits lim = flow_session_limits(w->a.fx);
+	struct session_info si;
+	enum store_status s = STORE_OK;
+	size_t n = 0;
+	json_t *rec;
+
+	w->session[0] = '\0';
+	w->a.result = ACCOUNT_NO_SESSION;
+	if (!full_session(txn, &w->a, &si) || (rec = guest_load(txn, si.addr, w->a.now)) == NULL)
+		return STORE_OK;
+	memcpy(w->a.addr, si.addr, strlen(si.addr) + 1);
+	/* Security: a stolen cookie alone cannot swap the authenticator: it takes the current one (or a recovery
+	 * code) and the mailbox. Then every session ends; the new one may only enrol (SESSION_CODE). */
+	w->a.result = mfa_enrolled(rec) ? both_factors(txn, w, rec, si.addr, &s) : ACCOUNT_WRONG;
+	if (w->a.result == ACCOUNT_OK) {
+		mfa_reset(rec);
+		s = guest_save(txn, si.addr, rec, w->a.now);
+		if (s == STORE_OK)
+			s = session_end_all(txn, si.addr, w->a.now, &n);
+		if (s == STORE_OK)
+			s = session_create(txn, w->a.fx->keys, si.addr, SESSION_CODE, "", w->a.now, &lim, w->session);
+		if (s == STORE_OK)
+			s = flow_audit(txn, w->a.now, "authenticator_reset", LIFECYCLE_ID, si.addr);
+	}
+	json_decref(rec);
+	return s;
+}
+
+enum account_result account_new_authenticator(const struct flow_ctx *fx, const char *cookie, const char *code,
+					      const char *email_code, const struct flow_client *client, uint64_t now,
+					      char session[SESSION_TEXT])
+{
+	struct auth_work w = { { .fx = fx, .cookie = cookie, .now = now, .result = ACCOUNT_NO_SESSION }, code,
+			       email_code, client, session };
+	enum store_status s;
+
+	session[0] = '\0';
+	if (cookie[0] == '\0')
+		return ACCOUNT_NO_SESSION;
+	s = store_write(fx->st, auth_txn, &w);
+	if (s != STORE_OK) {
+		session[0] = '\0';
+		log_error("event=authenticator_reset outcome=store_%s", store_status_word(s));
+		return ACCOUNT_UNAVAILABLE;
+	}
+	log_info("event=authenticator_reset guest=%s outcome=%s", w.a.addr,
+		 w.a.result == ACCOUNT_OK ? "ok" : w.a.result == ACCOUNT_WRONG ? "wrong_code"
+						: w.a.result == ACCOUNT_LIMITED ? "client_limit" : "no_session");
+	if (w.a.result != ACCOUNT_OK)
+		session[0] = '\0';
+	return w.a.result;
+}
+
+static enum store_status leave_txn(struct store_txn *txn, void *arg)
+{
+	struct account_work *w = arg;
+	struct session_info si;
+	size_t n = 0;
+
+	if (!full_session(txn, w, &si)) {
+		w->result = ACCOUNT_NO_SESSION;
+		return STORE_OK;
+	}
+	memcpy(w->addr, si.addr, strlen(si.addr) + 1);
+	w->result = ACCOUNT_OK;
+	return lifecycle_forget(txn, si.addr, "guest_left", w->now, &n);
+}
+
+enum account_result account_leave(const struct flow_ctx *fx, const char *cookie, uint64_t now)
+{
+	struct account_work w = { .fx = fx, .cookie = cookie, .now = now, .result = ACCOUNT_NO_SESSION };
+	enum store_status s;
+
+	if (cookie[0] == '\0')
+		return ACCOUNT_NO_SESSION;
+	s = store_write(fx->st, leave_txn, &w);
+	if (s != STORE_OK) {
+		log_error("event=guest_left outcome=store_%s", store_status_word(s));
+		return ACCOUNT_UNAVAILABLE;
+	}
+	if (w.result == ACCOUNT_OK)
+		log_info("event=guest_left guest=%s", w.addr);
+	return w.result;
+}
