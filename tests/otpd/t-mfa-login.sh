@@ -80,6 +80,7 @@ ok "recovery code single use"
 [ "$(auth "$RESOURCE" "$T/jar.full")" = 200 ] || fail "full session before revoke"
 "$OTPCTL" -c "$T/otpd.conf" revoke-sessions guest@example.net 2>"$T/err" || fail "revoke-sessions"
 grep -q 'session(s) ended' "$T/err" || fail "revoke-sessions says nothing"
+settle_revocation
 [ "$(auth "$RESOURCE" "$T/jar.full")" = 401 ] || fail "/auth passed after revoke-sessions"
 ok "revoke-sessions"
 
@@ -100,5 +101,6 @@ ok "reset-mfa"
 # Revoking the invitation ends access at once.
 id=$("$OTPCTL" -c "$T/otpd.conf" inspect "$tok" | sed 's/.*"invitation":"\([0-9a-f]*\)".*/\1/')
 "$OTPCTL" -c "$T/otpd.conf" revoke "$id" 2>/dev/null || fail "revoke"
+settle_revocation
 [ "$(auth "$RESOURCE")" = 401 ] || fail "/auth passed for a revoked invitation"
 ok "revoked invitation: /auth refuses"

@@ -21,6 +21,7 @@ setup_page
 [ "$(auth "$RESOURCE/doc")" = 200 ] || fail "a full session does not pass"
 inv=$("$OTPCTL" -c "$T/otpd.conf" inspect "$tok" | python3 -c 'import json,sys; print(json.load(sys.stdin)["invitation"])')
 "$OTPCTL" -c "$T/otpd.conf" revoke "$inv" >/dev/null || fail "otpctl revoke"
+settle_revocation
 [ "$(auth "$RESOURCE/doc")" = 401 ] || fail "revocation did not take effect"
 echo "revoked: /auth 401"
 # 33 days later (link ttl 1 day + INVITE_KEEP 30 days + 2): the guest signs in again.

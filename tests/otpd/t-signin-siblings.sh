@@ -65,6 +65,7 @@ s=$(page --data-urlencode "code=$(totp "$SECRET_bob")" --data "csrf=$(csrf_of "$
 [ "$s" != 200 ] && [ -z "$(tr -d '\r' <"$T/ph" | grep -i '^Set-Cookie: guestlink_session=.')" ] ||
 	fail "a revoked code-level session finished MFA: $s"
 "$OTPCTL" -c "$T/otpd.conf" revoke-sessions alice@example.net 2>/dev/null || fail "revoke-sessions alice"
+settle_revocation
 [ "$(auth "$RESOURCE" "$T/jar.alice")" = 401 ] || fail "alice's full session after revoke-sessions"
 ok "revoke-sessions ends code-level sessions too: no MFA step on them afterwards"
 
