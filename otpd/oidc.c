@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "keys.h"
 
 #define PENDING_VERSION 2	/* 2: a flags byte (1 = /login) and rd after the link token */
 #define KID_MAX 128
@@ -920,42 +921,14 @@ static void put_keys(struct prov *p, struct oidc_keys *k)
 
 /* ---- the provider set ---- */
 
-/* read_secret - the client secret file, refused if group or others can read it */
+/* read_secret - the client secret file, with the checks of a key file (keys.h) */
 static bool read_secret(const char *path, uint8_t **out, char *err, size_t errsz)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-	ssize_t n;
-	uint8_t *s;
+	char *s;
 
-	if (fd < 0)
-		return snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno)), false;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return snprintf(err, errsz, "%s: not a regular file", path), false;
-	}
-	/* Security: as ssh does, refuse a secret others could have read. */
-	if ((st.st_mode & 077) != 0) {
-		close(fd);
-		return snprintf(err, errsz, "%s: mode %04o lets group or others read it; run chmod 600 %s", path,
-				(unsigned)(st.st_mode & 07777), path), false;
-	}
-	if ((s = sodium_malloc(CAP_OIDC_SECRET_BYTES + 1)) == NULL) {
-		close(fd);
-		return snprintf(err, errsz, "%s: out of memory", path), false;
-	}
-	n = read(fd, s, CAP_OIDC_SECRET_BYTES + 1);
-	close(fd);
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-		n--;
-	if (n <= 0 || n > (ssize_t)CAP_OIDC_SECRET_BYTES || memchr(s, '\n', (size_t)n) != NULL ||
-	    memchr(s, '\0', (size_t)n) != NULL) {
-		sodium_free(s);
-		return snprintf(err, errsz, "%s: must hold the client secret on one line (at most %u bytes)", path,
-				CAP_OIDC_SECRET_BYTES), false;
-	}
-	s[n] = 0;
-	*out = s;
+	if (!keys_load_line(path, CAP_OIDC_SECRET_BYTES, "the client secret", &s, err, errsz))
+		return false;
+	*out = (uint8_t *)s;
 	return true;
 }
 

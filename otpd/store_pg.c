@@ -51,6 +51,7 @@
 
 #include "caps.h"
 #include "errmsg.h"
+#include "keys.h"
 #include "log.h"
 
 #define PG_DEFAULT_CONNS 8
@@ -184,42 +185,10 @@ static void first_line(const char *msg, char *out, size_t outsz)
 	out[n] = '\0';
 }
 
-/* read_password - database_password_file: one line, refused if group or others can read it (as keys) */
+/* read_password - database_password_file, with the checks of a key file (keys.h) */
 static bool read_password(const char *path, char **out, char *err, size_t errsz)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat sb;
-	ssize_t n;
-	char *s;
-
-	if (fd < 0)
-		return errmsg_set(err, errsz, "%s: cannot open: %s", path, strerror(errno));
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return errmsg_set(err, errsz, "%s: not a regular file", path);
-	}
-	/* Security: as ssh does, refuse a secret others could have read. */
-	if ((sb.st_mode & 077) != 0) {
-		close(fd);
-		return errmsg_set(err, errsz, "%s: mode %04o lets group or others read it; run chmod 600 %s", path,
-				  (unsigned)(sb.st_mode & 07777), path);
-	}
-	if ((s = sodium_malloc(PG_PASSWORD_CAP + 1)) == NULL) {
-		close(fd);
-		return errmsg_set(err, errsz, "%s: out of memory", path);
-	}
-	n = read(fd, s, PG_PASSWORD_CAP + 1);
-	close(fd);
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-		n--;
-	if (n <= 0 || n > PG_PASSWORD_CAP || memchr(s, '\n', (size_t)n) != NULL || memchr(s, '\0', (size_t)n) != NULL) {
-		sodium_free(s);
-		return errmsg_set(err, errsz, "%s: must hold the database password on one line (at most %u bytes)", path,
-				  PG_PASSWORD_CAP);
-	}
-	s[n] = '\0';
-	*out = s;
-	return true;
+	return keys_load_line(path, PG_PASSWORD_CAP, "the database password", out, err, errsz);
 }
 
 /* describe - postgresql://HOST:PORT/DBNAME from the URI's own parts; false if libpq cannot parse it */

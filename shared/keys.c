@@ -102,6 +102,46 @@ static bool read_exact(const char *path, uint8_t *buf, size_t len, bool secret, 
 	return true;
 }
 
+bool keys_load_line(const char *path, size_t cap, const char *what, char **out, char *err, size_t errsz)
+{
+	struct stat st;
+	ssize_t n;
+	char *s;
+	int fd;
+
+	*out = NULL;
+	if (!parent_private(path, err, errsz))
+		return false;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errmsg_set(err, errsz, "%s: cannot open: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return errmsg_set(err, errsz, "%s: not a regular file", path);
+	}
+	/* Security: as ssh does, refuse a secret others could have read. */
+	if ((st.st_mode & 077) != 0) {
+		close(fd);
+		return errmsg_set(err, errsz, "%s: mode %04o lets group or others read it; run chmod 600 %s", path,
+				  (unsigned)(st.st_mode & 07777), path);
+	}
+	if ((s = sodium_malloc(cap + 1)) == NULL) {
+		close(fd);
+		return errmsg_set(err, errsz, "%s: out of memory", path);
+	}
+	n = read(fd, s, cap + 1);
+	close(fd);
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	if (n <= 0 || (size_t)n > cap || memchr(s, '\n', (size_t)n) != NULL || memchr(s, '\0', (size_t)n) != NULL) {
+		sodium_free(s);
+		return errmsg_set(err, errsz, "%s: must hold %s on one line (at most %zu bytes)", path, what, cap);
+	}
+	s[n] = '\0';
+	*out = s;
+	return true;
+}
+
 bool keys_load_signing(const char *path, struct signing_key *out, char *err, size_t errsz)
 {
 	uint8_t *seed;

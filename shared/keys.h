@@ -87,6 +87,16 @@ bool keys_load_verify(const char *dir, struct keyring *out, char *err, size_t er
 	KEYS_WUR __attribute__((nonnull));
 const uint8_t *keyring_find(const struct keyring *ring, const uint8_t kid[KEYS_KID_LEN]) __attribute__((nonnull));
 
+/*
+ * keys_load_line - a secret of one text line (a client secret, a database
+ * password) of at most cap bytes, trailing CR/LF dropped, with every check a
+ * key file gets (no symlink, regular file, not readable by group or others,
+ * in a directory they cannot write); what names it in the error. NUL-terminated
+ * in sodium_malloc'd memory: free with sodium_free().
+ */
+bool keys_load_line(const char *path, size_t cap, const char *what, char **out, char *err, size_t errsz) KEYS_WUR
+	__attribute__((nonnull));
+
 /* keys_load_secret - 32 bytes in sodium_malloc'd memory; free with keys_free_secret() */
 bool keys_load_secret(const char *path, uint8_t **out, char *err, size_t errsz) KEYS_WUR __attribute__((nonnull));
 uint8_t *keys_free_secret(uint8_t *secret);

@@ -240,6 +240,64 @@ static void test_verify_dir_planted(void **state)
 	assert_non_null(strstr(f->err, "does not have the key id of its name"));
 }
 
+/* put_text - a file holding text, with mode */
+static void put_text(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+/* test_line_secrets - keys_load_line, the one reader of client secrets and database passwords */
+static void test_line_secrets(void **state)
+{
+	static const struct {
+		const char *name, *text;
+		mode_t mode;
+		const char *want;	/* the value, or NULL: refused */
+		const char *why;	/* in the error when refused */
+	} t[] = {
+		{ "ok", "s3cret\n", 0600, "s3cret", NULL },
+		{ "crlf", "s3cret\r\n", 0400, "s3cret", NULL },
+		{ "readable by others", "s3cret\n", 0644, NULL, "chmod 600" },
+		{ "readable by group", "s3cret\n", 0640, NULL, "chmod 600" },
+		{ "two lines", "a\nb\n", 0600, NULL, "on one line" },
+		{ "empty", "\n", 0600, NULL, "on one line" },
+		{ "too long", "0123456789abcdefX", 0600, NULL, "at most 16 bytes" },
+	};
+	struct fixture *f = *state;
+	char path[128], link[128];
+	char *got;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		path_in(f, "line.secret", path, sizeof(path));
+		put_text(path, t[i].text, t[i].mode);
+		if (keys_load_line(path, 16, "the test secret", &got, f->err, sizeof(f->err))) {
+			if (t[i].want == NULL || strcmp(got, t[i].want) != 0)
+				fail_msg("%s: got '%s', want %s", t[i].name, got, t[i].want ? t[i].want : "refused");
+			sodium_free(got);
+		} else if (t[i].want != NULL || strstr(f->err, t[i].why) == NULL) {
+			fail_msg("%s: got error '%s', want %s", t[i].name, f->err, t[i].want ? t[i].want : t[i].why);
+		}
+		unlink(path);
+	}
+	/* a symlink, and a directory others may write, are refused as for keys */
+	path_in(f, "real.secret", path, sizeof(path));
+	put_text(path, "s3cret\n", 0600);
+	path_in(f, "link.secret", link, sizeof(link));
+	assert_int_equal(symlink(path, link), 0);
+	assert_false(keys_load_line(link, 16, "the test secret", &got, f->err, sizeof(f->err)));
+	assert_int_equal(chmod(f->dir, 0777), 0);
+	assert_false(keys_load_line(path, 16, "the test secret", &got, f->err, sizeof(f->err)));
+	assert_non_null(strstr(f->err, "chmod go-w"));
+	assert_int_equal(chmod(f->dir, 0700), 0);
+	unlink(link);
+	unlink(path);
+}
+
 static void test_keyring_guests(void **state)
 {
 	struct fixture *f = *state;
@@ -275,6 +333,7 @@ int main(void)
 		cmocka_unit_test(test_verify_dir_writable),
 		cmocka_unit_test(test_verify_dir_planted),
 		cmocka_unit_test(test_keyring_guests),
+		cmocka_unit_test(test_line_secrets),
 	};
 
 	return cmocka_run_group_tests_name("keys", tests, setup, teardown);
