@@ -90,7 +90,7 @@ const uint8_t *keyring_find(const struct keyring *ring, const uint8_t kid[KEYS_K
 /*
  * keys_load_line - a secret of one text line (a client secret, a database
  * password) of at most cap bytes, trailing CR/LF dropped, with every check a
- * key file gets (no symlink, regular file, not readable by group or others,
+ * key file has to pass (no symlink, regular file, not readable by group or others,
  * in a directory they cannot write); what names it in the error. NUL-terminated
  * in sodium_malloc'd memory: free with sodium_free().
  */
