@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -240,6 +241,22 @@ static enum store_status run(struct store_lmdb *st, bool write, store_fn fn, voi
 	return s;
 }
 
+/*
+ * error_reason - words for an LMDB failure in a log line. On a disk that is
+ * (nearly) full a page write comes back short, which LMDB reports as EIO:
+ * say what the admin has to do about it instead.
+ */
+static const char *error_reason(struct store_lmdb *st, int rc)
+{
+	struct statvfs vfs;
+	int fd;
+
+	if (rc == EIO && mdb_env_get_fd(st->env, &fd) == 0 && fstatvfs(fd, &vfs) == 0 &&
+	    (uint64_t)vfs.f_bavail * vfs.f_frsize < 1024 * 1024)
+		return strerror(ENOSPC);	/* what it is, whatever LMDB called it */
+	return mdb_strerror(rc);
+}
+
 static enum store_status run_retrying(struct store_lmdb *st, bool write, store_fn fn, void *arg)
 {
 	enum store_status s = STORE_ERROR;
@@ -259,7 +276,7 @@ static enum store_status run_retrying(struct store_lmdb *st, bool write, store_f
 		}
 	}
 	if (s == STORE_ERROR)
-		log_error("event=store_error reason=\"%s\"", mdb_strerror(rc));
+		log_error("event=store_error reason=\"%s\"", error_reason(st, rc));
 	return s;
 }
 

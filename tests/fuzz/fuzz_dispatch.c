@@ -75,7 +75,10 @@ static void mint_token(void)
 	snprintf(path, sizeof(path), "%s/keys/link.key", dir);
 	if (t == NULL || !keys_load_signing(path, &key, err, sizeof(err)))
 		die("signing key", err);
-	if (!token_init(t, "staff@example.org", "https://teams.example.org/team/42", (uint64_t)time(NULL), 86400) ||
+	snprintf(path, sizeof(path), "%s/keys/guest.key", dir);
+	if (!keys_load_guest(path, &key.guest, err, sizeof(err)))
+		die("guest key", err);
+	if (!token_init(t, &key.guest, "staff@example.org", "https://teams.example.org/team/42", (uint64_t)time(NULL), 86400) ||
 	    !addr_normalize("guest@example.net", 17, norm) || !token_add_guest(t, norm))
 		die("token", "init");
 	buf_init(&out, CAP_TOKEN_BYTES);
@@ -116,11 +119,11 @@ static void setup(void)
 	port = ntohs(sa.sin_port);
 	snprintf(text, sizeof(text),
 		 "[guestlink]\npublic_url = http://127.0.0.1:%d\norg_name = Fuzz University\ninternal_domains = example.org\n"
-		 "[keys]\nverify_keys = %s/\nsecret = %s/otpd.secret\n"
+		 "[keys]\nverify_keys = %s/\nsecret = %s/otpd.secret\nguest_key = %s/guest.key\n"
 		 "[otpd]\nlisten = 127.0.0.1:%d\ndatabase = %s\nsmtp_url = smtp://127.0.0.1:1\n"
 		 "mail_from = Fuzz <no-reply@example.org>\ncookie_secure = no\nconnection_timeout = 2s\n"
 		 "mail_interval = 0s\nmails_per_hour = 1000\n",
-		 port, keys, keys, port, db);
+		 port, keys, keys, keys, port, db);
 	snprintf(path, sizeof(path), "fuzz_dispatch.conf");
 	if (!config_load_string(path, text, &cfg, err, sizeof(err)) ||
 	    !config_require(&cfg, CONFIG_NEED_OTPD, err, sizeof(err)))
@@ -130,6 +133,7 @@ static void setup(void)
 	if ((st = store_open(cfg.database, (uint64_t)cfg.database_max_size, err, sizeof(err))) == NULL)
 		die("store", err);
 	if (!keys_load_verify(cfg.verify_keys, &ring, err, sizeof(err)) ||
+	    !keyring_load_guests(&ring, cfg.guest_key, cfg.guest_key_previous, err, sizeof(err)) ||
 	    !keys_load_secret(cfg.secret, &master, err, sizeof(err)))
 		die("keys", err);
 	sk = secrets_derive(master);

@@ -133,6 +133,7 @@ static void test_database(void **state)
 	}
 	assert_true(!config_load_string("t.conf", "[otpd]\ndatabase = mysql://u:secretpw@h/db\n", &cfg, err, sizeof(err)));
 	assert_null(strstr(err, "secretpw"));
+	config_free(&cfg);
 }
 
 static void test_require(void **state)
