@@ -70,29 +70,40 @@ static bool parent_private(const char *path, char *err, size_t errsz)
 	return dir_private(path, dir, err, errsz);
 }
 
-/* read_exact - read a file of exactly len bytes into buf; secret files must be private */
-static bool read_exact(const char *path, uint8_t *buf, size_t len, bool secret, char *err, size_t errsz)
+/* open_private - open a key or secret file for reading, or -1 with a reason: never through a symlink, a
+ * regular file in a directory others cannot write, and for a secret one that group and others cannot read */
+static int open_private(const char *path, bool secret, char *err, size_t errsz)
 {
 	struct stat st;
-	ssize_t n;
-	uint8_t extra;
 	int fd;
 
 	if (!parent_private(path, err, errsz))
-		return false;
+		return -1;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return errmsg_set(err, errsz, "%s: cannot open: %s", path, strerror(errno));
+		return errmsg_set(err, errsz, "%s: cannot open: %s", path, strerror(errno)), -1;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return errmsg_set(err, errsz, "%s: not a regular file", path);
+		return errmsg_set(err, errsz, "%s: not a regular file", path), -1;
 	}
 	/* Security: as ssh does, refuse a secret others could have read. */
 	if (secret && (st.st_mode & 077) != 0) {
 		close(fd);
-		return errmsg_set(err, errsz, "%s: mode %04o lets group or others read it; run chmod 600 %s",
-			    path, (unsigned)(st.st_mode & 07777), path);
+		return errmsg_set(err, errsz, "%s: mode %04o lets group or others read it; run chmod 600 %s", path,
+				  (unsigned)(st.st_mode & 07777), path), -1;
 	}
+	return fd;
+}
+
+/* read_exact - read a file of exactly len bytes into buf; secret files must be private */
+static bool read_exact(const char *path, uint8_t *buf, size_t len, bool secret, char *err, size_t errsz)
+{
+	ssize_t n;
+	uint8_t extra;
+	int fd = open_private(path, secret, err, errsz);
+
+	if (fd < 0)
+		return false;
 	n = read(fd, buf, len);
 	if (n != (ssize_t)len || read(fd, &extra, 1) != 0) {
 		close(fd);
@@ -104,27 +115,13 @@ static bool read_exact(const char *path, uint8_t *buf, size_t len, bool secret, 
 
 bool keys_load_line(const char *path, size_t cap, const char *what, char **out, char *err, size_t errsz)
 {
-	struct stat st;
 	ssize_t n;
 	char *s;
 	int fd;
 
 	*out = NULL;
-	if (!parent_private(path, err, errsz))
+	if ((fd = open_private(path, true, err, errsz)) < 0)
 		return false;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errmsg_set(err, errsz, "%s: cannot open: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return errmsg_set(err, errsz, "%s: not a regular file", path);
-	}
-	/* Security: as ssh does, refuse a secret others could have read. */
-	if ((st.st_mode & 077) != 0) {
-		close(fd);
-		return errmsg_set(err, errsz, "%s: mode %04o lets group or others read it; run chmod 600 %s", path,
-				  (unsigned)(st.st_mode & 07777), path);
-	}
 	if ((s = sodium_malloc(cap + 1)) == NULL) {
 		close(fd);
 		return errmsg_set(err, errsz, "%s: out of memory", path);
