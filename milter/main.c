@@ -24,6 +24,7 @@
 #include "caps.h"
 #include "config.h"
 #include "keys.h"
+#include "listen.h"
 #include "log.h"
 #include "milter.h"
 #include "privs.h"
@@ -36,20 +37,10 @@ static void usage(void)
 	exit(2);
 }
 
-/* socket_path - the file of a unix: or local: socket spec, or NULL */
-static const char *socket_path(const char *spec)
-{
-	if (strncmp(spec, "unix:", 5) == 0)
-		return spec + 5;
-	if (strncmp(spec, "local:", 6) == 0)
-		return spec + 6;
-	return NULL;
-}
-
 /* hand_socket - let the milter user own the socket; Postfix reaches it through the group */
 static void hand_socket(const struct config *cfg)
 {
-	const char *path = socket_path(cfg->socket);
+	const char *path = listen_unix_path(cfg->socket);
 	char err[CAP_ERRMSG];
 	uid_t uid;
 	gid_t gid;

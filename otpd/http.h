@@ -7,7 +7,7 @@
  * no-referrer (the URL holds the token).
  * Ownership: http_start() takes an already-bound listening socket (opened
  * before privileges were dropped); http_stop() stops the threads and
- * closes it.
+ * closes it (listen.h opens it).
  */
 #ifndef OTPD_HTTP_H
 #define OTPD_HTTP_H
@@ -19,8 +19,5 @@ struct http_server;
 
 struct http_server *http_start(int listen_fd, const struct flow_ctx *fx) __attribute__((warn_unused_result, nonnull));
 struct http_server *http_stop(struct http_server *h);
-
-/* http_listen - bind and listen on "host:port", "[v6]:port" or "unix:/path"; -1 with a reason */
-int http_listen(const char *spec, char *err, size_t errsz) __attribute__((nonnull));
 
 #endif

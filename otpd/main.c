@@ -28,6 +28,7 @@
 #include "dbcheck.h"
 #include "flow.h"
 #include "http.h"
+#include "listen.h"
 #include "keys.h"
 #include "log.h"
 #include "mailmsg.h"
@@ -205,7 +206,7 @@ int main(int argc, char **argv)
 	ring = calloc(1, sizeof(*ring));
 	if (ring == NULL)
 		log_fatal("event=start reason=out_of_memory");
-	if ((fd = http_listen(cfg.listen, err, sizeof(err))) < 0)
+	if ((fd = listen_open(cfg.listen, err, sizeof(err))) < 0)
 		log_fatal("event=start reason=\"%s\"", err);
 	if (pw != NULL && strncmp(cfg.listen, "unix:", 5) == 0 && chown(cfg.listen + 5, pw->pw_uid, pw->pw_gid) != 0)
 		log_fatal_errno("event=start reason=\"cannot chown %s\"", cfg.listen + 5);

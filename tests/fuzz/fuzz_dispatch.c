@@ -32,6 +32,7 @@
 #include "config.h"
 #include "flow.h"
 #include "http.h"
+#include "listen.h"
 #include "keys.h"
 #include "log.h"
 #include "mailmsg.h"
@@ -112,7 +113,7 @@ static void setup(void)
 		die("keys", err);
 	fclose(devnull);
 	mint_token();
-	if ((fd = http_listen("127.0.0.1:0", err, sizeof(err))) < 0)
+	if ((fd = listen_open("127.0.0.1:0", err, sizeof(err))) < 0)
 		die("listen", err);
 	if (getsockname(fd, (struct sockaddr *)&sa, &salen) != 0)
 		die("getsockname", strerror(errno));
