@@ -7,6 +7,8 @@ OTPCTL_BIN = $(O)/otpd/otpctl
 OTPD_CORE_SRC = otpd/store.c otpd/store_lmdb.c otpd/store_pg.c otpd/gcra.c otpd/codes.c otpd/secrets.c otpd/lang.c otpd/text.c \
 		otpd/mailmsg.c otpd/outbox.c otpd/form.c otpd/invite.c otpd/session.c otpd/flow.c \
 		otpd/totp.c otpd/qr.c otpd/guest.c otpd/mfa.c otpd/signin.c otpd/signin_finish.c otpd/pages.c otpd/http.c \
+		otpd/routes.c otpd/step.c otpd/steps_signin.c otpd/steps_mfa.c otpd/steps_account.c otpd/steps_idp.c \
+		otpd/steps_service.c otpd/render.c \
 		otpd/notice.c otpd/lifecycle.c otpd/account.c otpd/privacy.c
 OTPD_CORE_OBJ = $(OTPD_CORE_SRC:%.c=$(O)/%.o)
 OTPD_CORE_LIBS = $(shell pkg-config --libs libmicrohttpd lmdb libcurl jansson libqrencode libcrypto libpq) -lpthread
