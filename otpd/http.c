@@ -79,8 +79,7 @@ static enum MHD_Result send_answer(struct MHD_Connection *c, enum answer_kind ki
 	for (size_t i = 0; i < STEP_COOKIES; i++)
 		if (o->cookies[i][0] != '\0')
 			MHD_add_response_header(r, "Set-Cookie", o->cookies[i]);
-	/* A new CSRF cookie goes with the page that carries its token, never with a redirect. */
-	if (o->set_csrf[0] != '\0' && o->location == NULL)
+	if (o->set_csrf[0] != '\0')
 		MHD_add_response_header(r, "Set-Cookie", o->set_csrf);
 	if (o->retry_after > 0) {
 		snprintf(retry, sizeof(retry), "%llu", (unsigned long long)o->retry_after);

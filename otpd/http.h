@@ -1,9 +1,8 @@
 /*
- * http.h - otpd's HTTP front: libmicrohttpd, routes, responses.
- *
- * Routes are thin: parse the request (form.h), call the flow (flow.h),
- * render (pages.h) or answer JSON. A response is queued only once the
- * request is complete. Every response carries a strict CSP, no-store and
+ * http.h - otpd's HTTP front: the libmicrohttpd glue. The request becomes
+ * a struct step_in, its row of the route table (routes.h) runs its step
+ * (step.h), and the outcome is rendered (render.h) and sent. A response is
+ * queued only once the request is complete. Every response carries a strict CSP, no-store and
  * no-referrer (the URL holds the token).
  * Ownership: http_start() takes an already-bound listening socket (opened
  * before privileges were dropped); http_stop() stops the threads and

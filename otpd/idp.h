@@ -1,7 +1,7 @@
 /*
  * idp.h - signing in at the guest's own organisation (OpenID Connect, oidc.h)
  * as a way into otpd, with no HTTP in it: the email step of a configured
- * domain (accept link or /login) and the callback. Routes (http.c) parse,
+ * domain (accept link or /login) and the callback. Steps (steps_*.c) parse,
  * call these, render.
  *
  *   idp_begin     a pending sign-in kept in LMDB under a fresh state; the

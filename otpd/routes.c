@@ -189,6 +189,9 @@ void routes_run(const struct route *r, struct step_in *in, struct step_out *out)
 	if (ctx != NULL && in->post && !r->csrf_first)
 		csrf_token(in->fx->keys, in->csrf_cookie, in->session_cookie, ctx, in->csrf);
 	r->step(in, out);
+	/* A new CSRF cookie goes with the page that carries its token, never with a redirect. */
+	if (out->location != NULL)
+		out->set_csrf[0] = '\0';
 	if (r->answer == ANSWER_HTML && out->location == NULL && !(r->views & VIEWS(out->pg.view))) {
 		/* Our bug: the step answered with a page its row does not list. Nothing it set goes out. */
 		log_error("event=route route=%s reason=view_not_listed view=%d", r->name, (int)out->pg.view);
