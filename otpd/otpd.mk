@@ -13,7 +13,7 @@ OTPD_CORE_SRC = otpd/store.c otpd/store_lmdb.c otpd/store_pg.c otpd/gcra.c otpd/
 OTPD_CORE_OBJ = $(OTPD_CORE_SRC:%.c=$(O)/%.o)
 OTPD_CORE_LIBS = $(shell pkg-config --libs libmicrohttpd lmdb libcurl jansson libqrencode libcrypto libpq) -lpthread
 # OpenID Connect sign-in (otpd/oidc.c): JWS checks with OpenSSL's libcrypto.
-OTPD_CORE_SRC += otpd/oidc.c otpd/idp.c
+OTPD_CORE_SRC += otpd/oidc.c otpd/oidc_jws.c otpd/oidc_pending.c otpd/idp.c
 # The start-up check of the database file (otpd/dbcheck.c).
 OTPD_CORE_SRC += otpd/dbcheck.c
 OTPD_CORE_LIBS += $(shell pkg-config --libs libcrypto)
