@@ -302,7 +302,8 @@ static enum MHD_Result run(struct http_server *h, struct MHD_Connection *c, cons
 	if (x == NULL || o == NULL)
 		goto out;
 	in = &x->in;
-	memset(in, 0, sizeof(*in));
+	memset(in, 0, STEP_IN_HEAD);
+	in->token[0] = '\0';
 	in->fx = h->fx;
 	in->rt = rq->rt;
 	in->src = (struct step_source){ src_header, src_query, src_header_count, c };
@@ -323,7 +324,9 @@ static enum MHD_Result run(struct http_server *h, struct MHD_Connection *c, cons
 out:
 	if (x != NULL) {
 		/* Security: the cookies and the form held session ids, codes and CSRF values. */
-		sodium_memzero(x, sizeof(*x));
+		sodium_memzero(&x->in, STEP_IN_HEAD);
+		if (post)
+			sodium_memzero(&x->b, sizeof(x->b));
 		free(x);
 	}
 	free(o);

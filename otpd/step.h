@@ -75,12 +75,10 @@ struct step_in {
 	bool post;			/* POST; else GET or HEAD */
 	bool json;			/* the row answers JSON */
 	enum lang lang;			/* Accept-Language, then ?lang=, then the form's lang */
-	/* An /accept route's link: its text; the token once routes.c verified it (have_link). */
+	/* An /accept route's link: its text (token, below, once routes.c verified it: have_link). */
 	const char *tok;
 	size_t tok_len;
-	char token[CAP_TOKEN_BYTES + 1];
 	bool have_link;
-	struct token t;
 	/* The form's or the JSON body's fields, NULL when absent. body_ok: the body parsed (a form that did
 	 * not is an empty form; a JSON body that did not is a bad request). */
 	struct {
@@ -95,7 +93,14 @@ struct step_in {
 	char state_cookie[OIDC_RANDOM_TEXT + 1];
 	char csrf[CSRF_TEXT];		/* the CSRF token of the page's forms (routes.c or step_csrf) */
 	struct flow_client client;	/* POST only */
+	/* Last, and large: cleared only by the routes that use them (routes_run), not per request. */
+	char token[CAP_TOKEN_BYTES + 1];	/* the link's text, NUL-terminated */
+	struct token t;				/* have_link: the verified token */
 };
+
+/* STEP_IN_HEAD - the part of struct step_in cleared (and wiped) per request; token and t are filled
+ * before they are read */
+#define STEP_IN_HEAD offsetof(struct step_in, token)
 
 #define STEP_COOKIES 3
 #define STEP_COOKIE_MAX 200
