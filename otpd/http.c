@@ -46,6 +46,7 @@
 #include "log.h"
 #include "pages.h"
 #include "privacy.h"
+#include "signin_finish.h"
 #include "qr.h"
 #include "resource.h"
 #include "signin.h"
@@ -1066,7 +1067,7 @@ static enum MHD_Result route_mfa(struct MHD_Connection *c, const struct flow_ctx
 		goto send;
 	}
 	/* The privacy page comes first: the first sign-in does not finish before it is accepted (privacy.h). */
-	if (rt == ROUTE_MFA_SETUP && privacy_state(fx, pr->session_cookie, now) == PRIVACY_NEEDED) {
+	if (privacy_state(fx, pr->session_cookie, now) == PRIVACY_NEEDED) {
 		redirect = pr->pg.lang == LANG_NL ? "/privacy?lang=nl" : "/privacy?lang=en";
 		goto send;
 	}
@@ -1206,10 +1207,14 @@ static enum MHD_Result route_oidc_callback(struct MHD_Connection *c, const struc
 	sodium_memzero(state, sizeof(state));
 	/* The state was spent either way: the browser may forget it. */
 	state_cookie(clear, sizeof(clear), fx->cfg, "", 0);
-	if (r == IDP_SIGNED_IN || r == IDP_MFA_NEXT) {
+	if (r == IDP_SIGNED_IN || r == IDP_MFA_NEXT || r == IDP_PRIVACY) {
 		make_cookie(cookie, sizeof(cookie), fx->cfg, true, d->session, fx->cfg->session_ttl);
-		/* Security: only the invitation's signed resource (or a checked rd), or the MFA step: never the query. */
-		ret = send_redirect_with(c, r == IDP_SIGNED_IN ? d->dest : next_path(d->next, request_lang(c, NULL)), cookie, clear);
+		/* Security: only the invitation's signed resource (or a checked rd), the privacy page (a held sign-in,
+		 * privacy.h) or the MFA step: never the query. */
+		ret = send_redirect_with(c, r == IDP_SIGNED_IN ? d->dest
+					    : r == IDP_PRIVACY ? (request_lang(c, NULL) == LANG_NL ? "/privacy?lang=nl" : "/privacy?lang=en")
+							       : next_path(d->next, request_lang(c, NULL)),
+					 cookie, clear);
 		sodium_memzero(cookie, sizeof(cookie));
 		goto out;
 	}
@@ -1383,7 +1388,8 @@ static enum store_status noop_txn(struct store_txn *txn, void *arg)
 	return STORE_OK;
 }
 
-/* route_privacy - GET /privacy (what is kept; accept) and POST (CSRF): then on to /mfa/setup */
+/* route_privacy - GET /privacy (what is kept; accept) and POST (CSRF): then on to /mfa/setup, or, for a held
+ * provider sign-in, with the full session to where it goes */
 static enum MHD_Result route_privacy(struct MHD_Connection *c, const struct flow_ctx *fx, bool post,
 				     const struct req *rq)
 {
@@ -1391,11 +1397,13 @@ static enum MHD_Result route_privacy(struct MHD_Connection *c, const struct flow
 	struct form *f = malloc(sizeof(*f));
 	enum MHD_Result ret = MHD_NO;
 	uint64_t now = (uint64_t)time(NULL);
+	struct privacy_done *done = sodium_malloc(sizeof(*done));
+	char cookie[200];
 	enum privacy_state st;
 	unsigned status = MHD_HTTP_OK;
 	const struct config *cfg = fx->cfg;
 
-	if (pr == NULL || f == NULL)
+	if (pr == NULL || f == NULL || done == NULL)
 		goto free;
 	f->n = 0;
 	if (post && (!content_type_is(c, "application/x-www-form-urlencoded") ||
@@ -1406,10 +1414,20 @@ static enum MHD_Result route_privacy(struct MHD_Connection *c, const struct flow
 	if (post && !csrf_check(fx->keys, pr->csrf_cookie, pr->session_cookie, MFA_CSRF_ID, form_get(f, "csrf"))) {
 		pr->pg.view = VIEW_BAD_REQUEST;
 		status = MHD_HTTP_BAD_REQUEST;
-	} else if ((st = post ? privacy_accept(fx, pr->session_cookie, now)
+	} else if ((st = post ? privacy_accept(fx, pr->session_cookie, now, done)
 			      : privacy_state(fx, pr->session_cookie, now)) == PRIVACY_DONE) {
 		ret = send_redirect(c, pr->pg.lang == LANG_NL ? "/mfa/setup?lang=nl" : "/mfa/setup?lang=en");
 		goto free;
+	} else if (st == PRIVACY_SIGNED_IN) {
+		make_cookie(cookie, sizeof(cookie), cfg, true, done->session, cfg->session_ttl);
+		ret = send_redirect_with(c, done->dest, cookie, NULL);	/* the signed resource, or a checked rd */
+		sodium_memzero(cookie, sizeof(cookie));
+		goto free;
+	} else if (st == PRIVACY_REFUSED) {
+		pr->pg.view = done->finish < 0 ? link_view(done->link)
+			      : done->finish == FINISH_DISABLED ? VIEW_DISABLED : VIEW_NEED_SIGNIN;
+		status = done->finish < 0 ? link_http_status(done->link)
+			 : done->finish == FINISH_DISABLED ? MHD_HTTP_FORBIDDEN : MHD_HTTP_UNAUTHORIZED;
 	} else if (st == PRIVACY_NEEDED && !post) {
 		pr->pg.view = VIEW_PRIVACY;
 		pr->pg.privacy_url = cfg->privacy_url;
@@ -1426,6 +1444,7 @@ static enum MHD_Result route_privacy(struct MHD_Connection *c, const struct flow
 	}
 	ret = send_page(c, status, &pr->pg, NULL, pr->set_csrf[0] ? pr->set_csrf : NULL);
 free:
+	sodium_free(done);
 	free(pr);
 	free(f);
 	return ret;
