@@ -152,18 +152,11 @@ static bool disabled(struct store_txn *txn, const struct finish_req *rq, const c
 	return off;
 }
 
-/* privacy_needed - would the new session be full for a guest who has not accepted the privacy page? */
-static bool privacy_needed(struct store_txn *txn, const struct finish_req *rq, const char *addr, uint64_t now)
+/* privacy_first - would the new session be full for a guest (rec: their record, NULL: none yet) who has not
+ * accepted the privacy page, with no acceptance in rq? */
+static bool privacy_first(const struct finish_req *rq, const json_t *rec)
 {
-	json_t *rec;
-	bool need;
-
-	if (!session_is_full(level_of(rq)) || rq->privacy_accepted)
-		return false;
-	rec = rq->via == FINISH_MFA ? json_incref(rq->rec) : guest_load(txn, addr, now);
-	need = rec == NULL || !privacy_accepted(rec);
-	json_decref(rec);
-	return need;
+	return session_is_full(level_of(rq)) && !rq->privacy_accepted && (rec == NULL || !privacy_accepted(rec));
 }
 
 /* redeem - the invitation is addr's now; the first time, the inviter hears of it */
@@ -191,7 +184,7 @@ enum store_status signin_finish(struct store_txn *txn, const struct flow_ctx *fx
 {
 	enum store_status s = STORE_OK;
 	json_t *rec;
-	bool marked;
+	bool marked, held;
 
 	memset(out, 0, sizeof(*out));
 	if (rq->via == FINISH_MFA && (rq->prev == NULL || rq->rec == NULL || rq->prev->level != SESSION_CODE)) {
@@ -214,19 +207,27 @@ enum store_status signin_finish(struct store_txn *txn, const struct flow_ctx *fx
 		return STORE_OK;
 	}
 	/* Security: nothing of a full session (no redemption, no notice, no session) before the guest accepted
-	 * the privacy page; the caller holds the sign-in and finishes it here with the acceptance (privacy.h). */
-	if (privacy_needed(txn, rq, out->addr, now)) {
-		*res = FINISH_PRIVACY;
-		memset(out, 0, sizeof(*out));
-		return STORE_OK;
+	 * the privacy page; the caller holds the sign-in and finishes it here with the acceptance (privacy.h).
+	 * With an invitation that is decided before the redemption writes anything; without one (/login, MFA)
+	 * nothing is written before the destination check below, which first refuses who has no access. */
+	if (rq->t != NULL && rq->via != FINISH_MFA) {
+		rec = guest_load(txn, out->addr, now);
+		held = privacy_first(rq, rec);
+		json_decref(rec);
+		if (held) {
+			*res = FINISH_PRIVACY;
+			memset(out, 0, sizeof(*out));
+			return STORE_OK;
+		}
+		if ((s = redeem(txn, fx, rq, now, out)) != STORE_OK)
+			return s;
 	}
-	if (rq->t != NULL && rq->via != FINISH_MFA && (s = redeem(txn, fx, rq, now, out)) != STORE_OK)
-		return s;
 	rec = rq->via == FINISH_MFA ? json_incref(rq->rec) : guest_load(txn, out->addr, now);
 	out->level = level_of(rq);
-	if (rec == NULL || !destination(txn, rq, rec, now, out)) {
+	held = false;
+	if (rec == NULL || !destination(txn, rq, rec, now, out) || (held = privacy_first(rq, rec))) {
+		*res = held ? FINISH_PRIVACY : FINISH_NO_ACCESS;
 		json_decref(rec);
-		*res = FINISH_NO_ACCESS;
 		memset(out, 0, sizeof(*out));
 		return STORE_OK;
 	}

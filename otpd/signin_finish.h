@@ -13,7 +13,9 @@
  *      notes how the guest signed in,
  *   3a. refuses a full session (MFA done, or a provider that asserted MFA) to
  *      a guest who has not accepted the privacy page (privacy.h), unless
- *      the request carries the acceptance, which is then recorded,
+ *      the request carries the acceptance, which is then recorded (with an
+ *      invitation before it is redeemed; without, after the check that the
+ *      guest has access at all, so who has none is told so),
  *   4. starts the session (ending the code-level one it replaces: a new id
  *      at each level change), forgets the failed tries of a full sign-in,
  *   5. writes the audit line.

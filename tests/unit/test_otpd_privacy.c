@@ -4,7 +4,8 @@
  * refused (FINISH_PRIVACY, nothing written) to a guest who has not accepted
  * the privacy page, and started when the record or the request carries the
  * acceptance (which is then recorded once, with its time and an audit line);
- * a code-level sign-in is not held. A held sign-in's cookie is no session:
+ * a code-level sign-in is not held; a provider sign-in at /login of someone
+ * with no guest record is refused as such, not held. A held sign-in's cookie is no session:
  * session_find() never finds it, privacy_state() says PRIVACY_NEEDED.
  */
 #include <setjmp.h>
@@ -182,6 +183,40 @@ static void test_code_level_not_held(void **state)
 			 signin_finish_word(w.got), (int)w.d.level);
 }
 
+/* Provider MFA at /login (no invitation): who has no guest record gets "no access", never the privacy page. */
+static enum store_status login_txn(struct store_txn *txn, void *arg)
+{
+	struct gate_work *w = arg;
+	struct finish_req rq;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.via = FINISH_PROVIDER;
+	rq.typed = "bob@partner.example";
+	rq.provider = "partner";
+	rq.asserted = "bob@partner.example";
+	rq.provider_mfa = true;
+	rq.dest = "";
+	rq.event = "oidc_signed_in";
+	return signin_finish(txn, &fx, &rq, NOW, &w->got, &w->d);
+}
+
+static void test_login_no_guest_not_held(void **state)
+{
+	static char *domains[] = { "partner.example" };
+	struct gate_work w = { .c = NULL };
+
+	(void)state;
+	cfg.n_oidc = 1;
+	cfg.oidc[0].name = "partner";
+	cfg.oidc[0].domains.n = 1;
+	cfg.oidc[0].domains.items = domains;
+	assert_int_equal(store_write(st, login_txn, &w), STORE_OK);
+	cfg.n_oidc = 0;
+	if (w.got != FINISH_NO_ACCESS)
+		fail_msg("provider /login without a guest record: got %s, want %s", signin_finish_word(w.got),
+			 signin_finish_word(FINISH_NO_ACCESS));
+}
+
 struct hold_work {
 	char cookie[SESSION_TEXT];
 };
@@ -221,6 +256,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gate),
 		cmocka_unit_test(test_code_level_not_held),
+		cmocka_unit_test(test_login_no_guest_not_held),
 		cmocka_unit_test(test_hold_is_no_session),
 	};
 
