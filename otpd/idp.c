@@ -13,6 +13,7 @@
 #include "log.h"
 #include "mfa.h"
 #include "outbox.h"
+#include "privacy.h"
 #include "signin_finish.h"
 
 struct step_work {
@@ -115,6 +116,17 @@ static enum store_status signin_txn(struct store_txn *txn, void *arg)
 		w->result = session_is_full(d.level) ? IDP_SIGNED_IN : IDP_MFA_NEXT;
 		w->outcome = w->result == IDP_SIGNED_IN ? "signed_in_provider_mfa"
 			     : d.next == NEXT_MFA_VERIFY ? "ok_totp_next" : "ok_enrol_next";
+	} else if (s == STORE_OK && w->finish == FINISH_PRIVACY) {
+		/* Verified, but the privacy page comes first: keep what was verified for when it is accepted. */
+		struct privacy_hold h = { .login = w->pend->login, .link_token = w->pend->link_token ? w->pend->link_token : "",
+					  .rd = w->pend->rd };
+
+		snprintf(h.provider, sizeof(h.provider), "%s", w->pend->provider);
+		snprintf(h.typed, sizeof(h.typed), "%s", w->pend->email);
+		snprintf(h.asserted, sizeof(h.asserted), "%s", w->id->email);
+		s = privacy_hold_put(txn, w->fx->keys, &h, w->now, out->session);
+		w->result = IDP_PRIVACY;
+		w->outcome = signin_finish_word(w->finish);
 	} else if (s == STORE_OK) {
 		/* Security: a provider that speaks for a domain it does not serve, or for someone other than
 		 * the typed address, is refused like an account that was not invited. */
@@ -177,7 +189,7 @@ static enum idp_result finish_run(const struct flow_ctx *fx, const struct token 
 		 id.mfa ? "provider" : "no", w.outcome);
 	if (w.notified)
 		outbox_kick(fx->ob);
-	if (w.result != IDP_SIGNED_IN && w.result != IDP_MFA_NEXT)
+	if (w.result != IDP_SIGNED_IN && w.result != IDP_MFA_NEXT && w.result != IDP_PRIVACY)
 		sodium_memzero(out->session, sizeof(out->session));
 	sodium_memzero(&id, sizeof(id));
 	return w.result;

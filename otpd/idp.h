@@ -16,7 +16,9 @@
  *                 holding a redeemed, unrevoked invitation.
  *
  * Sessions: a provider sign-in that asserts MFA (mfa_amr / mfa_acr) gives a
- * SESSION_ORG_MFA session (full: it passes /auth, no TOTP here); one that
+ * SESSION_ORG_MFA session (full: it passes /auth, no TOTP here), once the
+ * guest has accepted the privacy page: before that the callback holds the
+ * sign-in (IDP_PRIVACY, privacy.h) and nothing is redeemed; one that
  * does not gives a SESSION_CODE session that must do /mfa/setup or
  * /mfa/verify like a code guest (signin.h).
  * Security: home-realm discovery is by domain only and happens before any
@@ -44,6 +46,7 @@ enum idp_result {
 	IDP_REDIRECT,		/* begin: send the browser to url, with the state cookie */
 	IDP_SIGNED_IN,		/* callback: a full session (provider MFA): on to out->dest */
 	IDP_MFA_NEXT,		/* callback: a session that must do out->next first */
+	IDP_PRIVACY,		/* callback: held until the guest accepts the privacy page (out->session: the hold's) */
 	IDP_REFUSED,		/* callback: out->err says why */
 	IDP_CANCELLED,		/* callback: the provider answered with an error (the guest cancelled) */
 	IDP_DISABLED,		/* callback: verified, but the guest is disabled (lifecycle.h) */
@@ -64,7 +67,7 @@ struct idp_done {
 	uint8_t invitation[TOKEN_ID_LEN];	/* accept: the CSRF context of the link's forms */
 	char rd[CAP_URL_BYTES + 1];		/* /login: where the guest was going */
 	char provider[CAP_OIDC_NAME + 1];
-	char session[SESSION_TEXT];		/* IDP_SIGNED_IN / IDP_MFA_NEXT: the session cookie's value */
+	char session[SESSION_TEXT];		/* IDP_SIGNED_IN / IDP_MFA_NEXT / IDP_PRIVACY: the session cookie's value */
 	char dest[CAP_URL_BYTES + 1];		/* IDP_SIGNED_IN: where to go */
 	enum flow_next next;			/* IDP_MFA_NEXT */
 };

@@ -61,7 +61,8 @@ static const struct route table[] = {
 	  NEED_CODE | NEED_EMAIL_CODE, ANSWER_HTML, step_account_auth,
 	  V_ACCOUNT | VIEWS(VIEW_NEW_AUTH) | VIEWS(VIEW_MFA_LIMITED) },
 	{ "privacy", "/privacy", "", false, GET | POST, BODY_FORM, FORM, CSRF_MFA, true, 0, ANSWER_HTML,
-	  step_privacy, VIEWS(VIEW_PRIVACY) | VIEWS(VIEW_NEED_SIGNIN) | VIEWS(VIEW_UNAVAILABLE) },
+	  step_privacy, VIEWS(VIEW_PRIVACY) | VIEWS(VIEW_NEED_SIGNIN) | VIEWS(VIEW_UNAVAILABLE) | VIEWS(VIEW_DISABLED) |
+		  VIEWS(VIEW_BAD_LINK) | VIEWS(VIEW_EXPIRED_LINK) | VIEWS(VIEW_REVOKED_LINK) },
 	/* The accept link: /accept/<token>[/...], and the same flow as JSON under /api/v1/. */
 	{ "accept", "/accept/", "", true, GET, BODY_NONE, FORM, CSRF_LINK, false, 0, ANSWER_HTML, step_accept_page,
 	  VIEWS(VIEW_ASK_EMAIL) },

@@ -11,6 +11,7 @@
 #include "invite.h"
 #include "mfa.h"
 #include "notice.h"
+#include "privacy.h"
 
 enum finish_result signin_finish_identity(const struct config *cfg, const char *provider, const char *asserted,
 					  const char *typed, char addr[ADDR_BUF])
@@ -59,6 +60,8 @@ const char *signin_finish_word(enum finish_result r)
 		return "no_live_invitation";
 	case FINISH_DISABLED:
 		return "guest_disabled";
+	case FINISH_PRIVACY:
+		return "privacy_first";
 	}
 	return "unknown";
 }
@@ -149,6 +152,13 @@ static bool disabled(struct store_txn *txn, const struct finish_req *rq, const c
 	return off;
 }
 
+/* privacy_first - would the new session be full for a guest (rec: their record, NULL: none yet) who has not
+ * accepted the privacy page, with no acceptance in rq? */
+static bool privacy_first(const struct finish_req *rq, const json_t *rec)
+{
+	return session_is_full(level_of(rq)) && !rq->privacy_accepted && (rec == NULL || !privacy_accepted(rec));
+}
+
 /* redeem - the invitation is addr's now; the first time, the inviter hears of it */
 static enum store_status redeem(struct store_txn *txn, const struct flow_ctx *fx, const struct finish_req *rq,
 				uint64_t now, struct finish_done *out)
@@ -174,6 +184,7 @@ enum store_status signin_finish(struct store_txn *txn, const struct flow_ctx *fx
 {
 	enum store_status s = STORE_OK;
 	json_t *rec;
+	bool marked, held;
 
 	memset(out, 0, sizeof(*out));
 	if (rq->via == FINISH_MFA && (rq->prev == NULL || rq->rec == NULL || rq->prev->level != SESSION_CODE)) {
@@ -195,21 +206,41 @@ enum store_status signin_finish(struct store_txn *txn, const struct flow_ctx *fx
 		memset(out, 0, sizeof(*out));
 		return STORE_OK;
 	}
-	if (rq->t != NULL && rq->via != FINISH_MFA && (s = redeem(txn, fx, rq, now, out)) != STORE_OK)
-		return s;
+	/* Security: nothing of a full session (no redemption, no notice, no session) before the guest accepted
+	 * the privacy page; the caller holds the sign-in and finishes it here with the acceptance (privacy.h).
+	 * With an invitation that is decided before the redemption writes anything; without one (/login, MFA)
+	 * nothing is written before the destination check below, which first refuses who has no access. */
+	if (rq->t != NULL && rq->via != FINISH_MFA) {
+		rec = guest_load(txn, out->addr, now);
+		held = privacy_first(rq, rec);
+		json_decref(rec);
+		if (held) {
+			*res = FINISH_PRIVACY;
+			memset(out, 0, sizeof(*out));
+			return STORE_OK;
+		}
+		if ((s = redeem(txn, fx, rq, now, out)) != STORE_OK)
+			return s;
+	}
 	rec = rq->via == FINISH_MFA ? json_incref(rq->rec) : guest_load(txn, out->addr, now);
 	out->level = level_of(rq);
-	if (rec == NULL || !destination(txn, rq, rec, now, out)) {
+	held = false;
+	if (rec == NULL || !destination(txn, rq, rec, now, out) || (held = privacy_first(rq, rec))) {
+		*res = held ? FINISH_PRIVACY : FINISH_NO_ACCESS;
 		json_decref(rec);
-		*res = FINISH_NO_ACCESS;
 		memset(out, 0, sizeof(*out));
 		return STORE_OK;
 	}
 	out->next = mfa_enrolled(rec) ? NEXT_MFA_VERIFY : NEXT_MFA_SETUP;
 	note_method(rq, rec, out, now);
+	marked = rq->privacy_accepted && !privacy_accepted(rec);
+	if (marked)
+		privacy_mark(rec, now);
 	s = guest_save(txn, out->addr, rec, now);
 	json_decref(rec);
 	if (s == STORE_OK)
 		s = start(txn, fx, rq, now, out);
+	if (s == STORE_OK && marked)
+		s = flow_audit(txn, now, "privacy_accepted", rq->t != NULL ? rq->t->id : FLOW_LOGIN_ID, out->addr);
 	return s;
 }

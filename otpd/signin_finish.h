@@ -11,6 +11,11 @@
  *      after the disabling, redeems the invitation (the first redemption
  *      of an invitation by a guest queues the inviter's notice, notice.h),
  *      notes how the guest signed in,
+ *   3a. refuses a full session (MFA done, or a provider that asserted MFA) to
+ *      a guest who has not accepted the privacy page (privacy.h), unless
+ *      the request carries the acceptance, which is then recorded (with an
+ *      invitation before it is redeemed; without, after the check that the
+ *      guest has access at all, so who has none is told so),
  *   4. starts the session (ending the code-level one it replaces: a new id
  *      at each level change), forgets the failed tries of a full sign-in,
  *   5. writes the audit line.
@@ -49,6 +54,7 @@ enum finish_result {
 	FINISH_NOT_INVITED,	/* not one of the invitation's guests */
 	FINISH_NO_ACCESS,	/* /login or MFA: no guest record (with a live invitation, where one is needed) */
 	FINISH_DISABLED,	/* the guest was disabled for inactivity: ask the inviter for a new invitation */
+	FINISH_PRIVACY,		/* a full session, but the guest has not accepted the privacy page: hold it (privacy.h) */
 };
 
 struct finish_req {
@@ -62,6 +68,7 @@ struct finish_req {
 	json_t *rec;				/* FINISH_MFA: the guest record as the MFA step left it */
 	const char *dest;			/* rd, or "" (accept: the invitation's resource is used) */
 	const char *event;			/* the audit line's event */
+	bool privacy_accepted;			/* the guest accepted the privacy page just now: record it */
 };
 
 struct finish_done {

@@ -56,6 +56,9 @@ void step_out_release(struct step_out *out)
 		free(out->idp);
 	}
 	free(out->account);
+	if (out->privacy != NULL)
+		sodium_free(out->privacy);	/* sodium_free wipes: the full session's id */
+	out->privacy = NULL;
 	out->recovery = mfa_recovery_free(out->recovery);
 	sodium_memzero(out->cookies, sizeof(out->cookies));
 	out->done = NULL;

@@ -55,6 +55,7 @@ enum http_status {
 	HTTP_SERVICE_UNAVAILABLE = 503,
 };
 
+struct privacy_done;
 struct route;
 struct step_in;
 
@@ -126,6 +127,7 @@ struct step_out {
 	struct signin_setup *setup;	/* sodium_malloc'd */
 	struct signin_done *done;	/* sodium_malloc'd */
 	struct idp_done *idp;
+	struct privacy_done *privacy;	/* sodium_malloc'd */
 	struct account_view *account;
 	struct mfa_recovery *recovery;
 };

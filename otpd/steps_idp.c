@@ -81,12 +81,15 @@ void step_oidc_callback(struct step_in *in, struct step_out *out)
 	r = idp_callback(in->fx, in->state_cookie, step_query(in, "state"), step_query(in, "code"),
 			 step_query(in, "error") != NULL, in->now, d);
 	sodium_memzero(in->state_cookie, sizeof(in->state_cookie));
-	if (r == IDP_SIGNED_IN || r == IDP_MFA_NEXT) {
+	if (r == IDP_SIGNED_IN || r == IDP_MFA_NEXT || r == IDP_PRIVACY) {
 		step_session_cookie(out, in->fx->cfg, d->session, in->fx->cfg->session_ttl);
 		/* The state was spent either way: the browser may forget it. */
 		step_state_cookie(out, in->fx->cfg, "", 0);
-		/* Security: only the invitation's signed resource (or a checked rd), or the MFA step: never the query. */
-		step_redirect(out, r == IDP_SIGNED_IN ? d->dest : step_next_path(d->next, in->lang));
+		/* Security: only the invitation's signed resource (or a checked rd), the privacy page (a held sign-in,
+		 * privacy.h) or the MFA step: never the query. */
+		step_redirect(out, r == IDP_SIGNED_IN ? d->dest
+				   : r == IDP_PRIVACY ? (in->lang == LANG_NL ? "/privacy?lang=nl" : "/privacy?lang=en")
+						      : step_next_path(d->next, in->lang));
 		return;
 	}
 	step_state_cookie(out, in->fx->cfg, "", 0);

@@ -11,6 +11,7 @@
 #include "privacy.h"
 #include "qr.h"
 #include "routes.h"
+#include "signin_finish.h"
 #include "step.h"
 
 /* setup_page - the enrolment page: QR code, secret, the otpauth URI (out holds them) */
@@ -116,7 +117,7 @@ static void mfa_post(struct step_in *in, struct step_out *out, bool setup)
 static void mfa(struct step_in *in, struct step_out *out, bool setup)
 {
 	/* The privacy page comes first: the first sign-in does not finish before it is accepted (privacy.h). */
-	if (setup && privacy_state(in->fx, in->session_cookie, in->now) == PRIVACY_NEEDED) {
+	if (privacy_state(in->fx, in->session_cookie, in->now) == PRIVACY_NEEDED) {
 		step_redirect(out, out->pg.lang == LANG_NL ? "/privacy?lang=nl" : "/privacy?lang=en");
 		return;
 	}
@@ -136,15 +137,32 @@ void step_mfa_verify(struct step_in *in, struct step_out *out)
 	mfa(in, out, false);
 }
 
-/* step_privacy - GET /privacy (what is kept; accept) and POST (CSRF): then on to /mfa/setup */
+/* step_privacy - GET /privacy (what is kept; accept) and POST (CSRF): then on to /mfa/setup, or, for a held
+ * provider sign-in, with the full session to where it goes */
 void step_privacy(struct step_in *in, struct step_out *out)
 {
 	const struct config *cfg = in->fx->cfg;
-	enum privacy_state st = in->post ? privacy_accept(in->fx, in->session_cookie, in->now)
-					 : privacy_state(in->fx, in->session_cookie, in->now);
+	struct privacy_done *done;
+	enum privacy_state st;
 
+	if ((done = out->privacy = sodium_malloc(sizeof(*done))) == NULL) {
+		step_answer(out, HTTP_SERVICE_UNAVAILABLE, VIEW_UNAVAILABLE, "unavailable");
+		return;
+	}
+	st = in->post ? privacy_accept(in->fx, in->session_cookie, in->now, done)
+		      : privacy_state(in->fx, in->session_cookie, in->now);
 	if (st == PRIVACY_DONE) {
 		step_redirect(out, out->pg.lang == LANG_NL ? "/mfa/setup?lang=nl" : "/mfa/setup?lang=en");
+	} else if (st == PRIVACY_SIGNED_IN) {
+		step_session_cookie(out, cfg, done->session, cfg->session_ttl);
+		step_redirect(out, done->dest);	/* the signed resource, or a checked rd */
+	} else if (st == PRIVACY_REFUSED) {
+		if (done->finish < 0)
+			step_link_refused(out, done->link);
+		else if (done->finish == FINISH_DISABLED)
+			step_answer(out, HTTP_FORBIDDEN, VIEW_DISABLED, "guest_disabled");
+		else
+			step_answer(out, HTTP_UNAUTHORIZED, VIEW_NEED_SIGNIN, "no_session");
 	} else if (st == PRIVACY_NEEDED && !in->post) {
 		out->pg.view = VIEW_PRIVACY;
 		out->pg.privacy_url = cfg->privacy_url;

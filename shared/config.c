@@ -66,7 +66,7 @@ static const struct cfg_def cfg_defs[] = {
 	{ "guestlink", "org_name", CFG_STRING, "", OFF(org_name), 0, 0, 0,
 	  "The organisation's name as guests see it in the footer, pages and code mails." },
 	{ "guestlink", "privacy_url", CFG_STRING, "", OFF(privacy_url), 0, 0, 0,
-	  "The organisation's privacy statement. Set, a guest sees the privacy page (what is kept, for how long, a link here) and accepts it before the first sign-in finishes (before the authenticator enrolment); empty: no privacy step." },
+	  "The organisation's privacy statement, linked from the privacy page. Every guest sees that page (what is kept, for how long) and accepts it once, before the first sign-in finishes; empty: the page has no link." },
 	{ "guestlink", "internal_domains", CFG_DOMAINS, NULL, OFF(internal_domains), 0, 0,
 	  CONFIG_NEED_MILTER,
 	  "Space-separated mail domains of the organisation; subdomains included. Recipients outside them are guests." },

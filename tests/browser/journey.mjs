@@ -23,10 +23,16 @@
 // Then the guest of partner.example, in a fresh context: the invitation mail,
 // the accept page ("Email me a code instead" offered), her address, the
 // provider's login page with the address filled in (login_hint), her
-// password, back through otpd's /oidc/callback to the resource, named there;
-// no code mail for her, no TOTP. Last, a refusal: bob@partner.example (not
-// invited) at the same accept link signs in at the provider and gets the
-// "not invited" page, with no session.
+// password, back through otpd's /oidc/callback to the privacy page (her
+// sign-in held until she accepts it: the resource still sends to /login),
+// English and Dutch, then on to the resource, named there; no code mail for
+// her, no TOTP. Last, a refusal: bob@partner.example (not invited) at the
+// same accept link signs in at the provider and gets the "not invited" page,
+// with no session.
+// With STAGE=disabled only this instead: DISABLED (a guest otpd disabled for
+// not signing in) goes to the resource, is sent to /login, types the address
+// and the emailed code and gets the page saying to ask for a new invitation,
+// in English and in Dutch (screenshots numbered from SHOT_FROM).
 // Prints one "ok N - ..." / "not ok N - ..." line per check and, last,
 // "journey-VIEWPORT: N passed, N failed". Exit status 1 when a check failed.
 import { chromium } from 'playwright-core';
@@ -52,6 +58,8 @@ const PARTNER = env('PARTNER');
 const PROVIDER = env('PROVIDER');
 const OUT = env('OUT');
 const CHROMIUM = env('CHROMIUM', '/usr/bin/chromium');
+const STAGE = env('STAGE', 'journey');
+const DISABLED = env('DISABLED', '');
 
 const VIEWPORTS = {
 	desktop: { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 },
@@ -95,10 +103,10 @@ function codeMails(addr = GUEST) {
 		});
 }
 
-// waitCode - the 8-digit code from the first code mail not in `seen`
-async function waitCode(seen) {
+// waitCode - the 8-digit code from the first code mail (to addr) not in `seen`
+async function waitCode(seen, addr = GUEST) {
 	for (let i = 0; i < 200; i++) {
-		const fresh = codeMails().filter((f) => !seen.has(f));
+		const fresh = codeMails(addr).filter((f) => !seen.has(f));
 		if (fresh.length > 0) {
 			const text = readFileSync(fresh[0], 'latin1').replace(/\r/g, '');
 			ok(/^Received: .*\n?.*by mx\.guestlink-test\.invalid \(Postfix\)/m.test(text),
@@ -110,7 +118,7 @@ async function waitCode(seen) {
 		}
 		await new Promise((r) => setTimeout(r, 100));
 	}
-	fatal(`no code mail for ${GUEST} in ${SINK_DIR} within 20 s`);
+	fatal(`no code mail for ${addr} in ${SINK_DIR} within 20 s`);
 }
 
 // totp - what an authenticator app shows now (or at now + offset seconds): oathtool
@@ -120,7 +128,7 @@ function totp(secret, offset = 0) {
 }
 
 // --- pages ----------------------------------------------------------------------
-let shot = 0;
+let shot = Number(env('SHOT_FROM', '0'));
 async function screenshot(page, name) {
 	const file = join(OUT, `${String(shot).padStart(2, '0')}-${name}.png`);
 	shot++;
@@ -390,9 +398,25 @@ async function partnerVisit(browser) {
 	const hops = mainFrameRequests(page);
 	await providerLogin(page, PARTNER, 'pw-alice-0123', 'provider-login');
 
-	// 14: glewlwyd -> otpd's /oidc/callback -> the resource behind nginx, named there.
+	// 13a: glewlwyd -> otpd's /oidc/callback -> the privacy page: her first sign-in is held until she
+	// accepts it (privacy before consent), and the resource does not let her in meanwhile.
+	await page.waitForURL(/\/privacy\?lang=en$/, { timeout: 10000 }).catch(() => {});
+	ok(/\/privacy\?lang=en$/.test(page.url()), 'partner: back from the provider, at the privacy page first', page.url());
+	ok((await page.locator('ul.kept li').count()) === 5, 'partner privacy: the five things kept');
+	ok((await page.locator('a#privacy-statement').getAttribute('href')) === 'https://www.example.org/privacy',
+		'partner privacy: links to the organisation\'s statement');
+	await look(page, 'partner-privacy', 'What we keep about you');
+	const held = await context.newPage();
+	await held.goto(RESOURCE);
+	ok(held.url().includes('/login?rd='), 'partner: before accepting, the resource still sends to /login', held.url());
+	await held.close();
+	await page.goto(page.url().replace('lang=en', 'lang=nl'));
+	await look(page, 'partner-privacy-nl', 'Wat we over je bewaren');
+	await submit(page, page.getByRole('button', { name: 'Ik begrijp het, ga verder' }));
+
+	// 14: accepted -> the resource behind nginx, named there.
 	await page.waitForURL(RESOURCE, { timeout: 10000 }).catch(() => {});
-	ok(page.url() === RESOURCE, 'partner: signed in at the provider, now at the resource', page.url());
+	ok(page.url() === RESOURCE, 'partner: privacy page accepted, now at the resource', page.url());
 	ok(hops.some((u) => u.startsWith(`${PROVIDER}/api/oidc/auth?`) && u.includes('g_continue')),
 		'partner: went on to the provider\'s authorization endpoint (g_continue)', hops.join(' '));
 	ok(hops.some((u) => u.startsWith(`${publicUrl}/oidc/callback?`) && /[?&]code=/.test(u)),
@@ -448,6 +472,47 @@ const browser = await chromium.launch({
 		'--disable-component-update', '--disable-sync'],
 });
 const t0 = Date.now();
+
+// disabledVisit - DISABLED at the resource, /login, the emailed code: the disabled page, in English and Dutch
+async function disabledVisit() {
+	for (const nl of [false, true]) {
+		const context = await browser.newContext(ctxOptions);
+		const page = await context.newPage();
+		const seen = new Set(codeMails(DISABLED));
+		await page.goto(RESOURCE);
+		ok(page.url().includes('/login?rd='), `disabled${nl ? ' (nl)' : ''}: the resource sends to /login`, page.url());
+		if (nl)
+			await page.goto(`${page.url()}&lang=nl`);
+		const origin = new URL(page.url()).origin;
+		await page.locator('input#email').fill(DISABLED);
+		await submit(page, page.getByRole('button', { name: nl ? 'Verder' : 'Continue', exact: true }), /\/login\/email$/);
+		await page.locator('input#code').fill(await waitCode(seen, DISABLED));
+		const answer = page.waitForResponse((r) => r.url().endsWith('/login/code'), { timeout: 10000 });
+		await submit(page, page.getByRole('button', { name: nl ? 'Inloggen' : 'Sign in', exact: true }), /\/login\/code$/);
+		const r = await answer.catch(() => null);
+		ok(r !== null && r.status() === 403, `disabled${nl ? ' (nl)' : ''}: the right code, answered 403`, r ? String(r.status()) : 'none');
+		ok((await text(page, 'p.error')).startsWith(nl ? 'Je hebt lange tijd niet ingelogd' : 'You have not signed in for a long time'),
+			`disabled${nl ? ' (nl)' : ''}: says access was switched off`, await text(page, 'p.error'));
+		ok((await text(page, 'p.error')).includes(nl ? 'Vraag degene die je heeft uitgenodigd om de uitnodiging opnieuw te sturen'
+			: 'Ask the person who invited you to send the invitation again'),
+			`disabled${nl ? ' (nl)' : ''}: says to ask the inviter for a new invitation`);
+		await look(page, nl ? 'disabled-nl' : 'disabled', nl ? 'Je gasttoegang is uitgeschakeld' : 'Your guest access is disabled');
+		ok(!(await context.cookies(origin)).some((c) => c.name === 'guestlink_session'), `disabled${nl ? ' (nl)' : ''}: no session cookie`);
+		await page.goto(RESOURCE);
+		ok(page.url().includes('/login?rd='), `disabled${nl ? ' (nl)' : ''}: the resource still sends to /login`, page.url());
+		await context.close();
+	}
+}
+if (STAGE === 'disabled') {
+	try {
+		await stage('disabled guest\'s visit', disabledVisit);
+	} finally {
+		await browser.close();
+	}
+	console.log(`# ${VIEWPORT}: screenshots up to ${shot} in ${OUT}, ${Date.now() - t0} ms`);
+	console.log(`journey-${VIEWPORT}: ${passed} passed, ${failed} failed`);
+	process.exit(failed === 0 ? 0 : 1);
+}
 // stage - one part of the journey; an exception ends that part (one failed check), not the others
 async function stage(name, fn) {
 	try {

@@ -25,7 +25,10 @@
 # a private Dovecot: tests/lib/submission.sh), through Postfix and the milter: one to a new guest of another domain (code flow), one to
 # alice@partner.example (her provider); then journey.mjs (playwright-core
 # driving Debian's Chromium) clicks through both, and a refusal (bob, not
-# invited): see that file for the steps and the checks.
+# invited): see that file for the steps and the checks. Last, per viewport an
+# idle guest redeems a third invitation by code (curl, JSON API), otpd
+# restarts with guest_inactive_disable = 2s, and journey.mjs (STAGE=disabled)
+# meets the disabled page at /login in English and Dutch.
 #
 # Screenshots of every page: build/artifacts/browser/<viewport>/NN-name.png
 # (ARTIFACTS to put them elsewhere), kept after the run; the path is printed.
@@ -194,6 +197,68 @@ for vp in $viewports; do
 	T_PASS=$((T_PASS + p))
 	T_FAIL=$((T_FAIL + n))
 	[ "$rc" -eq 0 ] || [ "$n" -gt 0 ] || fail "$vp: journey.mjs exit status $rc"
+done
+
+# --- the disabled page (issue 15), per viewport ------------------------------------
+# An idle guest per viewport redeems an invitation with the emailed code (the JSON API, curl); then the
+# clock moves by configuration: otpd restarts with guest_inactive_disable = 2s, the sweeper disables
+# them, and journey.mjs (STAGE=disabled) meets the disabled page at /login, in English and Dutch.
+# code_for ADDR - the 8-digit code of the newest code mail to ADDR in the sink (waits up to 20 s)
+code_for() {
+	local f
+	for _ in $(seq 200); do
+		f=$(grep -l "X-Rcpt-Args: <$1>" "$SINK_DIR"/* 2>/dev/null | xargs -r grep -lE '^Subject: (Your code|Je code) ' |
+			xargs -r ls -t | head -1)
+		[ -n "$f" ] && { tr -d '\r' <"$f" | grep -E '^[0-9]{8}$' | head -1; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+idle_ok=
+for vp in $viewports; do
+	idle="idle-$vp@example.net"
+	invite "$idle" "$T_DIR/$vp-idle-mail.html" || continue
+	tok=$(sed -n 's|.*href="[^"]*/accept/\([A-Za-z0-9_-]*\)".*|\1|p' "$T_DIR/$vp-idle-mail.html" | head -1)
+	api="$PUBLIC/api/v1/accept/$tok"
+	s=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data "{\"email\":\"$idle\"}" "$api/email")
+	code=$(code_for "$idle") || { fail "$vp: no code mail for $idle (email step $s)"; continue; }
+	s=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+		--data "{\"email\":\"$idle\",\"code\":\"$code\"}" "$api/code")
+	[ "$s" = 200 ] || { fail "$vp: $idle could not redeem the invitation ($s)"; continue; }
+	idle_ok="$idle_ok $vp"
+done
+if [ -n "$idle_ok" ]; then
+	otpd_stop
+	sed -i '/^\[otpd\]$/a guest_inactive_disable = 2s' "$CONF"
+	otpd_start "$CONF"
+	disabled_all() {
+		for vp in $idle_ok; do
+			"$OTPCTL_BIN" -c "$CONF" guests | grep "\"email\":\"idle-$vp@example.net\"" | grep -q '"state":"disabled"' || return 1
+		done
+	}
+	if wait_until 20 disabled_all; then
+		ok "the idle guests are disabled after 2s without a sign-in (otpctl guests)"
+	else
+		fail "the idle guests were not disabled: $("$OTPCTL_BIN" -c "$CONF" guests | grep idle-)"
+		idle_ok=
+	fi
+fi
+for vp in $idle_ok; do
+	rc=0
+	STAGE=disabled DISABLED="idle-$vp@example.net" SHOT_FROM=50 VIEWPORT=$vp MAIL_HTML=/dev/null GUEST=- \
+		SINK_DIR=$SINK_DIR RESOURCE=$NGINX_RESOURCE PARTNER_MAIL_HTML=/dev/null PARTNER=- PROVIDER=$PROVIDER \
+		OUT="$ARTIFACTS/$vp" CHROMIUM=$CHROMIUM node "$here/journey.mjs" >"$T_DIR/$vp-disabled.out" 2>&1 || rc=$?
+	cat "$T_DIR/$vp-disabled.out"
+	summary=$(grep -E "^journey-$vp: [0-9]+ passed, [0-9]+ failed\$" "$T_DIR/$vp-disabled.out" || true)
+	if [ -z "$summary" ]; then
+		fail "$vp: journey.mjs (disabled) ended without a summary (exit $rc)"
+		continue
+	fi
+	p=$(echo "$summary" | sed 's/.*: \([0-9]*\) passed.*/\1/')
+	n=$(echo "$summary" | sed 's/.* \([0-9]*\) failed$/\1/')
+	T_PASS=$((T_PASS + p))
+	T_FAIL=$((T_FAIL + n))
+	[ "$rc" -eq 0 ] || [ "$n" -gt 0 ] || fail "$vp: journey.mjs (disabled) exit status $rc"
 done
 
 # The daemons saw nothing go wrong: no sanitizer report, nobody died.

@@ -4,7 +4,8 @@
 # that Postfix to the sink. Staff send an invitation by SMTP; the guest takes
 # the accept link from the delivered mail, sees who invited them to what,
 # asks for a code (HTML form with the page's CSRF token), reads the code from
-# the mail Postfix delivered, types it in, is sent on to /mfa/setup, enrols
+# the mail Postfix delivered, types it in, is sent on to /mfa/setup (after the
+# privacy page, accepted), enrols
 # with oathtool (an independent TOTP), and then /auth lets the session through
 # to the resource with X-Guest-Email. otpctl invitations shows the invitation
 # the milter reported (inviter, resource, queue id) redeemed by the guest.
@@ -128,6 +129,15 @@ expect_match "$(cat "$T_DIR/pg")" 'http-equiv="refresh" content="1;url=/mfa/setu
 expect_match "$(grep -i '^Set-Cookie: guestlink_session=' "$T_DIR/ph" || true)" 'HttpOnly' "POST code: a session cookie, HttpOnly"
 auth() { curl -s -b "$JAR" -D "$T_DIR/ah" -o /dev/null -w '%{http_code}' -H "X-Original-URL: $1" "$BASE/auth"; }
 expect_eq "$(auth "$RESOURCE_URL")" 401 "/auth refuses a session that has only the emailed code"
+
+# --- 5a. the privacy page, before the first sign-in finishes -----------------------------
+expect_eq "$(page "$BASE/mfa/setup")" 303 "GET /mfa/setup before the privacy page: 303"
+expect_match "$(tr -d '\r' <"$T_DIR/ph")" '^Location: /privacy\?lang=en$' "GET /mfa/setup: on to /privacy first"
+expect_eq "$(page "$BASE/privacy")" 200 "GET /privacy: 200"
+expect_eq "$(h1_of)" "What we keep about you" "privacy page: heading"
+expect_eq "$(page --data "csrf=$(csrf_of)" "$BASE/privacy")" 303 "POST /privacy (accept): 303"
+expect_match "$("$OTPCTL_BIN" -c "$CONF" guests)" '"privacy_accepted_at":[0-9]+' "otpctl guests: the acceptance time"
+expect_eq "$(auth "$RESOURCE_URL")" 401 "/auth still refuses before the enrolment"
 
 # --- 6. enrolment with oathtool --------------------------------------------------------
 expect_eq "$(page "$BASE/mfa/setup")" 200 "GET /mfa/setup: 200"

@@ -186,6 +186,14 @@ signin() {
 	page "$cb"
 }
 
+# accept_privacy - the privacy page every first sign-in meets (otpd/privacy.h): shown, then accepted with
+# its CSRF token; prints the POST's status (Location in $T/ph)
+accept_privacy() {
+	[ "$(page "$BASE/privacy")" = 200 ] || fail "privacy page: $(head -c 300 "$T/pg")"
+	grep -q 'What we keep about you' "$T/pg" || fail "privacy page: $(head -c 300 "$T/pg")"
+	page --data "csrf=$(csrf_of "$T/pg")" "$BASE/privacy"
+}
+
 # auth URL [JAR] - /auth as nginx asks it; prints the status
 auth() { curl -s -b "${2:-$T/jar}" -D "$T/ah" -o /dev/null -w '%{http_code}' -H "X-Original-URL: $1" "$BASE/auth"; }
 

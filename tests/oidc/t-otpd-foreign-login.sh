@@ -23,6 +23,7 @@ wait_mails 1 10 || fail "victim: no code mail"
 code=$(tr -d '\r' <"$(ls -t "$T/sink"/* | head -1)" | grep -E '^[0-9]{8}$' | head -1)
 s=$(page --data-urlencode "email=victim@example.net" --data "code=$code&csrf=$(csrf_of "$T/pg")" "$BASE/accept/$tok/code")
 [ "$s" = 200 ] && grep -q 'url=/mfa/setup' "$T/pg" || fail "victim: code step $s"
+[ "$(accept_privacy)" = 303 ] || fail "victim: privacy page"
 [ "$(page "$BASE/mfa/setup")" = 200 ] || fail "victim: setup page"
 secret=$(sed -n 's/.*id="secret">\([^<]*\)<.*/\1/p' "$T/pg" | tr -d ' ')
 s=$(page --data-urlencode "code=$(oathtool --totp -b "$secret")" --data "csrf=$(csrf_of "$T/pg")" "$BASE/mfa/setup")

@@ -1,7 +1,9 @@
 #!/bin/sh
 # t-otpd-mfa - through otpd: an invited guest of a configured domain types their address, goes to their
 # own provider (login_hint), comes back and lands on the resource, with no code mail; the provider's
-# sign-in counts as MFA here (mfa_amr = password), so no TOTP: /auth lets the session through at once.
+# sign-in counts as MFA here (mfa_amr = password), so no TOTP. The first time, the callback holds the
+# sign-in for the privacy page (nothing redeemed, /auth 401); accepting it finishes the sign-in: on to the
+# resource, and /auth lets the session through. The held sign-in works once; it is asked once.
 # The same callback twice is refused; otpctl guests says how the guest signs in; /login sends the
 # returning guest to the provider too, then to rd.
 . "$(dirname "$0")/lib.sh"
@@ -16,11 +18,45 @@ grep -qi '^Set-Cookie: oidc_state=[A-Za-z0-9_-]\{43\}; Path=/oidc/callback; Max-
 ok "email step: 303 to the provider with login_hint and a state cookie"
 s=$(signin alice "$url")
 [ "$s" = 303 ] || fail "callback: $s $(cat "$T/pg")"
-[ "$(location)" = "$RESOURCE" ] || fail "callback sent us to $(location), want $RESOURCE"
-grep -qi '^Set-Cookie: guestlink_session=' "$T/ph" || fail "no session cookie"
+[ "$(location)" = "/privacy?lang=en" ] || fail "callback sent us to $(location), want the privacy page first"
+grep -qi '^Set-Cookie: guestlink_session=' "$T/ph" || fail "no cookie for the held sign-in"
 grep -qi '^Set-Cookie: oidc_state=; Path=/oidc/callback; Max-Age=0' "$T/ph" || fail "state cookie not cleared"
+grep -q 'event=oidc_signin provider=partner .*outcome=privacy_first' "$T/otpd.log" || fail "log: no privacy_first"
+[ "$(auth "$RESOURCE/doc")" = 401 ] || fail "/auth let a held sign-in through before the privacy page"
+[ "$(page "$BASE/account")" = 200 ] && grep -q 'Leave' "$T/pg" && fail "/account for a held sign-in"
+[ "$(page "$BASE/mfa/setup")" = 303 ] && [ "$(location)" = "/privacy?lang=en" ] || fail "/mfa/setup: $(location)"
+"$OTPCTL" -c "$T/otpd.conf" guests | grep -q alice && fail "redeemed before the privacy page was accepted"
+sleep 1
+[ -z "$(notice_files)" ] || fail "the inviter was told before the privacy page was accepted"
+ok "provider MFA, first sign-in: held, 303 to /privacy; /auth 401, nothing redeemed, no notice yet"
+[ "$(page "$BASE/privacy")" = 200 ] || fail "/privacy: $(head -c 300 "$T/pg")"
+for want in 'What we keep about you' 'your email address;' 'The audit trail is kept for 90 days' 'I understand, continue'; do
+	grep -qF "$want" "$T/pg" || fail "privacy page lacks: $want"
+done
+grep -q 'privacy-statement' "$T/pg" && fail "a statement link with no privacy_url"
+held_csrf=$(csrf_of "$T/pg")
+cp "$T/jar" "$T/jar.held"
+[ "$(page "$BASE/privacy?lang=nl")" = 200 ] && grep -q 'Wat we over je bewaren' "$T/pg" || fail "privacy page in Dutch"
+[ "$(page --data "csrf=wrong" "$BASE/privacy")" = 400 ] || fail "accept without the CSRF token"
+[ "$(auth "$RESOURCE/doc")" = 401 ] || fail "/auth after a refused accept"
+ok "privacy page for the held sign-in: what is kept, en and nl, no statement link; CSRF needed"
+before=$(date +%s)
+s=$(page --data "csrf=$held_csrf" "$BASE/privacy")
+[ "$s" = 303 ] || fail "accept: $s $(head -c 300 "$T/pg")"
+[ "$(location)" = "$RESOURCE" ] || fail "accepting sent us to $(location), want $RESOURCE"
+grep -qi '^Set-Cookie: guestlink_session=' "$T/ph" || fail "no session cookie after accepting"
 [ "$(mail_count)" = 0 ] || fail "a code mail was sent"
-ok "callback: 303 to the resource, session cookie, no code mail"
+at=$("$OTPCTL" -c "$T/otpd.conf" guests | sed -n 's/.*"privacy_accepted_at":\([0-9]*\).*/\1/p')
+[ -n "$at" ] && [ "$at" -ge "$before" ] && [ "$at" -le $(($(date +%s) + 1)) ] || fail "acceptance time: '$at'"
+grep -q 'event=privacy_accepted guest=alice@partner.example held=provider outcome=signed_in_provider_mfa' "$T/otpd.log" ||
+	fail "log: no privacy_accepted"
+ok "accepted: 303 to the resource, a session cookie, no code mail; acceptance time in otpctl guests"
+# The held sign-in works once: its cookie and token again give nothing.
+s=$(curl -s -b "$T/jar.held" -D "$T/ph2" -o "$T/pg2" -w '%{http_code}' --data "csrf=$held_csrf" "$BASE/privacy")
+[ "$s" = 401 ] || fail "the held sign-in accepted twice: $s"
+grep -qi '^Set-Cookie: guestlink_session=' "$T/ph2" && fail "a second session from one held sign-in"
+[ "$(auth "$RESOURCE/doc" "$T/jar.held")" = 401 ] || fail "/auth with the held sign-in's cookie"
+ok "the held sign-in works once; its cookie never passes /auth"
 # The inviter hears back (issue 15): one notice, saying the guest used their organisation's account.
 for _ in $(seq 100); do [ -n "$(notice_files)" ] && break; sleep 0.1; done
 [ "$(notice_files | wc -l)" = 1 ] || fail "want one notice to the inviter after the provider redemption"

@@ -30,7 +30,13 @@ cb_status() { curl -s -D "$T/ph" -o "$T/pg" -w '%{http_code}' -H "Cookie: $1" "$
 grep -qi '^Set-Cookie: __Host-guestlink_session=' "$T/ph" && fail "a session from an ambiguous state"
 ok "a plain-named or doubled state cookie is no state: 400, no session"
 s=$(cb_status "$S")
-[ "$s" = 303 ] && [ "$(location)" = "$RESOURCE" ] || fail "the right state cookie: $s to $(location)"
-grep -qi '^Set-Cookie: __Host-guestlink_session=' "$T/ph" || fail "no __Host- session cookie"
+# A first sign-in with provider MFA is held for the privacy page (otpd/privacy.h), in the session cookie.
+[ "$s" = 303 ] && [ "$(location)" = "/privacy?lang=en" ] || fail "the right state cookie: $s to $(location)"
+H=$(tr -d '\r' <"$T/ph" | sed -n 's/^Set-Cookie: \(__Host-guestlink_session=[^;]*\);.*/\1/p')
+[ -n "$H" ] || fail "no __Host- session cookie for the held sign-in"
 grep -qi '^Set-Cookie: __Host-oidc_state=; Path=/; Max-Age=0' "$T/ph" || fail "state cookie not cleared"
-ok "the state cookie otpd set: signed in, __Host- session, state cleared"
+curl -s -o "$T/pg" -H "Cookie: $C; $H" "$BASE/privacy"
+s=$(curl -s -D "$T/ph" -o /dev/null -w '%{http_code}' -H "Cookie: $C; $H" --data "csrf=$(csrf_of "$T/pg")" "$BASE/privacy")
+[ "$s" = 303 ] && [ "$(location)" = "$RESOURCE" ] || fail "accepting the privacy page: $s to $(location)"
+grep -qi '^Set-Cookie: __Host-guestlink_session=' "$T/ph" || fail "no __Host- session cookie after accepting"
+ok "the state cookie otpd set: signed in (after the privacy page), __Host- session, state cleared"

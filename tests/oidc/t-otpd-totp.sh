@@ -1,6 +1,7 @@
 #!/bin/sh
 # t-otpd-totp - through otpd's JSON API: the provider's sign-in does NOT count as MFA (mfa_amr = mfa otp,
-# glewlwyd says "password"), so the guest lands on /mfa/setup and /auth refuses until the TOTP is done.
+# glewlwyd says "password"), so the guest lands on /mfa/setup, is sent to the privacy page first (once,
+# acceptance time in otpctl guests), and /auth refuses until both and the TOTP are done.
 . "$(dirname "$0")/lib.sh"
 otpd_run "mfa otp"
 tok=$(invite alice@partner.example) || fail "mktoken"
@@ -23,6 +24,16 @@ case "$(location)" in /mfa/setup|/mfa/setup?lang=*) ;; *) fail "callback sent us
 grep -qi '^Set-Cookie: guestlink_session=' "$T/ph" || fail "no session cookie"
 [ "$(auth "$RESOURCE")" = 401 ] || fail "/auth let a provider sign-in without MFA through"
 ok "no MFA at the provider: /mfa/setup, /auth 401"
+[ "$(page "$BASE/mfa/setup")" = 303 ] && [ "$(location)" = "/privacy?lang=en" ] ||
+	fail "setup before the privacy page: not sent there ($(location))"
+[ "$(page --data "csrf=wrong" "$BASE/privacy")" = 400 ] || fail "accept without the CSRF token"
+[ "$(auth "$RESOURCE")" = 401 ] || fail "/auth before the privacy page"
+before=$(date +%s)
+[ "$(accept_privacy)" = 303 ] && [ "$(location)" = "/mfa/setup?lang=en" ] || fail "accept: $(location)"
+at=$("$OTPCTL" -c "$T/otpd.conf" guests | sed -n 's/.*"privacy_accepted_at":\([0-9]*\).*/\1/p')
+[ -n "$at" ] && [ "$at" -ge "$before" ] && [ "$at" -le $(($(date +%s) + 1)) ] || fail "acceptance time: '$at'"
+[ "$(auth "$RESOURCE")" = 401 ] || fail "/auth after the privacy page, before the TOTP"
+ok "no MFA at the provider: the privacy page before the enrolment, accepted with its time; /auth still 401"
 [ "$(page "$BASE/mfa/setup")" = 200 ] || fail "setup page"
 secret=$(sed -n 's/.*id="secret">\([^<]*\)<.*/\1/p' "$T/pg" | tr -d ' ')
 [ ${#secret} -eq 32 ] || fail "no TOTP secret on the setup page"
@@ -42,4 +53,7 @@ s=$(signin alice "$(location)")
 [ "$s" = 303 ] && case "$(location)" in /mfa/verify|/mfa/verify?lang=*) true ;; *) false ;; esac || fail "login callback: $s to $(location)"
 [ "$(auth "$RESOURCE")" = 401 ] || fail "/auth before the TOTP step"
 ok "/login without provider MFA: /mfa/verify first"
+[ "$(page "$BASE/mfa/verify")" = 200 ] && grep -q 'name="code"' "$T/pg" || fail "verify page: $(location)"
+[ "$(page "$BASE/privacy")" = 303 ] || fail "privacy page asked again"
+ok "the privacy page once: not at the second sign-in"
 no_secrets

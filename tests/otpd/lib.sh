@@ -278,9 +278,21 @@ html_login() {
 	page --data-urlencode "email=$1" --data-urlencode "rd=${2:-}" --data "code=$_code&csrf=$_csrf" "$BASE/login/code"
 }
 
-# setup_page - GET /mfa/setup; SECRET (no spaces) and SETUP_CSRF from it
+# accept_privacy - the privacy page (a first sign-in meets it before the MFA step, privacy.h): accept it
+accept_privacy() {
+	[ "$(page "$BASE/privacy")" = 200 ] || fail "privacy page: $(head -5 "$T/pg")"
+	[ "$(page --data "csrf=$(csrf_of "$T/pg")" "$BASE/privacy")" = 303 ] || fail "accepting the privacy page"
+}
+
+# setup_page - GET /mfa/setup (accepting the privacy page first if it comes up); SECRET (no spaces) and
+# SETUP_CSRF from it
 setup_page() {
-	[ "$(page "$BASE/mfa/setup")" = 200 ] || fail "setup page: $(cat "$T/pg" | head -5)"
+	_s=$(page "$BASE/mfa/setup")
+	if [ "$_s" = 303 ] && tr -d '\r' <"$T/ph" | grep -q '^Location: /privacy'; then
+		accept_privacy
+		_s=$(page "$BASE/mfa/setup")
+	fi
+	[ "$_s" = 200 ] || fail "setup page: $(cat "$T/pg" | head -5)"
 	SECRET=$(sed -n 's/.*id="secret">\([^<]*\)<.*/\1/p' "$T/pg" | tr -d ' ')
 	SETUP_CSRF=$(csrf_of "$T/pg")
 	[ ${#SECRET} -eq 32 ] || fail "secret not 32 base32 characters: '$SECRET'"

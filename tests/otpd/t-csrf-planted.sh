@@ -14,6 +14,10 @@ cookie_of() { tr -d '\r' <"$1" | sed -n "s/^Set-Cookie: \($2=[^;]*\);.*/\1/p" | 
 post() { # post PATH DATA COOKIE - prints the status
 	curl -s -o "$T/pp" -w '%{http_code}' -H "Cookie: $3" --data "$2" "$BASE$1"
 }
+accept_privacy_with() { # accept_privacy_with COOKIE - the privacy page every first sign-in meets, accepted
+	curl -s -o "$T/pv" -H "Cookie: $1" "$BASE/privacy"
+	[ "$(post /privacy "csrf=$(csrf_of "$T/pv")" "$1")" = 303 ] || fail "accepting the privacy page"
+}
 # The attacker's own cookie and tokens (fetched from otpd like any visitor), and the victim's.
 curl -s -D "$T/h" -o "$T/p" "$BASE/accept/$tok"
 A=$(cookie_of "$T/h" guestlink_csrf)
@@ -56,11 +60,12 @@ curl -s -D "$T/h" -o /dev/null -H "Cookie: $A" --data "email=mallory%40example.n
 	"$BASE/accept/$tok/code"
 SA=$(cookie_of "$T/h" guestlink_session)
 [ -n "$SA" ] || fail "no session for mallory"
+accept_privacy_with "$A; $SA"
 curl -s -o "$T/p" -H "Cookie: $A; $SA" "$BASE/mfa/setup"
 ta_mfa=$(csrf_of "$T/p")
 [ -n "$ta_mfa" ] || fail "no MFA form token"
 # Planted: the attacker's CSRF cookie under the victim's session, with tokens minted for another session.
-for path in /mfa/setup /mfa/verify; do
+for path in /mfa/setup /mfa/verify /privacy; do
 	s=$(post "$path" "code=123456&csrf=$ta_mfa" "$A; $SV")
 	[ "$s" = 400 ] || fail "POST $path with a token of another session: $s"
 done
@@ -68,6 +73,7 @@ s=$(post "/accept/$tok/email" "$e&csrf=$ta" "$A; $SV")
 [ "$s" = 400 ] || fail "accept email step under the victim's session with a token minted without it: $s"
 ok "a CSRF token minted for another session (or none) is refused under the victim's session"
 # Two session cookies: neither is believed (no session: /auth 401, MFA 400/redirect, not the victim's page).
+accept_privacy_with "$V; $SV"
 curl -s -o "$T/p" -H "Cookie: $V; $SV" "$BASE/mfa/setup"
 tv_mfa=$(csrf_of "$T/p")
 grep -q 'id="secret"' "$T/p" || fail "the victim's own setup page"

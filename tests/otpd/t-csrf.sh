@@ -65,6 +65,10 @@ wait_mails 1 10 || fail "no code mail"
 curl -s -D "$T/h4" -o "$T/p4" -H "Cookie: $C" --data "$e&code=$(latest_code)&csrf=$csrf" "$BASE/accept/$tok/code"
 attrs_ok "$T/h4" __Host-guestlink_session
 S=$(cookie_of "$T/h4" __Host-guestlink_session)
+# The privacy page comes before the enrolment (every first sign-in): accepted with its form token.
+curl -s -o "$T/pg" -H "Cookie: $C; $S" "$BASE/privacy"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $C; $S" --data "csrf=$(csrf_of "$T/pg")" "$BASE/privacy")" = 303 ] ||
+	fail "accepting the privacy page"
 curl -s -o "$T/pg" -H "Cookie: $C; $S" "$BASE/mfa/setup"
 SECRET=$(sed -n 's/.*id="secret">\([^<]*\)<.*/\1/p' "$T/pg" | tr -d ' ')
 [ -n "$SECRET" ] || fail "no setup page"

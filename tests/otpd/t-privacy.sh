@@ -1,4 +1,4 @@
-# Privacy before consent (issue 15): with privacy_url set, a first sign-in is sent from /mfa/setup to
+# Privacy before consent (issue 15): with privacy_url set (t-privacy-no-url.sh: without), a first sign-in is sent from /mfa/setup to
 # /privacy, which says what is kept and for how long (from the config), links to the statement, has no
 # external assets, in English and Dutch; accepting needs the CSRF token, is recorded with its time
 # (otpctl guests, audit line) and is asked once.
@@ -9,6 +9,7 @@ start_sink
 start_otpd
 tok=$(token guest@example.net)
 html_accept "$tok" guest@example.net
+[ "$(auth "$RESOURCE")" = 401 ] || fail "/auth let a code-level session through before the privacy page"
 [ "$(page "$BASE/mfa/setup")" = 303 ] || fail "/mfa/setup before the privacy page: not a redirect"
 tr -d '\r' <"$T/ph" | grep -q '^Location: /privacy?lang=en$' || fail "redirect: $(grep -i location "$T/ph")"
 [ "$(page "$BASE/privacy")" = 200 ] || fail "/privacy: $(head -c 300 "$T/pg")"
@@ -30,6 +31,7 @@ grep -q '<html lang="nl">' "$T/pg" && grep -q 'Wat we over je bewaren' "$T/pg" &
 	fail "privacy page in Dutch"
 ok "privacy page before the enrolment: what is kept, for how long, the statement; en and nl"
 [ "$(page --data "csrf=wrong" "$BASE/privacy")" = 400 ] || fail "accept without the CSRF token"
+[ "$(auth "$RESOURCE")" = 401 ] || fail "/auth before acceptance"
 "$OTPCTL" -c "$T/otpd.conf" guests | grep -q privacy_accepted_at && fail "recorded without CSRF"
 before=$(date +%s)
 [ "$(page --data "csrf=$csrf" "$BASE/privacy")" = 303 ] || fail "accept"

@@ -51,6 +51,8 @@ sa=$(page -H "$X" --data-urlencode "email=$G" --data "code=$key&csrf=$csrf" "$BA
 [ "$sa" = 200 ] || fail "(a) the guest's mail link after 100 junk tries from the same address: $sa"
 grep -q 'event=code_try invitation=[0-9a-f]* outcome=code_ok_enrol_next' "$T/otpd.log" || fail "no code_ok logged"
 # ... and enrols TOTP from the same address: the MFA step is not refused by the neighbour's count either.
+[ "$(page -H "$X" "$BASE/privacy")" = 200 ] &&
+	[ "$(page -H "$X" --data "csrf=$(csrf_of "$T/pg")" "$BASE/privacy")" = 303 ] || fail "privacy page (first sign-in)"
 [ "$(page -H "$X" "$BASE/mfa/setup")" = 200 ] || fail "setup page: $(head -5 "$T/pg")"
 SECRET=$(sed -n 's/.*id="secret">\([^<]*\)<.*/\1/p' "$T/pg" | tr -d ' ')
 [ ${#SECRET} -eq 32 ] || fail "no TOTP secret on the setup page"

@@ -31,7 +31,7 @@ for part in $parts; do
 		uri=$(pg_createdb unit) || { fail=$((fail + 1)); continue; }
 		out=$(GUESTLINK_TEST_STORE=pg GUESTLINK_TEST_PG_URI=$uri GUESTLINK_TEST_PG_PASSWORD_FILE=$PG_PASSWORD_FILE \
 			tests/run-unit.sh "$BUILD/tests/unit/test_otpd_store" "$BUILD/tests/unit/test_otpd_outbox" \
-			"$BUILD/tests/unit/test_otpd_session" "$BUILD/tests/unit/test_otpd_shared" 2>&1)
+			"$BUILD/tests/unit/test_otpd_session" "$BUILD/tests/unit/test_otpd_shared" "$BUILD/tests/unit/test_otpd_privacy" 2>&1)
 		echo "$out" | grep -E '^\[  (FAILED|ERROR)|^FAILED|^unit:' ;;
 	otpd)
 		# Not here: the scenarios that read LMDB's own files (mdb_dump of the audit or guest records).
