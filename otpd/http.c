@@ -1368,7 +1368,7 @@ static enum MHD_Result route_invitations(struct MHD_Connection *c, const struct 
 	if (is != INVITE_OK)
 		return send_json(c, MHD_HTTP_BAD_REQUEST, "error", "bad_request", 0);
 	ss = store_write(fx->st, report_txn, &w);
-	free(rep.json);
+	invite_report_clear(&rep);
 	if (ss != STORE_OK)
 		return send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, "error", "unavailable", 0);
 	sodium_bin2hex(id, sizeof(id), rep.id, TOKEN_ID_LEN);

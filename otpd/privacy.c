@@ -3,7 +3,6 @@
  */
 #include "privacy.h"
 
-#include <jansson.h>
 #include <string.h>
 
 #include "guest.h"
@@ -25,7 +24,7 @@ static enum store_status privacy_txn(struct store_txn *txn, void *arg)
 	struct session_limits lim = flow_session_limits(w->fx);
 	struct session_info si;
 	enum store_status s = STORE_OK;
-	json_t *rec;
+	struct guest *rec;
 
 	w->state = w->accept ? PRIVACY_NEEDED : PRIVACY_DONE;
 	if (w->fx->cfg->privacy_url[0] == '\0' && !w->accept)
@@ -33,19 +32,19 @@ static enum store_status privacy_txn(struct store_txn *txn, void *arg)
 	if (w->cookie[0] == '\0' || !session_find(txn, w->fx->keys, w->cookie, w->now, &lim, &si) ||
 	    si.level != SESSION_CODE || (rec = guest_load(txn, si.addr, w->now)) == NULL)
 		return STORE_OK;
-	if (json_is_integer(json_object_get(rec, "privacy_accepted_at"))) {
+	if (rec->privacy_accepted_at != 0) {
 		w->state = PRIVACY_DONE;
 	} else if (!w->accept) {
 		w->state = PRIVACY_NEEDED;
 	} else {
-		json_object_set_new(rec, "privacy_accepted_at", json_integer((json_int_t)w->now));
+		rec->privacy_accepted_at = w->now;
 		s = guest_save(txn, si.addr, rec, w->now);
 		if (s == STORE_OK)
 			s = flow_audit(txn, w->now, "privacy_accepted", FLOW_LOGIN_ID, si.addr);
 		memcpy(w->addr, si.addr, strlen(si.addr) + 1);
 		w->state = PRIVACY_DONE;
 	}
-	json_decref(rec);
+	guest_free(rec);
 	return s;
 }
 
