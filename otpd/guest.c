@@ -174,6 +174,18 @@ static const char *mfa_word(const struct guest *rec)
 	return rec->sign_in_mfa ? "provider" : "none";
 }
 
+/* covers - does this redeemed invitation give access to url (NULL: to anything)? */
+static bool covers(struct store_txn *txn, const uint8_t *id, bool id_unknown, const char *res, size_t rlen,
+		   const char *url, uint64_t now)
+{
+	if (id_unknown || rlen > CAP_URL_BYTES)
+		return false;
+	if (url != NULL && !url_under(res, rlen, url, strlen(url)))
+		return false;
+	/* Security: a revoked invitation stops giving access at once, even to a live session. */
+	return !invite_is_revoked(txn, id, now);
+}
+
 bool guest_resource(struct store_txn *txn, const struct guest *rec, const char *url, uint64_t now,
 		    char out[CAP_URL_BYTES + 1])
 {
@@ -182,17 +194,41 @@ bool guest_resource(struct store_txn *txn, const struct guest *rec, const char *
 		const struct guest_invitation *gi = &rec->inv[i];
 		size_t rlen = strlen(gi->resource);
 
-		if (gi->id_unknown || rlen > CAP_URL_BYTES)
-			continue;
-		if (url != NULL && !url_under(gi->resource, rlen, url, strlen(url)))
-			continue;
-		/* Security: a revoked invitation stops giving access at once, even to a live session. */
-		if (invite_is_revoked(txn, gi->id, now))
-			continue;
-		memcpy(out, gi->resource, rlen + 1);
-		return true;
+		if (covers(txn, gi->id, gi->id_unknown, gi->resource, rlen, url, now)) {
+			memcpy(out, gi->resource, rlen + 1);
+			return true;
+		}
 	}
 	return false;
+}
+
+bool guest_may_use(struct store_txn *txn, const char *addr, bool provider_mfa, const char *url, uint64_t now)
+{
+	struct store_val v;
+	struct guest_view view;
+	struct guest *rec;
+	char res[CAP_URL_BYTES + 1];
+	bool ok;
+
+	if (store_get(txn, STORE_GUESTS, addr, strlen(addr), now, &v) != STORE_OK)
+		return false;
+	if (record_guest_view(v.data, v.len, &view) == RECORD_OK) {
+		/* Security: a full session needs the authenticator still enrolled, unless the guest's own
+		 * provider did the MFA. */
+		if (!provider_mfa && view.totp_secret == NULL)
+			return false;
+		for (size_t i = view.n_inv; i-- > 0;)
+			if (covers(txn, view.inv[i].id, view.inv[i].id_unknown, view.inv[i].resource,
+				   view.inv[i].resource_len, url, now))
+				return true;
+		return false;
+	}
+	/* A record of an older format (written again at the guest's next sign-in): the full decoder. */
+	if ((rec = guest_load(txn, addr, now)) == NULL)
+		return false;
+	ok = (provider_mfa || mfa_enrolled(rec)) && guest_resource(txn, rec, url, now, res);
+	guest_free(rec);
+	return ok;
 }
 
 struct list_ctx {

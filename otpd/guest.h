@@ -84,6 +84,12 @@ void guest_set_sign_in(struct guest *rec, const char *method, bool provider_mfa)
 bool guest_resource(struct store_txn *txn, const struct guest *rec, const char *url, uint64_t now,
 		    char out[CAP_URL_BYTES + 1]) __attribute__((warn_unused_result, nonnull(1, 2, 5)));
 
+/* guest_may_use - /auth: may addr's full session (provider_mfa: its provider did the MFA, else the guest must
+ * be enrolled) use url, under a redeemed, unrevoked invitation? Reads the stored record in place: no copy,
+ * no allocation, no JSON (a record still in an older format goes through the full decoder). */
+bool guest_may_use(struct store_txn *txn, const char *addr, bool provider_mfa, const char *url, uint64_t now)
+	__attribute__((warn_unused_result, nonnull));
+
 /* guest_list - one JSON object a line: email, sign_in, mfa, state, last_sign_in, invitations (otpctl guests) */
 enum store_status guest_list(struct store_txn *txn, uint64_t now, FILE *out) __attribute__((nonnull));
 

@@ -132,76 +132,107 @@ void record_guest_clear(struct guest *g)
 	sodium_memzero(g, sizeof(*g));
 }
 
-static enum record_status decode_guest_v1(struct rd *r, struct guest *g)
+enum record_status record_guest_view(const void *data, size_t len, struct guest_view *v)
 {
-	unsigned flags;
+	struct rd rr = { data, len, true }, *r = &rr;
 	size_t n;
-	bool oom = false;
 
-	(void)get_int(r, 1);	/* the version, checked by the caller */
-	flags = (unsigned)get_int(r, 1);
-	if ((flags & ~(unsigned)GUEST_FLAGS_ALL) != 0)
+	memset(v, 0, offsetof(struct guest_view, inv));
+	if (len == 0 || *(const uint8_t *)data != RECORD_GUEST_V1 || len == 8)
+		return RECORD_MALFORMED;	/* an older record: record_guest_decode reads those */
+	(void)get_int(r, 1);
+	v->flags = (unsigned)get_int(r, 1);
+	if ((v->flags & ~(unsigned)GUEST_FLAGS_ALL) != 0)
 		return RECORD_MALFORMED;
-	g->sign_in_mfa = (flags & GUEST_FLAG_SIGN_IN_MFA) != 0;
-	g->last_sign_in = get_int(r, 8);
-	g->disabled_at = get_int(r, 8);
-	g->privacy_accepted_at = get_int(r, 8);
-	g->mfa_reset_at = get_int(r, 8);
-	get_textbuf(r, 1, sizeof(g->sign_in) - 1, g->sign_in);
-	if ((g->mfa.has_totp = (flags & GUEST_FLAG_TOTP) != 0)) {
-		const uint8_t *p = get_bytes(r, RECORD_SEALED_LEN);
-
-		if (p != NULL)
-			memcpy(g->mfa.totp_secret, p, RECORD_SEALED_LEN);
-		g->mfa.totp_last_step = get_int(r, 8);
-		g->mfa.totp_enrolled_at = get_int(r, 8);
+	v->last_sign_in = get_int(r, 8);
+	v->disabled_at = get_int(r, 8);
+	v->privacy_accepted_at = get_int(r, 8);
+	v->mfa_reset_at = get_int(r, 8);
+	v->sign_in = get_text(r, 1, RECORD_METHOD_BUF - 1, &v->sign_in_len);
+	if ((v->flags & GUEST_FLAG_TOTP) != 0) {
+		v->totp_secret = get_bytes(r, RECORD_SEALED_LEN);
+		v->totp_last_step = get_int(r, 8);
+		v->totp_enrolled_at = get_int(r, 8);
 	}
-	if ((g->mfa.has_pending = (flags & GUEST_FLAG_PENDING) != 0)) {
-		const uint8_t *p = get_bytes(r, RECORD_SEALED_LEN);
-
-		if (p != NULL)
-			memcpy(g->mfa.pending_secret, p, RECORD_SEALED_LEN);
-		g->mfa.pending_created_at = get_int(r, 8);
+	if ((v->flags & GUEST_FLAG_PENDING) != 0) {
+		v->pending_secret = get_bytes(r, RECORD_SEALED_LEN);
+		v->pending_created_at = get_int(r, 8);
 	}
 	n = (size_t)get_int(r, 1);
 	if (n > RECORD_RECOVERY_N)
 		return RECORD_MALFORMED;
-	for (size_t i = 0; i < n; i++) {
-		const uint8_t *p = get_bytes(r, RECORD_HASH_LEN);
-
-		if (p != NULL)
-			memcpy(g->mfa.recovery[i], p, RECORD_HASH_LEN);
-	}
-	g->mfa.n_recovery = (unsigned)n;
+	v->n_recovery = (unsigned)n;
+	v->recovery = get_bytes(r, n * RECORD_HASH_LEN);
 	n = (size_t)get_int(r, 1);
 	if (n > RECORD_GUEST_INVITATIONS)
 		return RECORD_MALFORMED;
-	for (size_t i = 0; i < n && r->ok && !oom; i++) {
+	for (size_t i = 0; i < n && r->ok; i++) {
+		struct guest_inv_view *gi = &v->inv[i];
+
+		gi->id = get_bytes(r, TOKEN_ID_LEN);
+		gi->redeemed_at = get_int(r, 8);
+		gi->flags = (unsigned)get_int(r, 1);
+		if ((gi->flags & ~(unsigned)INV_FLAGS_ALL) != 0)
+			return RECORD_MALFORMED;
+		gi->id_unknown = (gi->flags & INV_FLAG_ID_UNKNOWN) != 0;
+		if ((gi->flags & INV_FLAG_INVITER) != 0)
+			gi->inviter = get_text(r, 1, CAP_ADDR_BYTES, &gi->inviter_len);
+		gi->resource = get_text(r, 2, CAP_URL_BYTES, &gi->resource_len);
+		v->n_inv = i + 1;
+	}
+	return done(r) ? RECORD_OK : RECORD_MALFORMED;
+}
+
+/* decode_guest_v1 - the view, copied into g */
+static enum record_status decode_guest_v1(const void *data, size_t len, struct guest *g)
+{
+	struct guest_view *v = malloc(sizeof(*v));
+	enum record_status s;
+
+	if (v == NULL)
+		return RECORD_NOMEM;
+	if ((s = record_guest_view(data, len, v)) != RECORD_OK) {
+		free(v);
+		return s;
+	}
+	g->sign_in_mfa = (v->flags & GUEST_FLAG_SIGN_IN_MFA) != 0;
+	g->last_sign_in = v->last_sign_in;
+	g->disabled_at = v->disabled_at;
+	g->privacy_accepted_at = v->privacy_accepted_at;
+	g->mfa_reset_at = v->mfa_reset_at;
+	memcpy(g->sign_in, v->sign_in, v->sign_in_len);
+	g->sign_in[v->sign_in_len] = '\0';
+	if ((g->mfa.has_totp = v->totp_secret != NULL)) {
+		memcpy(g->mfa.totp_secret, v->totp_secret, RECORD_SEALED_LEN);
+		g->mfa.totp_last_step = v->totp_last_step;
+		g->mfa.totp_enrolled_at = v->totp_enrolled_at;
+	}
+	if ((g->mfa.has_pending = v->pending_secret != NULL)) {
+		memcpy(g->mfa.pending_secret, v->pending_secret, RECORD_SEALED_LEN);
+		g->mfa.pending_created_at = v->pending_created_at;
+	}
+	g->mfa.n_recovery = v->n_recovery;
+	if (v->n_recovery > 0)
+		memcpy(g->mfa.recovery, v->recovery, v->n_recovery * RECORD_HASH_LEN);
+	for (size_t i = 0; i < v->n_inv && s == RECORD_OK; i++) {
 		struct guest_invitation *gi = &g->inv[i];
-		const uint8_t *id = get_bytes(r, TOKEN_ID_LEN);
-		unsigned f;
 
 		g->n_inv = i + 1;
-		if (id != NULL)
-			memcpy(gi->id, id, TOKEN_ID_LEN);
-		gi->redeemed_at = get_int(r, 8);
-		f = (unsigned)get_int(r, 1);
-		if ((f & ~(unsigned)INV_FLAGS_ALL) != 0)
-			return RECORD_MALFORMED;
-		gi->id_unknown = (f & INV_FLAG_ID_UNKNOWN) != 0;
-		if ((f & INV_FLAG_INVITER) != 0)
-			gi->inviter = get_textdup(r, 1, CAP_ADDR_BYTES, &oom);
-		gi->resource = get_textdup(r, 2, CAP_URL_BYTES, &oom);
+		memcpy(gi->id, v->inv[i].id, TOKEN_ID_LEN);
+		gi->id_unknown = v->inv[i].id_unknown;
+		gi->redeemed_at = v->inv[i].redeemed_at;
+		if (v->inv[i].inviter != NULL && (gi->inviter = record_strdup(v->inv[i].inviter, v->inv[i].inviter_len)) == NULL)
+			s = RECORD_NOMEM;
+		if ((gi->resource = record_strdup(v->inv[i].resource, v->inv[i].resource_len)) == NULL)
+			s = RECORD_NOMEM;
 	}
-	if (oom)
-		return RECORD_NOMEM;
-	return done(r) ? RECORD_OK : RECORD_MALFORMED;
+	free(v);
+	return s;
 }
 
 enum record_status record_guest_decode(const void *data, size_t len, struct guest *g)
 {
 	const uint8_t *p = data;
-	struct rd r = { p, len, true };
 	enum record_status s;
 
 	memset(g, 0, sizeof(*g));
@@ -213,7 +244,7 @@ enum record_status record_guest_decode(const void *data, size_t len, struct gues
 	if (len > 0 && p[0] == '{')
 		s = record_legacy_guest(data, len, g);
 	else if (len > 0 && p[0] == RECORD_GUEST_V1)
-		s = decode_guest_v1(&r, g);
+		s = decode_guest_v1(data, len, g);
 	else
 		s = RECORD_MALFORMED;
 	if (s != RECORD_OK)

@@ -105,6 +105,38 @@ struct guest {
 	struct guest_invitation inv[RECORD_GUEST_INVITATIONS];
 };
 
+/* A guest v1 record read in place: pointers into the bytes (valid while they are), strings not
+ * NUL-terminated (use the lengths). */
+struct guest_inv_view {
+	const uint8_t *id;		/* TOKEN_ID_LEN bytes */
+	bool id_unknown;
+	unsigned flags;
+	uint64_t redeemed_at;
+	const char *inviter;		/* NULL: none */
+	size_t inviter_len;
+	const char *resource;
+	size_t resource_len;
+};
+
+struct guest_view {
+	unsigned flags;
+	uint64_t last_sign_in, disabled_at, privacy_accepted_at, mfa_reset_at;
+	const char *sign_in;
+	size_t sign_in_len;
+	const uint8_t *totp_secret;	/* NULL: not enrolled */
+	uint64_t totp_last_step, totp_enrolled_at;
+	const uint8_t *pending_secret;	/* NULL: nothing pending */
+	uint64_t pending_created_at;
+	unsigned n_recovery;
+	const uint8_t *recovery;	/* n_recovery hashes of RECORD_HASH_LEN */
+	size_t n_inv;
+	struct guest_inv_view inv[RECORD_GUEST_INVITATIONS];
+};
+
+/* record_guest_view - a binary (v1) guest record in place, checked as record_guest_decode checks it, with
+ * no allocation (/auth). MALFORMED for anything else, older formats included: decode those. */
+enum record_status record_guest_view(const void *data, size_t len, struct guest_view *v)
+	__attribute__((warn_unused_result, nonnull));
 /* record_guest_decode - any version (binary, JSON, the 8-byte first form) into g (cleared first) */
 enum record_status record_guest_decode(const void *data, size_t len, struct guest *g)
 	__attribute__((warn_unused_result, nonnull));

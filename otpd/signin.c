@@ -257,19 +257,15 @@ static enum store_status auth_txn(struct store_txn *txn, void *arg)
 {
 	struct auth_work *w = arg;
 	struct session_limits lim = flow_session_limits(w->fx);
-	char res[CAP_URL_BYTES + 1];
-	struct guest *rec;
 
 	w->result = AUTH_DENY;
 	/* Security: a session from the emailed code (or a provider without MFA) alone never passes; a full
 	 * one needs the authenticator still enrolled, unless the guest's own provider did the MFA. */
 	if (!session_find(txn, w->fx->keys, w->cookie, w->now, &lim, &w->si) || !session_is_full(w->si.level))
 		return STORE_OK;
-	if ((rec = guest_load(txn, w->si.addr, w->now)) == NULL)
-		return STORE_OK;
-	if ((w->si.level == SESSION_ORG_MFA || mfa_enrolled(rec)) && guest_resource(txn, rec, w->url, w->now, res))
+	/* session -> the guest's invitations -> allowed? (the record read in place, guest.h) */
+	if (guest_may_use(txn, w->si.addr, w->si.level == SESSION_ORG_MFA, w->url, w->now))
 		w->result = AUTH_ALLOW;
-	guest_free(rec);
 	if (w->result == AUTH_ALLOW && w->touch)
 		return session_touch(txn, &w->si, w->now, &lim);
 	return STORE_OK;
