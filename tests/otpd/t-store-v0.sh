@@ -3,7 +3,8 @@
 # invitations as the old otpctl did; the old full session passes /auth; the TOTP guest signs in again at
 # /login; the code-only guest is shown the same pending TOTP secret and enrols; the invitation's second
 # guest redeems the old link; the first-version (8-byte) guest is a guest; revoking the old invitation
-# takes effect, and the records written since are the binary ones (record.h). The clock runs from the
+# takes effect. otpd rewrites the old records in the binary format (record.h, upgrade.h) at start,
+# and otpctl lists them the same before and after. The clock runs from the
 # fixture's own time (tests/otpd/timeshift.c), so its links and sessions are as live as they were.
 # On PostgreSQL (tests/pg/run.sh) the fixture is moved there with otpctl migrate first.
 . tests/otpd/lib.sh
@@ -31,17 +32,28 @@ if [ "${OTPD_TEST_PG:-0}" = 1 ]; then
 	sed -e "s|^database = .*|database = $T/db|" -e '/^database_password_file = /d' "$T/otpd.conf" >"$T/lmdb.conf"
 	out=$($SHIFT "$OTPCTL" -c "$T/lmdb.conf" migrate --to "$DB_URI" --password-file "$T/pgpass") || fail "migrate: $out"
 fi
-start_sink
-start_otpd
 
 # otpctl: what the old otpctl printed for this store (the 8-byte record now shows its last sign-in,
-# which the old listing printed as 0).
-ctl guests >"$T/guests.json" || fail "otpctl guests"
+# which the old listing printed as 0): first as the old records are, then after otpd rewrote them.
 sed "/\"email\":\"first@example.net\"/s/\"last_sign_in\":0,/\"last_sign_in\":$LAST_FIRST,/" "$FX/guests.json" >"$T/want.json"
-diff "$T/want.json" "$T/guests.json" >&2 || fail "otpctl guests differs from the old store's listing"
-ctl invitations >"$T/inv.json" || fail "otpctl invitations"
-diff "$FX/invitations.json" "$T/inv.json" >&2 || fail "otpctl invitations differs from the old store's listing"
-ok "otpctl guests and invitations list the old store as before"
+listed_as_before() {
+	ctl guests >"$T/guests.json" || fail "otpctl guests"
+	diff "$T/want.json" "$T/guests.json" >&2 || fail "otpctl guests differs from the old store's listing ($1)"
+	ctl invitations >"$T/inv.json" || fail "otpctl invitations"
+	diff "$FX/invitations.json" "$T/inv.json" >&2 || fail "otpctl invitations differs from the old store's listing ($1)"
+}
+listed_as_before "old records"
+ok "otpctl lists the old records as the old otpctl did"
+start_sink
+start_otpd
+for _ in $(seq 100); do
+	grep -q 'event=records_upgraded' "$T/otpd.log" && break
+	sleep 0.1
+done
+grep -q 'event=records_upgraded guests=3 invitations=3' "$T/otpd.log" ||
+	fail "otpd did not rewrite the 3 old guests and 3 old invitations: $(grep records_ "$T/otpd.log")"
+listed_as_before "rewritten by otpd"
+ok "otpd rewrote the old records in the binary format; otpctl lists them as before"
 
 # The old full session (a v2 session record, a JSON guest record) passes /auth.
 printf '127.0.0.1\tFALSE\t/\tFALSE\t0\tguestlink_session\t%s\n' "$SESSION_A" >"$T/jar.a"
@@ -91,14 +103,14 @@ echo "$line" | grep -q '"queue_id":"4XyZ1Q2".*"redeemed":\[{"email":"totp@exampl
 	fail "revoked invitation: $line"
 ok "revoking the old invitation takes effect"
 
-# What was written since is the binary format: every guest signed in above, so each of the four records
-# (three JSON, one 8-byte) was written again and starts with version 1 (LMDB: store_lmdb keeps an 8-byte
-# expiry before each value).
+# No JSON is left: every guest and invitation record starts with version 1 (LMDB: store_lmdb keeps an
+# 8-byte expiry before each value).
 if [ "${OTPD_TEST_PG:-0}" != 1 ]; then
 	kill_otpd
-	mdb_dump -s guests "$T/db" | sed -n '/^HEADER=END/,/^DATA=END/p' | sed -n '3~2p' >"$T/vals"
-	[ "$(grep -c . "$T/vals")" = 4 ] || fail "guests: $(grep -c . "$T/vals") records, want 4"
-	[ "$(cut -c18-19 "$T/vals" | sort | uniq -c | tr -s ' ')" = " 4 01" ] ||
-		fail "guest records not all binary v1: $(cut -c18-19 "$T/vals" | tr '\n' ' ')"
-	ok "the records written since are binary"
+	for db in guests:4 invitations:3; do
+		mdb_dump -s "${db%:*}" "$T/db" | sed -n '/^HEADER=END/,/^DATA=END/p' | sed -n '3~2p' >"$T/vals"
+		[ "$(cut -c18-19 "$T/vals" | sort | uniq -c | tr -s ' ')" = " ${db#*:} 01" ] ||
+			fail "${db%:*} records not all binary v1: $(cut -c18-19 "$T/vals" | tr '\n' ' ')"
+	done
+	ok "every guest and invitation record is binary"
 fi
