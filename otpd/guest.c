@@ -44,9 +44,17 @@ struct guest *guest_load(struct store_txn *txn, const char *addr, uint64_t now)
 
 bool guest_exists(struct store_txn *txn, const char *addr, uint64_t now)
 {
-	struct guest *g = guest_load(txn, addr, now);
-	bool there = g != NULL;
+	struct store_val v;
+	struct guest_view view;
+	struct guest *g;
+	bool there;
 
+	if (store_get(txn, STORE_GUESTS, addr, strlen(addr), now, &v) != STORE_OK)
+		return false;
+	if (record_guest_view(v.data, v.len, &view) == RECORD_OK)
+		return true;	/* checked in place: nothing to copy */
+	g = guest_load(txn, addr, now);
+	there = g != NULL;
 	guest_free(g);
 	return there;
 }

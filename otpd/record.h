@@ -27,6 +27,11 @@
  *   session v3:    u8 3, u8 level, u64 created_at, u64 last_seen, u8 n + address,
  *                  u16 n + destination
  *
+ * Adding a field: add it to the struct, write a new version (RECORD_GUEST_V2
+ * …) that carries it, keep the decoder of the version before (filling the
+ * field's "absent" value), bump the fuzz seeds and test_otpd_record.c.
+ * Never change what a written version means.
+ *
  * Security: the decoders take bytes from the database as untrusted: every
  * length is checked against what is left and against its cap (caps.h),
  * strings may not hold NUL, counts are capped, and a record with bytes
