@@ -169,6 +169,7 @@ enum record_status record_guest_view(const void *data, size_t len, struct guest_
 	for (size_t i = 0; i < n && r->ok; i++) {
 		struct guest_inv_view *gi = &v->inv[i];
 
+		memset(gi, 0, sizeof(*gi));	/* only the entries read are set: n_inv says how many */
 		gi->id = get_bytes(r, TOKEN_ID_LEN);
 		gi->redeemed_at = get_int(r, 8);
 		gi->flags = (unsigned)get_int(r, 1);
