@@ -3,7 +3,6 @@
  */
 #include "account.h"
 
-#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,20 +35,14 @@ static bool full_session(struct store_txn *txn, struct account_work *w, struct s
 }
 
 /* resources - the live (unrevoked) invitations' resources, newest first, each once */
-static void resources(struct store_txn *txn, const json_t *rec, uint64_t now, struct account_view *v)
+static void resources(struct store_txn *txn, const struct guest *rec, uint64_t now, struct account_view *v)
 {
-	const json_t *list = json_object_get(rec, "invitations");
-
 	v->n_resources = 0;
-	for (size_t i = json_array_size(list); i-- > 0 && v->n_resources < ACCOUNT_MAX_RESOURCES;) {
-		const json_t *item = json_array_get(list, i);
-		const char *res = json_string_value(json_object_get(item, "resource"));
-		const char *hex = json_string_value(json_object_get(item, "invitation"));
-		uint8_t id[TOKEN_ID_LEN];
+	for (size_t i = rec->n_inv; i-- > 0 && v->n_resources < ACCOUNT_MAX_RESOURCES;) {
+		const char *res = rec->inv[i].resource;
 		bool dup = false;
 
-		if (res == NULL || hex == NULL || strlen(res) > CAP_URL_BYTES || !invite_id_parse(hex, id) ||
-		    invite_is_revoked(txn, id, now))
+		if (rec->inv[i].id_unknown || strlen(res) > CAP_URL_BYTES || invite_is_revoked(txn, rec->inv[i].id, now))
 			continue;
 		for (size_t j = 0; j < v->n_resources && !dup; j++)
 			dup = strcmp(v->resources[j], res) == 0;
@@ -63,22 +56,20 @@ static enum store_status show_txn(struct store_txn *txn, void *arg)
 	struct account_work *w = arg;
 	struct account_view *v = w->view;
 	struct session_info si;
-	const char *method;
-	json_t *rec;
+	struct guest *rec;
 
 	if (!full_session(txn, w, &si) || (rec = guest_load(txn, si.addr, w->now)) == NULL) {
 		w->result = ACCOUNT_NO_SESSION;
 		return STORE_OK;
 	}
 	memcpy(v->addr, si.addr, strlen(si.addr) + 1);
-	method = json_string_value(json_object_get(rec, "sign_in"));
-	snprintf(v->method, sizeof(v->method), "%s", method != NULL ? method : "code");
+	snprintf(v->method, sizeof(v->method), "%s", guest_sign_in_word(rec));
 	v->totp = mfa_enrolled(rec);
 	v->last_active = guest_last_active(rec);
 	v->lapses_at = w->fx->cfg->guest_inactive_disable > 0 ? v->last_active + (uint64_t)w->fx->cfg->guest_inactive_disable
 							      : 0;
 	resources(txn, rec, w->now, v);
-	json_decref(rec);
+	guest_free(rec);
 	w->result = ACCOUNT_OK;
 	return STORE_OK;
 }
@@ -110,7 +101,7 @@ static enum store_status recovery_txn(struct store_txn *txn, void *arg)
 	enum store_status s = STORE_OK;
 	enum mfa_result mr;
 	uint64_t retry = 0;
-	json_t *rec;
+	struct guest *rec;
 
 	w->out = mfa_recovery_free(w->out);
 	w->a.result = ACCOUNT_NO_SESSION;
@@ -133,7 +124,7 @@ static enum store_status recovery_txn(struct store_txn *txn, void *arg)
 		w->a.result = ACCOUNT_WRONG;
 		s = flow_count_failure(txn, w->a.fx, 0, si.addr, w->a.now);
 	}
-	json_decref(rec);
+	guest_free(rec);
 	return s;
 }
 
@@ -187,7 +178,7 @@ struct auth_work {
 };
 
 /* both_factors - the current second factor and the emailed code, each counted as a try */
-static enum account_result both_factors(struct store_txn *txn, struct auth_work *w, json_t *rec, const char *addr,
+static enum account_result both_factors(struct store_txn *txn, struct auth_work *w, struct guest *rec, const char *addr,
 					enum store_status *s)
 {
 	char digits[CODE_BUF];
@@ -226,7 +217,7 @@ static enum store_status auth_txn(struct store_txn *txn, void *arg)
 	struct session_info si;
 	enum store_status s = STORE_OK;
 	size_t n = 0;
-	json_t *rec;
+	struct guest *rec;
 
 	w->session[0] = '\0';
 	w->a.result = ACCOUNT_NO_SESSION;
@@ -246,7 +237,7 @@ static enum store_status auth_txn(struct store_txn *txn, void *arg)
 		if (s == STORE_OK)
 			s = flow_audit(txn, w->a.now, "authenticator_reset", LIFECYCLE_ID, si.addr);
 	}
-	json_decref(rec);
+	guest_free(rec);
 	return s;
 }
 

@@ -404,12 +404,8 @@ static enum store_status email_txn(struct store_txn *txn, void *arg)
 	uint64_t tat;
 
 	w->queued = false;
-	if (w->login && w->addr[0] != '\0') {
-		json_t *rec = guest_load(txn, w->addr, w->now);
-
-		w->invited = rec != NULL;
-		json_decref(rec);
-	}
+	if (w->login && w->addr[0] != '\0')
+		w->invited = guest_exists(txn, w->addr, w->now);
 	if (!w->invited && w->addr[0] == '\0') {
 		w->outcome = "not_an_address";
 		return STORE_OK;
@@ -548,12 +544,8 @@ static enum store_status signed_in_code(struct store_txn *txn, struct code_work 
 /* code_invited - /login: "invited" is "has a guest record", decided in the transaction */
 static void code_invited(struct store_txn *txn, struct code_work *w)
 {
-	if (w->login && w->addr[0] != '\0') {
-		json_t *rec = guest_load(txn, w->addr, w->now);
-
-		w->invited = rec != NULL;
-		json_decref(rec);
-	}
+	if (w->login && w->addr[0] != '\0')
+		w->invited = guest_exists(txn, w->addr, w->now);
 }
 
 /* key_try - the mail key (the link in the code mail).

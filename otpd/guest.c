@@ -1,17 +1,13 @@
 /*
- * guest.c - guest records (see guest.h).
- *
- *   {"email":"…","last_sign_in":N,"sign_in":"code"|"oidc:NAME","sign_in_mfa":true|false,
- *    "invitations":[{"invitation":"<hex>","resource":"…","redeemed_at":N,"inviter":"…"},…],
- *    "disabled_at":N, "privacy_accepted_at":N,
- *    "totp":{…},"pending":{…},"recovery":[…]}          (the last three: mfa.c)
+ * guest.c - guest records (see guest.h; the format is record.h's struct guest).
  *
  * Added for the lifecycle (issue 15), each optional, so an older record loads as before: an invitation's
- * "inviter" (whom the disable notice goes to), "disabled_at" (lifecycle.h; absent: enabled) and
- * "privacy_accepted_at" (when the guest accepted the privacy page; absent: not yet).
+ * inviter (whom the disable notice goes to), disabled_at (lifecycle.h; 0: enabled) and
+ * privacy_accepted_at (when the guest accepted the privacy page; 0: not yet).
  */
 #include "guest.h"
 
+#include <jansson.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,161 +16,227 @@
 #include "mfa.h"
 #include "resource.h"
 
-json_t *guest_load(struct store_txn *txn, const char *addr, uint64_t now)
+struct guest *guest_new(void)
 {
-	struct store_val v;
-	json_error_t jerr;
-	json_t *rec;
-
-	if (store_get(txn, STORE_GUESTS, addr, strlen(addr), now, &v) != STORE_OK)
-		return NULL;
-	if (v.len == 8) {
-		const uint8_t *p = v.data;
-		uint64_t last = 0;
-
-		for (int i = 0; i < 8; i++)
-			last = (last << 8) | p[i];
-		return json_pack("{s:s,s:I,s:[]}", "email", addr, "last_sign_in", (json_int_t)last, "invitations");
-	}
-	rec = json_loadb(v.data, v.len, JSON_REJECT_DUPLICATES, &jerr);
-	if (rec != NULL && !json_is_object(rec)) {
-		json_decref(rec);
-		return NULL;
-	}
-	return rec;
+	return calloc(1, sizeof(struct guest));
 }
 
-enum store_status guest_save(struct store_txn *txn, const char *addr, json_t *rec, uint64_t now)
+struct guest *guest_free(struct guest *g)
 {
-	char *text;
+	if (g != NULL) {
+		record_guest_clear(g);
+		free(g);
+	}
+	return NULL;
+}
+
+struct guest *guest_load(struct store_txn *txn, const char *addr, uint64_t now)
+{
+	struct store_val v;
+	struct guest *g;
+
+	if (store_get(txn, STORE_GUESTS, addr, strlen(addr), now, &v) != STORE_OK || (g = guest_new()) == NULL)
+		return NULL;
+	if (record_guest_decode(v.data, v.len, g) != RECORD_OK)
+		g = guest_free(g);
+	return g;
+}
+
+bool guest_exists(struct store_txn *txn, const char *addr, uint64_t now)
+{
+	struct store_val v;
+	struct guest_view view;
+	struct guest *g;
+	bool there;
+
+	if (store_get(txn, STORE_GUESTS, addr, strlen(addr), now, &v) != STORE_OK)
+		return false;
+	if (record_guest_view(v.data, v.len, &view) == RECORD_OK)
+		return true;	/* checked in place: nothing to copy */
+	g = guest_load(txn, addr, now);
+	there = g != NULL;
+	guest_free(g);
+	return there;
+}
+
+enum store_status guest_save(struct store_txn *txn, const char *addr, const struct guest *rec, uint64_t now)
+{
+	struct buf b;
 	enum store_status s;
 
-	json_object_set_new(rec, "email", json_string(addr));
-	text = json_dumps(rec, JSON_COMPACT);
-	if (text == NULL)
+	buf_init(&b, CAP_RECORD_BYTES);
+	if (record_guest_encode(rec, &b) != RECORD_OK) {
+		buf_release(&b);
 		return STORE_ERROR;
-	s = store_put(txn, STORE_GUESTS, addr, strlen(addr), text, strlen(text), now + GUEST_KEEP);
-	free(text);
+	}
+	s = store_put(txn, STORE_GUESTS, addr, strlen(addr), b.data, b.len, now + GUEST_KEEP);
+	buf_release(&b);
 	return s;
+}
+
+/* drop - remove invitation i, keeping the order */
+static void drop(struct guest *rec, size_t i)
+{
+	free(rec->inv[i].inviter);
+	free(rec->inv[i].resource);
+	memmove(&rec->inv[i], &rec->inv[i + 1], (rec->n_inv - i - 1) * sizeof(rec->inv[0]));
+	rec->n_inv--;
+	memset(&rec->inv[rec->n_inv], 0, sizeof(rec->inv[0]));
+}
+
+bool guest_note_redeemed(struct guest *rec, const struct token *t, uint64_t now, bool *first)
+{
+	char *res = strdup(t->resource), *who = strdup(t->inviter);
+	struct guest_invitation *gi;
+
+	*first = true;
+	if (res == NULL || who == NULL) {
+		free(res);
+		free(who);
+		return false;
+	}
+	/* The same invitation again only moves to the end (the latest). */
+	for (size_t i = 0; i < rec->n_inv; i++) {
+		if (!rec->inv[i].id_unknown && memcmp(rec->inv[i].id, t->id, TOKEN_ID_LEN) == 0) {
+			drop(rec, i);
+			*first = false;
+			break;
+		}
+	}
+	while (rec->n_inv >= GUEST_MAX_INVITATIONS)
+		drop(rec, 0);
+	gi = &rec->inv[rec->n_inv++];
+	memcpy(gi->id, t->id, TOKEN_ID_LEN);
+	gi->id_unknown = false;
+	gi->redeemed_at = now;
+	gi->inviter = who;
+	gi->resource = res;
+	/* An invitation sent after the guest was disabled gives the access back (guest_may_sign_in). */
+	if (rec->disabled_at != 0 && t->issued_at >= rec->disabled_at)
+		rec->disabled_at = 0;
+	return true;
 }
 
 enum store_status guest_redeemed(struct store_txn *txn, const char *addr, const struct token *t, uint64_t now,
 				 bool *first)
 {
-	json_t *rec = guest_load(txn, addr, now), *list, *item;
-	char id[2 * TOKEN_ID_LEN + 1];
+	struct guest *rec = guest_load(txn, addr, now);
 	enum store_status s;
-	size_t i;
 
-	if (rec == NULL)
-		rec = json_object();
-	if (rec == NULL)
+	if (rec == NULL && (rec = guest_new()) == NULL)
 		return STORE_ERROR;
-	list = json_object_get(rec, "invitations");
-	if (!json_is_array(list)) {
-		list = json_array();
-		json_object_set_new(rec, "invitations", list);
-	}
-	token_id_hex(t, id);
-	*first = true;
-	/* The same invitation again only moves to the end (the latest). */
-	json_array_foreach(list, i, item) {
-		if (json_is_string(json_object_get(item, "invitation")) &&
-		    strcmp(json_string_value(json_object_get(item, "invitation")), id) == 0) {
-			json_array_remove(list, i);
-			*first = false;
-			break;
-		}
-	}
-	while (json_array_size(list) >= GUEST_MAX_INVITATIONS)
-		json_array_remove(list, 0);
-	json_array_append_new(list, json_pack("{s:s,s:s,s:I,s:s}", "invitation", id, "resource", t->resource,
-					      "redeemed_at", (json_int_t)now, "inviter", t->inviter));
-	/* An invitation sent after the guest was disabled gives the access back (guest_may_sign_in). */
-	if (guest_disabled_at(rec) != 0 && t->issued_at >= guest_disabled_at(rec))
-		json_object_del(rec, "disabled_at");
-	s = guest_save(txn, addr, rec, now);
-	json_decref(rec);
+	s = guest_note_redeemed(rec, t, now, first) ? guest_save(txn, addr, rec, now) : STORE_ERROR;
+	guest_free(rec);
 	return s;
 }
 
-uint64_t guest_disabled_at(const json_t *rec)
+uint64_t guest_disabled_at(const struct guest *rec)
 {
-	json_t *v = json_object_get(rec, "disabled_at");
-
-	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+	return rec->disabled_at;
 }
 
-bool guest_may_sign_in(const json_t *rec, const struct token *t)
+bool guest_may_sign_in(const struct guest *rec, const struct token *t)
 {
 	uint64_t off = guest_disabled_at(rec);
 
 	return off == 0 || (t != NULL && t->issued_at >= off);
 }
 
-uint64_t guest_last_active(const json_t *rec)
+uint64_t guest_last_active(const struct guest *rec)
 {
-	json_t *v = json_object_get(rec, "last_sign_in"), *list = json_object_get(rec, "invitations");
-	uint64_t last = json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+	uint64_t last = rec->last_sign_in;
 
 	/* A guest who redeemed but never finished a sign-in counts from the redemption. */
-	for (size_t i = 0; i < json_array_size(list); i++) {
-		json_t *at = json_object_get(json_array_get(list, i), "redeemed_at");
-
-		if (json_is_integer(at) && json_integer_value(at) > 0 && (uint64_t)json_integer_value(at) > last)
-			last = (uint64_t)json_integer_value(at);
-	}
+	for (size_t i = 0; i < rec->n_inv; i++)
+		if (rec->inv[i].redeemed_at > last)
+			last = rec->inv[i].redeemed_at;
 	return last;
 }
 
-const char *guest_state_word(const json_t *rec)
+const char *guest_sign_in_word(const struct guest *rec)
+{
+	return rec->sign_in[0] != '\0' ? rec->sign_in : "code";
+}
+
+const char *guest_state_word(const struct guest *rec)
 {
 	return guest_disabled_at(rec) != 0 ? "disabled" : "active";
 }
 
-void guest_signed_in(json_t *rec, uint64_t now)
+void guest_signed_in(struct guest *rec, uint64_t now)
 {
-	json_object_set_new(rec, "last_sign_in", json_integer((json_int_t)now));
+	rec->last_sign_in = now;
 }
 
-void guest_set_sign_in(json_t *rec, const char *method, bool provider_mfa)
+void guest_set_sign_in(struct guest *rec, const char *method, bool provider_mfa)
 {
-	json_object_set_new(rec, "sign_in", json_string(method));
-	json_object_set_new(rec, "sign_in_mfa", json_boolean(provider_mfa));
+	snprintf(rec->sign_in, sizeof(rec->sign_in), "%s", method);
+	rec->sign_in_mfa = provider_mfa;
 }
 
 /* mfa_word - what otpctl guests says of the second factor */
-static const char *mfa_word(const json_t *rec)
+static const char *mfa_word(const struct guest *rec)
 {
 	if (mfa_enrolled(rec))
 		return "totp";
-	return json_is_true(json_object_get(rec, "sign_in_mfa")) ? "provider" : "none";
+	return rec->sign_in_mfa ? "provider" : "none";
 }
 
-bool guest_resource(struct store_txn *txn, const json_t *rec, const char *url, uint64_t now,
+/* covers - does this redeemed invitation give access to url (NULL: to anything)? */
+static bool covers(struct store_txn *txn, const uint8_t *id, bool id_unknown, const char *res, size_t rlen,
+		   const char *url, uint64_t now)
+{
+	if (id_unknown || rlen > CAP_URL_BYTES)
+		return false;
+	if (url != NULL && !url_under(res, rlen, url, strlen(url)))
+		return false;
+	/* Security: a revoked invitation stops giving access at once, even to a live session. */
+	return !invite_is_revoked(txn, id, now);
+}
+
+bool guest_resource(struct store_txn *txn, const struct guest *rec, const char *url, uint64_t now,
 		    char out[CAP_URL_BYTES + 1])
 {
-	json_t *list = json_object_get(rec, "invitations");
-
 	/* Newest first: the latest invitation wins when several cover the URL. */
-	for (size_t i = json_array_size(list); i-- > 0;) {
-		json_t *item = json_array_get(list, i);
-		const char *res = json_string_value(json_object_get(item, "resource"));
-		const char *hex = json_string_value(json_object_get(item, "invitation"));
-		uint8_t id[TOKEN_ID_LEN];
-		size_t rlen;
+	for (size_t i = rec->n_inv; i-- > 0;) {
+		const struct guest_invitation *gi = &rec->inv[i];
+		size_t rlen = strlen(gi->resource);
 
-		if (res == NULL || hex == NULL || !invite_id_parse(hex, id) || (rlen = strlen(res)) > CAP_URL_BYTES)
-			continue;
-		if (url != NULL && !url_under(res, rlen, url, strlen(url)))
-			continue;
-		/* Security: a revoked invitation stops giving access at once, even to a live session. */
-		if (invite_is_revoked(txn, id, now))
-			continue;
-		memcpy(out, res, rlen + 1);
-		return true;
+		if (covers(txn, gi->id, gi->id_unknown, gi->resource, rlen, url, now)) {
+			memcpy(out, gi->resource, rlen + 1);
+			return true;
+		}
 	}
 	return false;
+}
+
+bool guest_may_use(struct store_txn *txn, const char *addr, bool provider_mfa, const char *url, uint64_t now)
+{
+	struct store_val v;
+	struct guest_view view;
+	struct guest *rec;
+	char res[CAP_URL_BYTES + 1];
+	bool ok;
+
+	if (store_get(txn, STORE_GUESTS, addr, strlen(addr), now, &v) != STORE_OK)
+		return false;
+	if (record_guest_view(v.data, v.len, &view) == RECORD_OK) {
+		/* Security: a full session needs the authenticator still enrolled, unless the guest's own
+		 * provider did the MFA. */
+		if (!provider_mfa && view.totp_secret == NULL)
+			return false;
+		for (size_t i = view.n_inv; i-- > 0;)
+			if (covers(txn, view.inv[i].id, view.inv[i].id_unknown, view.inv[i].resource,
+				   view.inv[i].resource_len, url, now))
+				return true;
+		return false;
+	}
+	/* A record of an older format (written again at the guest's next sign-in): the full decoder. */
+	if ((rec = guest_load(txn, addr, now)) == NULL)
+		return false;
+	ok = (provider_mfa || mfa_enrolled(rec)) && guest_resource(txn, rec, url, now, res);
+	guest_free(rec);
+	return ok;
 }
 
 struct list_ctx {
@@ -182,48 +244,61 @@ struct list_ctx {
 	uint64_t now;
 };
 
+/* list_invitations - the record's invitations as otpctl guests has always shown them */
+static json_t *list_invitations(const struct guest *rec)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && i < rec->n_inv; i++) {
+		const struct guest_invitation *gi = &rec->inv[i];
+		char hex[2 * TOKEN_ID_LEN + 1] = "";
+		json_t *o;
+
+		if (!gi->id_unknown)
+			sodium_bin2hex(hex, sizeof(hex), gi->id, TOKEN_ID_LEN);
+		o = json_pack("{s:s,s:s,s:I}", "invitation", hex, "resource", gi->resource, "redeemed_at",
+			      (json_int_t)gi->redeemed_at);
+		if (o != NULL && gi->inviter != NULL)
+			json_object_set_new(o, "inviter", json_string(gi->inviter));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* list_one - one line of otpctl guests (JSON is the output format here, never the record's) */
 static bool list_one(const void *key, size_t klen, const struct store_val *v, void *arg)
 {
 	struct list_ctx *c = arg;
 	char addr[ADDR_BUF];
-	json_t *rec = NULL, *o;
-	json_error_t jerr;
+	struct guest rec;
+	json_t *o;
 	char *text;
 
 	if (klen == 0 || klen >= ADDR_BUF)
 		return true;
 	memcpy(addr, key, klen);
 	addr[klen] = '\0';
-	if (v->len == 8)
-		rec = json_pack("{s:I,s:[]}", "last_sign_in", (json_int_t)0, "invitations");
-	else
-		rec = json_loadb(v->data, v->len, 0, &jerr);
-	if (!json_is_object(rec)) {
-		json_decref(rec);
+	if (record_guest_decode(v->data, v->len, &rec) != RECORD_OK)
 		return true;
-	}
-	o = json_pack("{s:s,s:s,s:s,s:O,s:O,s:i}", "email", addr,
-		      "sign_in", json_is_string(json_object_get(rec, "sign_in")) ?
-				 json_string_value(json_object_get(rec, "sign_in")) : "code",
-		      "mfa", mfa_word(rec),
-		      "last_sign_in", json_object_get(rec, "last_sign_in") ? json_object_get(rec, "last_sign_in") : json_null(),
-		      "invitations", json_object_get(rec, "invitations") ? json_object_get(rec, "invitations") : json_null(),
-		      "recovery_codes_left", (int)mfa_recovery_left(rec));
+	o = json_pack("{s:s,s:s,s:s,s:o,s:o,s:i}", "email", addr, "sign_in", guest_sign_in_word(&rec), "mfa",
+		      mfa_word(&rec), "last_sign_in",
+		      rec.last_sign_in != 0 ? json_integer((json_int_t)rec.last_sign_in) : json_null(), "invitations",
+		      list_invitations(&rec), "recovery_codes_left", (int)mfa_recovery_left(&rec));
 	if (o != NULL) {
-		json_object_set_new(o, "state", json_string(guest_state_word(rec)));
-		if (guest_disabled_at(rec) != 0)
-			json_object_set_new(o, "disabled_at", json_integer((json_int_t)guest_disabled_at(rec)));
-		if (json_is_integer(json_object_get(rec, "privacy_accepted_at")))
-			json_object_set(o, "privacy_accepted_at", json_object_get(rec, "privacy_accepted_at"));
+		json_object_set_new(o, "state", json_string(guest_state_word(&rec)));
+		if (guest_disabled_at(&rec) != 0)
+			json_object_set_new(o, "disabled_at", json_integer((json_int_t)guest_disabled_at(&rec)));
+		if (rec.privacy_accepted_at != 0)
+			json_object_set_new(o, "privacy_accepted_at", json_integer((json_int_t)rec.privacy_accepted_at));
 	}
-	if (o != NULL && mfa_enrolled(rec))
-		json_object_set(o, "enrolled_at", json_object_get(json_object_get(rec, "totp"), "enrolled_at"));
+	if (o != NULL && mfa_enrolled(&rec))
+		json_object_set_new(o, "enrolled_at", json_integer((json_int_t)rec.mfa.totp_enrolled_at));
 	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (text != NULL)
 		fprintf(c->out, "%s\n", text);
 	free(text);
 	json_decref(o);
-	json_decref(rec);
+	record_guest_clear(&rec);
 	return true;
 }
 

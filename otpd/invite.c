@@ -39,7 +39,7 @@ static bool check_signature(const char *body, size_t len, const char *sig_header
 	return pk != NULL && crypto_sign_verify_detached(sig, (const uint8_t *)body, len, pk) == 0;
 }
 
-static bool is_uint(json_t *v)
+static bool is_uint(const json_t *v)
 {
 	return json_is_integer(v) && json_integer_value(v) >= 0;
 }
@@ -76,37 +76,59 @@ enum invite_status invite_report_check(const char *body, size_t len, const char 
 		goto out;
 	}
 	rep->expires_at = (uint64_t)json_integer_value(json_object_get(root, "expires_at"));
-	json_object_set_new(root, "redeemed", json_array());
-	rep->json = json_dumps(root, JSON_COMPACT);
-	st = rep->json ? INVITE_OK : INVITE_MALFORMED;
+	/* The record is the report as signed, with no one yet redeemed (and no revocation, whatever it says). */
+	switch (record_legacy_invitation(body, len, &rep->rec)) {
+	case RECORD_OK:
+		rep->rec.has = (rep->rec.has & ~(unsigned)INVITATION_HAS_REVOKED_AT) | INVITATION_HAS_REDEEMED;
+		rep->rec.revoked_at = 0;
+		for (size_t k = 0; k < rep->rec.n_redeemed; k++)
+			free(rep->rec.redeemed[k].email);
+		rep->rec.n_redeemed = 0;
+		st = INVITE_OK;
+		break;
+	default:
+		st = INVITE_MALFORMED;
+		break;
+	}
 out:
 	json_decref(root);
 	return st;
 }
 
-static json_t *load(struct store_txn *txn, const uint8_t id[TOKEN_ID_LEN], uint64_t now, uint64_t *expires_at)
+void invite_report_clear(struct invite_report *rep)
+{
+	record_invitation_clear(&rep->rec);
+}
+
+/* load - the invitation record of id into inv; false if there is none that decodes */
+static bool load(struct store_txn *txn, const uint8_t id[TOKEN_ID_LEN], uint64_t now, uint64_t *expires_at,
+		 struct invitation *inv)
 {
 	struct store_val v;
-	json_error_t jerr;
 
-	if (store_get(txn, STORE_INVITATIONS, id, TOKEN_ID_LEN, now, &v) != STORE_OK)
-		return NULL;
+	if (store_get(txn, STORE_INVITATIONS, id, TOKEN_ID_LEN, now, &v) != STORE_OK ||
+	    record_invitation_decode(v.data, v.len, inv) != RECORD_OK)
+		return false;
 	*expires_at = v.expires_at;
-	return json_loadb(v.data, v.len, 0, &jerr);
+	return true;
 }
 
 /* save - write an invitation record; a revoked one is kept for good, whatever the caller asked */
-static enum store_status save(struct store_txn *txn, const uint8_t id[TOKEN_ID_LEN], json_t *rec, uint64_t expires_at)
+static enum store_status save(struct store_txn *txn, const uint8_t id[TOKEN_ID_LEN], const struct invitation *rec,
+			      uint64_t expires_at)
 {
-	char *text = json_dumps(rec, JSON_COMPACT);
+	struct buf b;
 	enum store_status s;
 
-	if (is_uint(json_object_get(rec, "revoked_at")))
+	if ((rec->has & INVITATION_HAS_REVOKED_AT) != 0)
 		expires_at = INVITE_REVOKED_KEEP;
-	if (text == NULL)
+	buf_init(&b, CAP_RECORD_BYTES);
+	if (record_invitation_encode(rec, &b) != RECORD_OK) {
+		buf_release(&b);
 		return STORE_ERROR;
-	s = store_put(txn, STORE_INVITATIONS, id, TOKEN_ID_LEN, text, strlen(text), expires_at);
-	free(text);
+	}
+	s = store_put(txn, STORE_INVITATIONS, id, TOKEN_ID_LEN, b.data, b.len, expires_at);
+	buf_release(&b);
 	return s;
 }
 
@@ -116,70 +138,71 @@ enum store_status invite_store(struct store_txn *txn, const struct invite_report
 
 	if (store_get(txn, STORE_INVITATIONS, rep->id, TOKEN_ID_LEN, now, &v) == STORE_OK)
 		return STORE_OK;
-	return store_put(txn, STORE_INVITATIONS, rep->id, TOKEN_ID_LEN, rep->json, strlen(rep->json),
-			 rep->expires_at + INVITE_KEEP);
+	return save(txn, rep->id, &rep->rec, rep->expires_at + INVITE_KEEP);
 }
 
 bool invite_is_revoked(struct store_txn *txn, const uint8_t id[TOKEN_ID_LEN], uint64_t now)
 {
-	uint64_t exp;
-	json_t *rec = load(txn, id, now, &exp);
-	bool revoked = rec != NULL && is_uint(json_object_get(rec, "revoked_at"));
+	struct store_val v;
+	bool revoked = false;
 
-	json_decref(rec);
+	/* Only the record's head: /auth asks this for every invitation that covers the URL. */
+	if (store_get(txn, STORE_INVITATIONS, id, TOKEN_ID_LEN, now, &v) != STORE_OK ||
+	    record_invitation_revoked(v.data, v.len, &revoked) != RECORD_OK)
+		return false;
 	return revoked;
 }
 
-static json_t *from_token(const struct token *t)
+/* from_token - the record of an invitation otpd never heard of, from what its token says */
+static bool from_token(const struct token *t, struct invitation *inv)
 {
-	char id[2 * TOKEN_ID_LEN + 1], kid[KEYS_KID_HEX];
+	char kid[KEYS_KID_HEX];
 
-	token_id_hex(t, id);
+	memset(inv, 0, sizeof(*inv));
 	keys_kid_hex(t->kid, kid);
-	return json_pack("{s:s,s:s,s:s,s:[s],s:I,s:I,s:I,s:[]}", "invitation", id, "kid", kid, "inviter", t->inviter,
-			 "resources", t->resource, "guests", (json_int_t)t->n_guests, "issued_at",
-			 (json_int_t)t->issued_at, "expires_at", (json_int_t)t->expires_at, "redeemed");
+	memcpy(inv->id, t->id, TOKEN_ID_LEN);
+	inv->has = INVITATION_HAS_KID | INVITATION_HAS_INVITER | INVITATION_HAS_GUESTS | INVITATION_HAS_ISSUED_AT |
+		   INVITATION_HAS_EXPIRES_AT | INVITATION_HAS_REDEEMED;
+	inv->guests = t->n_guests;
+	inv->issued_at = t->issued_at;
+	inv->expires_at = t->expires_at;
+	inv->kid = record_strdup(kid, strlen(kid));
+	inv->inviter = record_strdup(t->inviter, strlen(t->inviter));
+	return inv->kid != NULL && inv->inviter != NULL && record_invitation_add_resource(inv, t->resource);
 }
 
 enum store_status invite_redeemed(struct store_txn *txn, const struct token *t, const char *addr, uint64_t now)
 {
 	uint64_t exp = t->expires_at + INVITE_KEEP;
-	json_t *rec = load(txn, t->id, now, &exp), *list;
+	struct invitation rec;
 	enum store_status s = STORE_ERROR;
 
-	if (rec == NULL)
-		rec = from_token(t);
-	if (rec == NULL)
+	if (!load(txn, t->id, now, &exp, &rec) && !from_token(t, &rec)) {
+		record_invitation_clear(&rec);
 		return STORE_ERROR;
-	list = json_object_get(rec, "redeemed");
-	if (!json_is_array(list)) {
-		list = json_array();
-		json_object_set_new(rec, "redeemed", list);
 	}
-	if (list != NULL && json_array_size(list) < CAP_GUESTS &&
-	    json_array_append_new(list, json_pack("{s:s,s:I}", "email", addr, "at", (json_int_t)now)) == 0)
-		s = save(txn, t->id, rec, exp);
-	json_decref(rec);
+	if (record_invitation_add_redeemer(&rec, addr, now))
+		s = save(txn, t->id, &rec, exp);
+	record_invitation_clear(&rec);
 	return s;
 }
 
 enum store_status invite_revoke(struct store_txn *txn, const uint8_t id[TOKEN_ID_LEN], uint64_t now)
 {
 	uint64_t exp = INVITE_REVOKED_KEEP;
-	json_t *rec = load(txn, id, now, &exp);
-	char hex[2 * TOKEN_ID_LEN + 1];
+	struct invitation rec;
 	enum store_status s;
 
-	if (rec == NULL) {
-		sodium_bin2hex(hex, sizeof(hex), id, TOKEN_ID_LEN);
-		rec = json_pack("{s:s}", "invitation", hex);
+	if (!load(txn, id, now, &exp, &rec)) {
+		memset(&rec, 0, sizeof(rec));
+		memcpy(rec.id, id, TOKEN_ID_LEN);
 	}
-	if (rec == NULL)
-		return STORE_ERROR;
-	if (!is_uint(json_object_get(rec, "revoked_at")))
-		json_object_set_new(rec, "revoked_at", json_integer((json_int_t)now));
-	s = save(txn, id, rec, exp);
-	json_decref(rec);
+	if ((rec.has & INVITATION_HAS_REVOKED_AT) == 0) {
+		rec.has |= INVITATION_HAS_REVOKED_AT;
+		rec.revoked_at = now;
+	}
+	s = save(txn, id, &rec, exp);
+	record_invitation_clear(&rec);
 	return s;
 }
 
@@ -188,31 +211,72 @@ struct list_ctx {
 	FILE *out;
 };
 
+/* to_json - the record as otpctl invitations has always printed it: the fields it was given, in this order */
+static json_t *to_json(const struct invitation *r, uint64_t now)
+{
+	char hex[2 * TOKEN_ID_LEN + 1];
+	json_t *o = json_object(), *a;
+	const char *state = "sent";
+
+	if (o == NULL)
+		return NULL;
+	sodium_bin2hex(hex, sizeof(hex), r->id, TOKEN_ID_LEN);
+	json_object_set_new(o, "invitation", json_string(hex));
+	if (r->has & INVITATION_HAS_KID)
+		json_object_set_new(o, "kid", json_string(r->kid ? r->kid : ""));
+	if (r->has & INVITATION_HAS_INVITER)
+		json_object_set_new(o, "inviter", json_string(r->inviter ? r->inviter : ""));
+	if (r->has & INVITATION_HAS_RESOURCES) {
+		json_object_set_new(o, "resources", a = json_array());
+		for (size_t i = 0; i < r->n_resources; i++)
+			json_array_append_new(a, json_string(r->resources[i]));
+	}
+	if (r->has & INVITATION_HAS_GUESTS)
+		json_object_set_new(o, "guests", json_integer((json_int_t)r->guests));
+	if (r->has & INVITATION_HAS_ISSUED_AT)
+		json_object_set_new(o, "issued_at", json_integer((json_int_t)r->issued_at));
+	if (r->has & INVITATION_HAS_EXPIRES_AT)
+		json_object_set_new(o, "expires_at", json_integer((json_int_t)r->expires_at));
+	if (r->has & INVITATION_HAS_QUEUE_ID)
+		json_object_set_new(o, "queue_id", json_string(r->queue_id ? r->queue_id : ""));
+	if (r->has & INVITATION_HAS_SENT_AT)
+		json_object_set_new(o, "sent_at", json_integer((json_int_t)r->sent_at));
+	if (r->has & INVITATION_HAS_REDEEMED) {
+		json_object_set_new(o, "redeemed", a = json_array());
+		for (size_t i = 0; i < r->n_redeemed; i++)
+			json_array_append_new(a, json_pack("{s:s,s:I}", "email", r->redeemed[i].email, "at",
+							   (json_int_t)r->redeemed[i].at));
+	}
+	if (r->has & INVITATION_HAS_REVOKED_AT)
+		json_object_set_new(o, "revoked_at", json_integer((json_int_t)r->revoked_at));
+	if (r->has & INVITATION_HAS_REVOKED_AT)
+		state = "revoked";
+	else if ((r->has & INVITATION_HAS_EXPIRES_AT) && r->expires_at <= now)
+		state = "expired";
+	else if (r->n_redeemed > 0)
+		state = "redeemed";
+	json_object_set_new(o, "state", json_string(state));
+	return o;
+}
+
 static bool list_one(const void *key, size_t klen, const struct store_val *v, void *arg)
 {
 	struct list_ctx *c = arg;
-	json_error_t jerr;
-	json_t *rec = json_loadb(v->data, v->len, 0, &jerr), *exp;
-	const char *state = "sent";
+	struct invitation rec;
+	json_t *o;
 	char *text;
 
 	(void)key;
 	(void)klen;
-	if (rec == NULL)
+	if (record_invitation_decode(v->data, v->len, &rec) != RECORD_OK)
 		return true;
-	exp = json_object_get(rec, "expires_at");
-	if (is_uint(json_object_get(rec, "revoked_at")))
-		state = "revoked";
-	else if (is_uint(exp) && (uint64_t)json_integer_value(exp) <= c->now)
-		state = "expired";
-	else if (json_array_size(json_object_get(rec, "redeemed")) > 0)
-		state = "redeemed";
-	json_object_set_new(rec, "state", json_string(state));
-	text = json_dumps(rec, JSON_COMPACT);
+	o = to_json(&rec, c->now);
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (text != NULL)
 		fprintf(c->out, "%s\n", text);
 	free(text);
-	json_decref(rec);
+	json_decref(o);
+	record_invitation_clear(&rec);
 	return true;
 }
 

@@ -4,9 +4,9 @@
  *
  * The token's signature is the authority: a link whose invitation otpd
  * never heard of still works. A record here only adds what a token cannot
- * say: that it was revoked, and who redeemed it. Records are JSON text
- * (jansson) keyed by the 16-byte invitation id, kept until 30 days after
- * the link expires.
+ * say: that it was revoked, and who redeemed it. Records are struct
+ * invitation (record.h, binary; older JSON ones read too) keyed by the
+ * 16-byte invitation id, kept until 30 days after the link expires.
  * Security: a report is accepted only with an Ed25519 signature by a key in
  * verify_keys over the exact body, and a sent_at within 300 s of now.
  */
@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "keys.h"
+#include "record.h"
 #include "store.h"
 #include "token.h"
 
@@ -40,13 +41,16 @@ enum invite_status {
 struct invite_report {
 	uint8_t id[TOKEN_ID_LEN];
 	uint64_t expires_at;
-	char *json;		/* the stored record, malloc'd */
+	struct invitation rec;	/* the record to store (invite_report_clear frees it) */
 };
 
-/* invite_report_check - verify and parse a milter report; on OK fill rep (free rep->json) */
+/* invite_report_check - verify and parse a milter report; on OK fill rep (then invite_report_clear it) */
 enum invite_status invite_report_check(const char *body, size_t len, const char *sig_header, const struct keyring *ring,
 				       uint64_t now, struct invite_report *rep)
 	__attribute__((warn_unused_result, nonnull(1, 4, 6)));
+
+/* invite_report_clear - free what invite_report_check filled in */
+void invite_report_clear(struct invite_report *rep) __attribute__((nonnull));
 
 /* invite_store - store a checked report unless one with that id exists (idempotent) */
 enum store_status invite_store(struct store_txn *txn, const struct invite_report *rep, uint64_t now)

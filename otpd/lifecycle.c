@@ -3,7 +3,6 @@
  */
 #include "lifecycle.h"
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -26,7 +25,7 @@ struct pass {
 };
 
 /* due_of - what rec is due for at now */
-static enum due due_of(const struct config *cfg, const json_t *rec, uint64_t now)
+static enum due due_of(const struct config *cfg, const struct guest *rec, uint64_t now)
 {
 	uint64_t off = guest_disabled_at(rec), last = guest_last_active(rec);
 
@@ -43,15 +42,13 @@ static enum due due_of(const struct config *cfg, const json_t *rec, uint64_t now
 static bool collect(const void *key, size_t klen, const struct store_val *v, void *arg)
 {
 	struct pass *p = arg;
-	json_error_t jerr;
-	json_t *rec;
+	struct guest rec;
 	enum due d;
 
 	if (klen == 0 || klen >= ADDR_BUF || v->len == 8)
 		return true;	/* a first-version record has no invitations: nothing to sign in to anyway */
-	rec = json_loadb(v->data, v->len, 0, &jerr);
-	d = json_is_object(rec) ? due_of(p->cfg, rec, p->now) : DUE_NOTHING;
-	json_decref(rec);
+	d = record_guest_decode(v->data, v->len, &rec) == RECORD_OK ? due_of(p->cfg, &rec, p->now) : DUE_NOTHING;
+	record_guest_clear(&rec);
 	if (d != DUE_NOTHING) {
 		memcpy(p->addr[p->n], key, klen);
 		p->addr[p->n][klen] = '\0';
@@ -77,14 +74,13 @@ enum store_status lifecycle_forget(struct store_txn *txn, const char *addr, cons
 
 /* notify_all - one notice to each inviter of the guest's invitations */
 static enum store_status notify_all(struct store_txn *txn, const struct flow_ctx *fx, const char *addr,
-				    const json_t *rec, uint64_t now, bool *queued)
+				    const struct guest *rec, uint64_t now, bool *queued)
 {
-	const json_t *list = json_object_get(rec, "invitations");
 	enum store_status s = STORE_OK;
 
-	for (size_t i = 0; s == STORE_OK && i < json_array_size(list); i++) {
-		const char *who = json_string_value(json_object_get(json_array_get(list, i), "inviter"));
-		const char *res = json_string_value(json_object_get(json_array_get(list, i), "resource"));
+	for (size_t i = 0; s == STORE_OK && i < rec->n_inv; i++) {
+		const char *who = rec->inv[i].inviter;
+		const char *res = rec->inv[i].resource;
 		bool seen = false, q = false;
 		struct notice_params np = {
 			.kind = NOTICE_DISABLED, .guest = addr, .resource = res, .at = guest_last_active(rec),
@@ -95,8 +91,8 @@ static enum store_status notify_all(struct store_txn *txn, const struct flow_ctx
 		if (who == NULL || res == NULL)
 			continue;	/* redeemed before records named the inviter */
 		/* The latest invitation of each inviter names the resource; one notice per inviter. */
-		for (size_t j = i + 1; j < json_array_size(list) && !seen; j++) {
-			const char *later = json_string_value(json_object_get(json_array_get(list, j), "inviter"));
+		for (size_t j = i + 1; j < rec->n_inv && !seen; j++) {
+			const char *later = rec->inv[j].inviter;
 
 			seen = later != NULL && strcmp(later, who) == 0;
 		}
@@ -112,13 +108,13 @@ static enum store_status notify_all(struct store_txn *txn, const struct flow_ctx
 static enum store_status disable(struct store_txn *txn, const struct flow_ctx *fx, const char *addr, uint64_t now,
 				 bool *queued)
 {
-	json_t *rec = guest_load(txn, addr, now);
+	struct guest *rec = guest_load(txn, addr, now);
 	enum store_status s;
 	size_t n = 0;
 
 	if (rec == NULL)
 		return STORE_OK;
-	json_object_set_new(rec, "disabled_at", json_integer((json_int_t)now));
+	rec->disabled_at = now;
 	s = guest_save(txn, addr, rec, now);
 	if (s == STORE_OK)
 		s = session_end_all(txn, addr, now, &n);
@@ -126,7 +122,7 @@ static enum store_status disable(struct store_txn *txn, const struct flow_ctx *f
 		s = notify_all(txn, fx, addr, rec, now, queued);
 	if (s == STORE_OK)
 		s = flow_audit(txn, now, "guest_disabled", LIFECYCLE_ID, addr);
-	json_decref(rec);
+	guest_free(rec);
 	return s;
 }
 

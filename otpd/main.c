@@ -34,6 +34,7 @@
 #include "mailmsg.h"
 #include "oidc.h"
 #include "lifecycle.h"
+#include "upgrade.h"
 #include "outbox.h"
 #include "secrets.h"
 #include "store.h"
@@ -139,6 +140,7 @@ int main(int argc, char **argv)
 	struct oidc *oidc = NULL;
 	char err[CAP_ERRMSG];
 	sigset_t sigs;
+	bool upgraded;
 	int opt, fd, sig;
 
 	while ((opt = getopt(argc, argv, "c:fnh")) != -1) {
@@ -254,6 +256,8 @@ int main(int argc, char **argv)
 	log_info("event=started listen=%s database=%s user=%s oidc_providers=%zu", cfg.listen, store_where(st),
 		 pw ? pw->pw_name : "(unchanged)", cfg.n_oidc);
 
+	/* Older records to the binary format, in the background of serving: a pass now, then each tick. */
+	upgraded = upgrade_pass(st, (uint64_t)time(NULL));
 	for (;;) {
 		struct timespec wait = { lifecycle_interval(&cfg, MAINT_INTERVAL), 0 };
 
@@ -268,6 +272,8 @@ int main(int argc, char **argv)
 			if (n > 0)
 				log_info("event=sweep deleted=%zu", n);
 			lifecycle_sweep(&fx, (uint64_t)time(NULL));
+			if (!upgraded)
+				upgraded = upgrade_pass(st, (uint64_t)time(NULL));
 			store_check_readers(st);
 		}
 	}

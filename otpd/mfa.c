@@ -8,20 +8,19 @@
 
 #include "text.h"
 
-#define SEALED_LEN (crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + TOTP_SECRET_LEN + \
-		    crypto_aead_xchacha20poly1305_ietf_ABYTES)
-#define HASH_LEN 32
+#define SEALED_LEN RECORD_SEALED_LEN
+#define HASH_LEN RECORD_HASH_LEN
 
 static const char recovery_alphabet[] = "23456789abcdefghjkmnpqrstuvwxyz";	/* no 0/o, 1/l/i */
 
-bool mfa_enrolled(const json_t *rec)
+bool mfa_enrolled(const struct guest *rec)
 {
-	return json_is_string(json_object_get(json_object_get(rec, "totp"), "secret"));
+	return rec->mfa.has_totp;
 }
 
-unsigned mfa_recovery_left(const json_t *rec)
+unsigned mfa_recovery_left(const struct guest *rec)
 {
-	return (unsigned)json_array_size(json_object_get(rec, "recovery"));
+	return rec->mfa.n_recovery;
 }
 
 struct mfa_recovery *mfa_recovery_free(struct mfa_recovery *r)
@@ -31,36 +30,27 @@ struct mfa_recovery *mfa_recovery_free(struct mfa_recovery *r)
 	return NULL;
 }
 
-/* seal - encrypt a secret for addr as base64url text (a new JSON string) */
-static json_t *seal(const struct secrets *keys, const char *addr, const uint8_t secret[TOTP_SECRET_LEN])
+/* seal - encrypt a secret for addr into box */
+static void seal(const struct secrets *keys, const char *addr, const uint8_t secret[TOTP_SECRET_LEN],
+		 uint8_t box[SEALED_LEN])
 {
-	uint8_t box[SEALED_LEN];
-	char text[sodium_base64_ENCODED_LEN(SEALED_LEN, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
 	unsigned long long clen = 0;
 
 	randombytes_buf(box, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(box + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &clen, secret,
 						   TOTP_SECRET_LEN, (const uint8_t *)addr, strlen(addr), NULL, box,
 						   keys->totp);
-	sodium_bin2base64(text, sizeof(text), box, sizeof(box), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	return json_string(text);
 }
 
 /* unseal - decrypt into sodium_malloc'd memory; NULL if it does not decrypt (wrong key, other guest) */
-static uint8_t *unseal(const struct secrets *keys, const char *addr, const json_t *sealed)
+static uint8_t *unseal(const struct secrets *keys, const char *addr, const uint8_t box[SEALED_LEN])
 {
-	const char *text = json_string_value(sealed);
-	uint8_t box[SEALED_LEN], *secret;
-	size_t len = 0;
+	uint8_t *secret;
 
-	if (text == NULL ||
-	    sodium_base642bin(box, sizeof(box), text, strlen(text), NULL, &len, NULL,
-			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 || len != sizeof(box))
-		return NULL;
 	if ((secret = sodium_malloc(TOTP_SECRET_LEN)) == NULL)
 		return NULL;
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(secret, NULL, NULL, box + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
-						       sizeof(box) - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+						       SEALED_LEN - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
 						       (const uint8_t *)addr, strlen(addr), box, keys->totp) != 0) {
 		sodium_free(secret);
 		return NULL;
@@ -68,24 +58,25 @@ static uint8_t *unseal(const struct secrets *keys, const char *addr, const json_
 	return secret;
 }
 
-bool mfa_begin(json_t *rec, const struct secrets *keys, const char *addr, uint64_t now, char b32[TOTP_B32_BUF],
+bool mfa_begin(struct guest *rec, const struct secrets *keys, const char *addr, uint64_t now, char b32[TOTP_B32_BUF],
 	       bool *changed)
 {
-	json_t *pending = json_object_get(rec, "pending"), *created = json_object_get(pending, "created_at");
+	struct guest_mfa *m = &rec->mfa;
 	uint8_t *secret = NULL;
 	bool ok;
 
 	*changed = false;
 	/* Keep showing the same secret: a guest who scanned it and reloads the page must not get a new one. */
-	if (json_is_integer(created) && (uint64_t)json_integer_value(created) + MFA_PENDING_TTL > now)
-		secret = unseal(keys, addr, json_object_get(pending, "secret"));
+	if (m->has_pending && m->pending_created_at + MFA_PENDING_TTL > now)
+		secret = unseal(keys, addr, m->pending_secret);
 	if (secret == NULL) {
 		if ((secret = sodium_malloc(TOTP_SECRET_LEN)) == NULL)
 			return false;
 		/* Security: 160 bits from the CSPRNG (RFC 4226 section 4, R6). */
 		randombytes_buf(secret, TOTP_SECRET_LEN);
-		json_object_set_new(rec, "pending", json_pack("{s:o,s:I}", "secret", seal(keys, addr, secret),
-							      "created_at", (json_int_t)now));
+		seal(keys, addr, secret, m->pending_secret);
+		m->has_pending = true;
+		m->pending_created_at = now;
 		*changed = true;
 	}
 	ok = totp_base32(secret, TOTP_SECRET_LEN, b32, TOTP_B32_BUF);
@@ -106,14 +97,10 @@ static void recovery_hash(const struct secrets *keys, const char *addr, const ch
 }
 
 /* new_recovery - 10 fresh codes into r, their hashes into rec */
-static bool new_recovery(json_t *rec, const struct secrets *keys, const char *addr, struct mfa_recovery *r)
+static bool new_recovery(struct guest *rec, const struct secrets *keys, const char *addr, struct mfa_recovery *r)
 {
-	json_t *list = json_array();
-	char plain[MFA_RECOVERY_CHARS + 1], text[sodium_base64_ENCODED_LEN(HASH_LEN, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-	uint8_t h[HASH_LEN];
+	char plain[MFA_RECOVERY_CHARS + 1];
 
-	if (list == NULL)
-		return false;
 	for (size_t i = 0; i < MFA_RECOVERY_N; i++) {
 		for (size_t j = 0, o = 0; j < MFA_RECOVERY_CHARS; j++) {
 			plain[j] = recovery_alphabet[randombytes_uniform(sizeof(recovery_alphabet) - 1)];
@@ -123,30 +110,28 @@ static bool new_recovery(json_t *rec, const struct secrets *keys, const char *ad
 			r->code[i][o] = '\0';
 		}
 		plain[MFA_RECOVERY_CHARS] = '\0';
-		recovery_hash(keys, addr, plain, h);
-		sodium_bin2base64(text, sizeof(text), h, sizeof(h), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-		json_array_append_new(list, json_string(text));
+		recovery_hash(keys, addr, plain, rec->mfa.recovery[i]);
 	}
 	sodium_memzero(plain, sizeof(plain));
-	json_object_set_new(rec, "recovery", list);
-	return json_array_size(list) == MFA_RECOVERY_N;
+	rec->mfa.n_recovery = MFA_RECOVERY_N;
+	return true;
 }
 
-enum mfa_result mfa_confirm(json_t *rec, const struct secrets *keys, const char *addr, const char *input,
+enum mfa_result mfa_confirm(struct guest *rec, const struct secrets *keys, const char *addr, const char *input,
 			    uint64_t now, struct mfa_recovery **out)
 {
-	json_t *pending = json_object_get(rec, "pending");
+	struct guest_mfa *m = &rec->mfa;
 	char code[TOTP_BUF];
 	uint8_t *secret;
 	uint64_t step = 0;
 	enum totp_result tr;
 
 	*out = NULL;
-	if (mfa_enrolled(rec) || !json_is_object(pending))
+	if (mfa_enrolled(rec) || !m->has_pending)
 		return MFA_NOT_READY;
 	if (!totp_well_formed(input, code))
 		return MFA_WRONG;
-	if ((secret = unseal(keys, addr, json_object_get(pending, "secret"))) == NULL)
+	if ((secret = unseal(keys, addr, m->pending_secret)) == NULL)
 		return MFA_ERROR;
 	tr = totp_verify(secret, code, now, 0, &step);
 	sodium_memzero(code, sizeof(code));
@@ -162,41 +147,41 @@ enum mfa_result mfa_confirm(json_t *rec, const struct secrets *keys, const char 
 		return MFA_ERROR;
 	}
 	/* The confirming code's step counts as used: it cannot sign in again. */
-	json_object_set_new(rec, "totp", json_pack("{s:O,s:I,s:I}", "secret", json_object_get(pending, "secret"),
-						   "last_step", (json_int_t)step, "enrolled_at", (json_int_t)now));
-	json_object_del(rec, "pending");
+	memcpy(m->totp_secret, m->pending_secret, SEALED_LEN);
+	m->has_totp = true;
+	m->totp_last_step = step;
+	m->totp_enrolled_at = now;
+	m->has_pending = false;
+	sodium_memzero(m->pending_secret, SEALED_LEN);
+	m->pending_created_at = 0;
 	return MFA_OK;
 }
 
-static enum mfa_result check_recovery(json_t *rec, const struct secrets *keys, const char *addr,
+static enum mfa_result check_recovery(struct guest *rec, const struct secrets *keys, const char *addr,
 				      const char code[MFA_RECOVERY_CHARS + 1])
 {
-	json_t *list = json_object_get(rec, "recovery");
-	uint8_t want[HASH_LEN], have[HASH_LEN];
-	size_t len, hit = (size_t)-1;
+	struct guest_mfa *m = &rec->mfa;
+	uint8_t want[HASH_LEN];
+	size_t hit = (size_t)-1;
 
 	recovery_hash(keys, addr, code, want);
 	/* Compare against every stored hash, hit or not. */
-	for (size_t i = 0; i < json_array_size(list); i++) {
-		const char *t = json_string_value(json_array_get(list, i));
-
-		if (t == NULL || sodium_base642bin(have, sizeof(have), t, strlen(t), NULL, &len, NULL,
-						   sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 || len != HASH_LEN)
-			continue;
-		if (sodium_memcmp(want, have, HASH_LEN) == 0 && hit == (size_t)-1)
+	for (size_t i = 0; i < m->n_recovery; i++)
+		if (sodium_memcmp(want, m->recovery[i], HASH_LEN) == 0 && hit == (size_t)-1)
 			hit = i;
-	}
 	if (hit == (size_t)-1)
 		return MFA_WRONG;
 	/* Security: single use. */
-	json_array_remove(list, hit);
+	memmove(m->recovery[hit], m->recovery[hit + 1], (m->n_recovery - hit - 1) * HASH_LEN);
+	m->n_recovery--;
+	sodium_memzero(m->recovery[m->n_recovery], HASH_LEN);
 	return MFA_OK_RECOVERY;
 }
 
-enum mfa_result mfa_check(json_t *rec, const struct secrets *keys, const char *addr, const char *input,
+enum mfa_result mfa_check(struct guest *rec, const struct secrets *keys, const char *addr, const char *input,
 			  uint64_t now)
 {
-	json_t *totp = json_object_get(rec, "totp"), *last = json_object_get(totp, "last_step");
+	struct guest_mfa *m = &rec->mfa;
 	char code[TOTP_BUF], rc[MFA_RECOVERY_CHARS + 1];
 	uint8_t *secret;
 	uint64_t step = 0;
@@ -212,9 +197,9 @@ enum mfa_result mfa_check(json_t *rec, const struct secrets *keys, const char *a
 	}
 	if (!totp_well_formed(input, code))
 		return MFA_WRONG;
-	if ((secret = unseal(keys, addr, json_object_get(totp, "secret"))) == NULL)
+	if ((secret = unseal(keys, addr, m->totp_secret)) == NULL)
 		return MFA_ERROR;
-	tr = totp_verify(secret, code, now, json_is_integer(last) ? (uint64_t)json_integer_value(last) : 0, &step);
+	tr = totp_verify(secret, code, now, m->totp_last_step, &step);
 	sodium_memzero(code, sizeof(code));
 	sodium_free(secret);
 	if (tr == TOTP_ERROR)
@@ -223,11 +208,11 @@ enum mfa_result mfa_check(json_t *rec, const struct secrets *keys, const char *a
 		return MFA_REPLAYED;
 	if (tr != TOTP_OK)
 		return MFA_WRONG;
-	json_object_set_new(totp, "last_step", json_integer((json_int_t)step));
+	m->totp_last_step = step;
 	return MFA_OK;
 }
 
-enum mfa_result mfa_renew_recovery(json_t *rec, const struct secrets *keys, const char *addr, const char *input,
+enum mfa_result mfa_renew_recovery(struct guest *rec, const struct secrets *keys, const char *addr, const char *input,
 				   uint64_t now, struct mfa_recovery **out)
 {
 	enum mfa_result r = mfa_check(rec, keys, addr, input, now);
@@ -244,11 +229,9 @@ enum mfa_result mfa_renew_recovery(json_t *rec, const struct secrets *keys, cons
 	return r;
 }
 
-void mfa_reset(json_t *rec)
+void mfa_reset(struct guest *rec)
 {
-	json_object_del(rec, "totp");
-	json_object_del(rec, "pending");
-	json_object_del(rec, "recovery");
+	sodium_memzero(&rec->mfa, sizeof(rec->mfa));
 }
 
 bool mfa_uri(struct buf *b, const char *issuer, const char *account, const char *b32)

@@ -1,13 +1,14 @@
 /*
  * mfa.h - a guest's second factor: a TOTP secret (enrolment, checking) and
- * single-use recovery codes, kept inside the guest record (guest.h).
+ * single-use recovery codes, kept inside the guest record (guest.h) as its
+ * struct guest_mfa (record.h):
  *
- *   "pending": {"secret":S,"created_at":N}        shown on /mfa/setup, not yet confirmed
- *   "totp":    {"secret":S,"last_step":N,"enrolled_at":N}
- *   "recovery":[H,…]                              one per unused recovery code
- * S = base64url(nonce || XChaCha20-Poly1305(secret, ad = address)) under the
- * totp subkey of [keys] secret; H = base64url(BLAKE2b-256(recovery subkey,
- * address || 0 || code)).
+ *   pending:  secret S, created_at        shown on /mfa/setup, not yet confirmed
+ *   totp:     secret S, last_step, enrolled_at
+ *   recovery: H, …                        one per unused recovery code
+ * S = nonce || XChaCha20-Poly1305(secret, ad = address) under the totp
+ * subkey of [keys] secret; H = BLAKE2b-256(recovery subkey, address || 0 ||
+ * code).
  * Security: decrypted secrets live only in sodium_malloc'd memory and are
  * wiped; the address is the AEAD's associated data, so a secret copied to
  * another guest's record does not decrypt; a TOTP step is used once
@@ -20,15 +21,15 @@
 #ifndef OTPD_MFA_H
 #define OTPD_MFA_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "buf.h"
+#include "record.h"
 #include "secrets.h"
 #include "totp.h"
 
-#define MFA_RECOVERY_N 10
+#define MFA_RECOVERY_N RECORD_RECOVERY_N
 #define MFA_RECOVERY_CHARS 12		/* 31-letter alphabet: 59 bits each */
 #define MFA_RECOVERY_BUF 15		/* "abcd-efgh-jkmn" + NUL */
 #define MFA_PENDING_TTL (24 * 3600)	/* an unconfirmed secret is replaced after this */
@@ -47,30 +48,30 @@ struct mfa_recovery {
 };
 
 /* mfa_enrolled - has the guest a confirmed TOTP secret? */
-bool mfa_enrolled(const json_t *rec) __attribute__((nonnull));
+bool mfa_enrolled(const struct guest *rec) __attribute__((nonnull));
 
 /* mfa_recovery_left - unused recovery codes */
-unsigned mfa_recovery_left(const json_t *rec) __attribute__((nonnull));
+unsigned mfa_recovery_left(const struct guest *rec) __attribute__((nonnull));
 
 /* mfa_begin - the pending secret (made, and *changed set, if none or too old); its base32 to b32 */
-bool mfa_begin(json_t *rec, const struct secrets *keys, const char *addr, uint64_t now, char b32[TOTP_B32_BUF],
+bool mfa_begin(struct guest *rec, const struct secrets *keys, const char *addr, uint64_t now, char b32[TOTP_B32_BUF],
 	       bool *changed) __attribute__((warn_unused_result, nonnull));
 
 /* mfa_confirm - a code for the pending secret: on MFA_OK the guest is enrolled, *out holds 10 new codes */
-enum mfa_result mfa_confirm(json_t *rec, const struct secrets *keys, const char *addr, const char *input,
+enum mfa_result mfa_confirm(struct guest *rec, const struct secrets *keys, const char *addr, const char *input,
 			    uint64_t now, struct mfa_recovery **out) __attribute__((warn_unused_result, nonnull));
 
 /* mfa_check - a TOTP code or a recovery code of an enrolled guest */
-enum mfa_result mfa_check(json_t *rec, const struct secrets *keys, const char *addr, const char *input,
+enum mfa_result mfa_check(struct guest *rec, const struct secrets *keys, const char *addr, const char *input,
 			  uint64_t now) __attribute__((warn_unused_result, nonnull));
 
 /* mfa_renew_recovery - input (a TOTP code or a recovery code) checked like mfa_check; on MFA_OK or
  * MFA_OK_RECOVERY the old recovery codes are replaced, *out holds the 10 new ones */
-enum mfa_result mfa_renew_recovery(json_t *rec, const struct secrets *keys, const char *addr, const char *input,
+enum mfa_result mfa_renew_recovery(struct guest *rec, const struct secrets *keys, const char *addr, const char *input,
 				   uint64_t now, struct mfa_recovery **out) __attribute__((warn_unused_result, nonnull));
 
 /* mfa_reset - forget secret, pending secret and recovery codes */
-void mfa_reset(json_t *rec) __attribute__((nonnull));
+void mfa_reset(struct guest *rec) __attribute__((nonnull));
 
 /* mfa_uri - otpauth://totp/ISSUER:ACCOUNT?secret=…&issuer=…&algorithm=SHA1&digits=6&period=30 */
 bool mfa_uri(struct buf *b, const char *issuer, const char *account, const char *b32)

@@ -208,16 +208,16 @@ static enum store_status guests_txn(struct store_txn *txn, void *arg)
 static enum store_status reset_txn(struct store_txn *txn, void *arg)
 {
 	struct db_work *w = arg;
-	json_t *rec = guest_load(txn, w->addr, w->now);
+	struct guest *rec = guest_load(txn, w->addr, w->now);
 	enum store_status s;
 
 	w->found = rec != NULL;
 	if (rec == NULL)
 		return STORE_OK;
 	mfa_reset(rec);
-	json_object_set_new(rec, "mfa_reset_at", json_integer((json_int_t)w->now));
+	rec->mfa_reset_at = w->now;
 	s = guest_save(txn, w->addr, rec, w->now);
-	json_decref(rec);
+	guest_free(rec);
 	return s == STORE_OK ? session_end_all(txn, w->addr, w->now, &w->sessions) : s;
 }
 

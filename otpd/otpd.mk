@@ -9,7 +9,8 @@ OTPD_CORE_SRC = otpd/store.c otpd/store_lmdb.c otpd/store_pg.c otpd/gcra.c otpd/
 		otpd/totp.c otpd/qr.c otpd/guest.c otpd/mfa.c otpd/signin.c otpd/signin_finish.c otpd/pages.c otpd/pages_words.c otpd/http.c \
 		otpd/routes.c otpd/step.c otpd/steps_signin.c otpd/steps_mfa.c otpd/steps_account.c otpd/steps_idp.c \
 		otpd/steps_service.c otpd/render.c \
-		otpd/notice.c otpd/lifecycle.c otpd/account.c otpd/privacy.c
+		otpd/notice.c otpd/lifecycle.c otpd/account.c otpd/privacy.c \
+		otpd/record.c otpd/record_legacy.c otpd/upgrade.c
 OTPD_CORE_OBJ = $(OTPD_CORE_SRC:%.c=$(O)/%.o)
 OTPD_CORE_LIBS = $(shell pkg-config --libs libmicrohttpd lmdb libcurl jansson libqrencode libcrypto libpq) -lpthread
 # OpenID Connect sign-in (otpd/oidc.c): JWS checks with OpenSSL's libcrypto.

@@ -22,14 +22,14 @@
 #define HOLD_VERSION 1
 #define HOLD_ID_LEN 32
 
-bool privacy_accepted(const json_t *rec)
+bool privacy_accepted(const struct guest *rec)
 {
-	return json_is_integer(json_object_get(rec, "privacy_accepted_at"));
+	return rec->privacy_accepted_at != 0;
 }
 
-void privacy_mark(json_t *rec, uint64_t now)
+void privacy_mark(struct guest *rec, uint64_t now)
 {
-	json_object_set_new(rec, "privacy_accepted_at", json_integer((json_int_t)now));
+	rec->privacy_accepted_at = now;
 }
 
 /* hold_key - the database key of a held sign-in's cookie value; false if it is not one of ours */
@@ -144,7 +144,7 @@ static enum store_status privacy_txn(struct store_txn *txn, void *arg)
 	struct session_limits lim = flow_session_limits(w->fx);
 	struct session_info si;
 	enum store_status s = STORE_OK;
-	json_t *rec;
+	struct guest *rec;
 
 	w->state = w->accept ? PRIVACY_NEEDED : PRIVACY_DONE;
 	w->have_key = false;
@@ -171,7 +171,7 @@ static enum store_status privacy_txn(struct store_txn *txn, void *arg)
 		memcpy(w->addr, si.addr, strlen(si.addr) + 1);
 		w->state = PRIVACY_DONE;
 	}
-	json_decref(rec);
+	guest_free(rec);
 	return s;
 }
 

@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "flow.h"
+#include "guest.h"
 
 #define PRIVACY_HOLD_TTL 1800	/* seconds a held provider sign-in waits for the acceptance */
 #define PRIVACY_HOLD_KEY_LEN 33
@@ -63,10 +64,10 @@ struct privacy_done {
 };
 
 /* privacy_accepted - has the guest of rec accepted the privacy page? */
-bool privacy_accepted(const json_t *rec) __attribute__((nonnull));
+bool privacy_accepted(const struct guest *rec) __attribute__((nonnull));
 
 /* privacy_mark - record the acceptance at now in rec (the caller saves rec) */
-void privacy_mark(json_t *rec, uint64_t now) __attribute__((nonnull));
+void privacy_mark(struct guest *rec, uint64_t now) __attribute__((nonnull));
 
 /* privacy_hold_put - keep h in txn until now + PRIVACY_HOLD_TTL; the browser's cookie value to out */
 enum store_status privacy_hold_put(struct store_txn *txn, const struct secrets *keys, const struct privacy_hold *h,

@@ -1,22 +1,19 @@
 /*
  * session.c - sessions and CSRF tokens (see session.h).
  *
- * Session record: key = BLAKE2b-256(session key, id); value = version (2),
- * level (1), created_at (8, big-endian), last_seen (8), address, NUL,
- * destination URL (the rest). The store expiry is the earlier of the two
- * lifetimes, so the sweeper removes a session as soon as it is dead.
+ * Session record: key = BLAKE2b-256(session key, id); value = struct session
+ * (record.h: v3 written, v2 read). The store expiry is the earlier of the
+ * two lifetimes, so the sweeper removes a session as soon as it is dead.
  * Records of another version are treated as absent (sign in again).
  */
 #include "session.h"
-#include "bytes.h"
+#include "record.h"
 
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define ID_LEN 32
-#define REC_VERSION 2
-#define REC_HEAD 18
 
 static void to_text(const uint8_t *p, size_t len, char *out, size_t outsz)
 {
@@ -34,19 +31,17 @@ static enum store_status put_record(struct store_txn *txn, const uint8_t key[SES
 				    enum session_level level, const char *dest, uint64_t created, uint64_t seen,
 				    const struct session_limits *lim)
 {
-	uint8_t rec[REC_HEAD + ADDR_BUF + CAP_URL_BYTES];
-	size_t alen = strlen(addr), dlen = strlen(dest);
+	struct session rec = { .level = (uint8_t)level, .created_at = created, .last_seen = seen };
+	uint8_t out[RECORD_SESSION_MAX];
+	size_t alen = strlen(addr), dlen = strlen(dest), len;
 
 	if (alen >= ADDR_BUF || dlen > CAP_URL_BYTES)
 		return STORE_ERROR;
-	rec[0] = REC_VERSION;
-	rec[1] = (uint8_t)level;
-	be_put(rec + 2, created, 8);
-	be_put(rec + 10, seen, 8);
-	memcpy(rec + REC_HEAD, addr, alen + 1);
-	memcpy(rec + REC_HEAD + alen + 1, dest, dlen);
-	return store_put(txn, STORE_SESSIONS, key, SESSION_KEY_LEN, rec, REC_HEAD + alen + 1 + dlen,
-			 ends_at(created, seen, lim));
+	memcpy(rec.addr, addr, alen + 1);
+	memcpy(rec.dest, dest, dlen + 1);
+	if (record_session_encode(&rec, out, &len) != RECORD_OK)
+		return STORE_ERROR;
+	return store_put(txn, STORE_SESSIONS, key, SESSION_KEY_LEN, out, len, ends_at(created, seen, lim));
 }
 
 enum store_status session_create(struct store_txn *txn, const struct secrets *keys, const char *addr,
@@ -65,28 +60,19 @@ enum store_status session_create(struct store_txn *txn, const struct secrets *ke
 	return s;
 }
 
-/* decode - a v2 record into out (key not touched); false if malformed */
+/* decode - a record into out (key not touched); false if malformed or of an unknown level */
 static bool decode(const struct store_val *v, struct session_info *out)
 {
-	const uint8_t *p = v->data;
-	const char *nul;
-	size_t alen, dlen;
+	struct session rec;
 
-	if (v->len < REC_HEAD + 2 || p[0] != REC_VERSION || (p[1] != SESSION_CODE && p[1] != SESSION_FULL && p[1] != SESSION_ORG_MFA))
+	if (record_session_decode(v->data, v->len, &rec) != RECORD_OK ||
+	    (rec.level != SESSION_CODE && rec.level != SESSION_FULL && rec.level != SESSION_ORG_MFA))
 		return false;
-	nul = memchr(p + REC_HEAD, '\0', v->len - REC_HEAD);
-	if (nul == NULL)
-		return false;
-	alen = (size_t)(nul - (const char *)(p + REC_HEAD));
-	dlen = v->len - REC_HEAD - alen - 1;
-	if (alen == 0 || alen >= ADDR_BUF || dlen > CAP_URL_BYTES)
-		return false;
-	out->level = (enum session_level)p[1];
-	out->created_at = be_get(p + 2, 8);
-	out->last_seen = be_get(p + 10, 8);
-	memcpy(out->addr, p + REC_HEAD, alen + 1);
-	memcpy(out->dest, nul + 1, dlen);
-	out->dest[dlen] = '\0';
+	out->level = (enum session_level)rec.level;
+	out->created_at = rec.created_at;
+	out->last_seen = rec.last_seen;
+	memcpy(out->addr, rec.addr, sizeof(out->addr));
+	memcpy(out->dest, rec.dest, sizeof(out->dest));
 	return true;
 }
 

@@ -25,10 +25,10 @@ struct mfa_work {
 };
 
 /* code_session - the live SESSION_CODE session of the cookie and its guest record (NULL: none) */
-static json_t *code_session(struct store_txn *txn, struct mfa_work *w, struct session_info *si)
+static struct guest *code_session(struct store_txn *txn, struct mfa_work *w, struct session_info *si)
 {
 	struct session_limits lim = flow_session_limits(w->fx);
-	json_t *rec;
+	struct guest *rec;
 
 	if (!session_find(txn, w->fx->keys, w->cookie, w->now, &lim, si) || si->level != SESSION_CODE)
 		return NULL;
@@ -40,7 +40,7 @@ static json_t *code_session(struct store_txn *txn, struct mfa_work *w, struct se
 
 /* finish - MFA done: signin_finish ends the code session, starts a full one under a new id, picks the
  * destination (rd only when one of the guest's invitations covers it), forgets the failures */
-static enum store_status finish(struct store_txn *txn, struct mfa_work *w, const struct session_info *si, json_t *rec)
+static enum store_status finish(struct store_txn *txn, struct mfa_work *w, const struct session_info *si, struct guest *rec)
 {
 	struct finish_req rq = { .via = FINISH_MFA, .typed = si->addr, .prev = si, .rec = rec, .dest = si->dest,
 				 .event = w->setup ? "mfa_enrolled" : "mfa_signed_in" };
@@ -66,7 +66,7 @@ static enum store_status setup_begin_txn(struct store_txn *txn, void *arg)
 {
 	struct mfa_work *w = arg;
 	struct session_info si;
-	json_t *rec = code_session(txn, w, &si);
+	struct guest *rec = code_session(txn, w, &si);
 	enum store_status s = STORE_OK;
 	bool changed = false;
 
@@ -84,7 +84,7 @@ static enum store_status setup_begin_txn(struct store_txn *txn, void *arg)
 		if (changed)
 			s = guest_save(txn, si.addr, rec, w->now);
 	}
-	json_decref(rec);
+	guest_free(rec);
 	return s;
 }
 
@@ -108,7 +108,7 @@ static enum store_status check_txn(struct store_txn *txn, void *arg)
 {
 	struct mfa_work *w = arg;
 	struct session_info si;
-	json_t *rec;
+	struct guest *rec;
 	enum mfa_result mr;
 	enum store_status s;
 
@@ -123,13 +123,13 @@ static enum store_status check_txn(struct store_txn *txn, void *arg)
 	if (!flow_take_mfa_try(txn, w->fx, w->client, si.addr, w->now, &w->done->retry_after)) {
 		w->result = SIGNIN_LIMITED;
 		w->outcome = "client_limit";
-		json_decref(rec);
+		guest_free(rec);
 		return STORE_OK;
 	}
 	if (w->setup != !mfa_enrolled(rec)) {
 		w->result = w->setup ? SIGNIN_ENROLLED : SIGNIN_NOT_ENROLLED;
 		w->outcome = "wrong_step";
-		json_decref(rec);
+		guest_free(rec);
 		return STORE_OK;
 	}
 	/* The session proves the emailed code was right after the last failure: see flow_locked_out. */
@@ -137,7 +137,7 @@ static enum store_status check_txn(struct store_txn *txn, void *arg)
 		w->result = SIGNIN_LIMITED;
 		w->done->retry_after = 3600;
 		w->outcome = "address_locked";
-		json_decref(rec);
+		guest_free(rec);
 		return STORE_OK;
 	}
 	mr = w->setup ? mfa_confirm(rec, w->fx->keys, si.addr, w->code, w->now, &w->done->recovery)
@@ -166,7 +166,7 @@ static enum store_status check_txn(struct store_txn *txn, void *arg)
 		s = STORE_ERROR;
 		break;
 	}
-	json_decref(rec);
+	guest_free(rec);
 	return s;
 }
 
@@ -221,7 +221,7 @@ static enum store_status step_txn(struct store_txn *txn, void *arg)
 	struct step_work *w = arg;
 	struct session_limits lim = flow_session_limits(w->fx);
 	struct session_info si;
-	json_t *rec;
+	struct guest *rec;
 
 	w->result = SIGNIN_NO_SESSION;
 	if (!session_find(txn, w->fx->keys, w->cookie, w->now, &lim, &si))
@@ -232,7 +232,7 @@ static enum store_status step_txn(struct store_txn *txn, void *arg)
 	}
 	if ((rec = guest_load(txn, si.addr, w->now)) != NULL)
 		w->result = mfa_enrolled(rec) ? SIGNIN_ENROLLED : SIGNIN_NOT_ENROLLED;
-	json_decref(rec);
+	guest_free(rec);
 	return STORE_OK;
 }
 
@@ -257,19 +257,15 @@ static enum store_status auth_txn(struct store_txn *txn, void *arg)
 {
 	struct auth_work *w = arg;
 	struct session_limits lim = flow_session_limits(w->fx);
-	char res[CAP_URL_BYTES + 1];
-	json_t *rec;
 
 	w->result = AUTH_DENY;
 	/* Security: a session from the emailed code (or a provider without MFA) alone never passes; a full
 	 * one needs the authenticator still enrolled, unless the guest's own provider did the MFA. */
 	if (!session_find(txn, w->fx->keys, w->cookie, w->now, &lim, &w->si) || !session_is_full(w->si.level))
 		return STORE_OK;
-	if ((rec = guest_load(txn, w->si.addr, w->now)) == NULL)
-		return STORE_OK;
-	if ((w->si.level == SESSION_ORG_MFA || mfa_enrolled(rec)) && guest_resource(txn, rec, w->url, w->now, res))
+	/* session -> the guest's invitations -> allowed? (the record read in place, guest.h) */
+	if (guest_may_use(txn, w->si.addr, w->si.level == SESSION_ORG_MFA, w->url, w->now))
 		w->result = AUTH_ALLOW;
-	json_decref(rec);
 	if (w->result == AUTH_ALLOW && w->touch)
 		return session_touch(txn, &w->si, w->now, &lim);
 	return STORE_OK;

@@ -67,7 +67,7 @@ const char *signin_finish_word(enum finish_result r)
 }
 
 /* pick_dest - want when one of the guest's live invitations covers it, else the latest live resource */
-static bool pick_dest(struct store_txn *txn, const json_t *rec, const char *want, uint64_t now,
+static bool pick_dest(struct store_txn *txn, const struct guest *rec, const char *want, uint64_t now,
 		      char dest[CAP_URL_BYTES + 1])
 {
 	if (want[0] != '\0' && strlen(want) <= CAP_URL_BYTES && guest_resource(txn, rec, want, now, dest)) {
@@ -91,7 +91,7 @@ static enum session_level level_of(const struct finish_req *rq)
 
 /* destination - where a full session goes, and what a code-level one keeps for after MFA. false: a
  * provider sign-in at /login whose guest holds no live invitation (nothing to sign in to). */
-static bool destination(struct store_txn *txn, const struct finish_req *rq, const json_t *rec, uint64_t now,
+static bool destination(struct store_txn *txn, const struct finish_req *rq, const struct guest *rec, uint64_t now,
 			struct finish_done *out)
 {
 	const char *want = rq->t != NULL ? rq->t->resource : rq->dest;
@@ -110,7 +110,7 @@ static bool destination(struct store_txn *txn, const struct finish_req *rq, cons
 }
 
 /* note_method - how the guest signed in, and when (full sign-ins only) */
-static void note_method(const struct finish_req *rq, json_t *rec, const struct finish_done *out, uint64_t now)
+static void note_method(const struct finish_req *rq, struct guest *rec, const struct finish_done *out, uint64_t now)
 {
 	char method[sizeof("oidc:") + CAP_OIDC_NAME];
 
@@ -143,29 +143,25 @@ static enum store_status start(struct store_txn *txn, const struct flow_ctx *fx,
 }
 
 /* disabled - is the guest's record there and disabled, with nothing in rq that enables it again? */
-static bool disabled(struct store_txn *txn, const struct finish_req *rq, const char *addr, uint64_t now)
+static bool disabled(const struct finish_req *rq, const struct guest *rec)
 {
-	json_t *rec = rq->via == FINISH_MFA ? json_incref(rq->rec) : guest_load(txn, addr, now);
-	bool off = rec != NULL && !guest_may_sign_in(rec, rq->via == FINISH_MFA ? NULL : rq->t);
-
-	json_decref(rec);
-	return off;
+	return rec != NULL && !guest_may_sign_in(rec, rq->via == FINISH_MFA ? NULL : rq->t);
 }
 
 /* privacy_first - would the new session be full for a guest (rec: their record, NULL: none yet) who has not
  * accepted the privacy page, with no acceptance in rq? */
-static bool privacy_first(const struct finish_req *rq, const json_t *rec)
+static bool privacy_first(const struct finish_req *rq, const struct guest *rec)
 {
 	return session_is_full(level_of(rq)) && !rq->privacy_accepted && (rec == NULL || !privacy_accepted(rec));
 }
 
-/* redeem - the invitation is addr's now; the first time, the inviter hears of it */
+/* redeem - the invitation is addr's now (in rec, saved by the caller); the first time, the inviter hears of it */
 static enum store_status redeem(struct store_txn *txn, const struct flow_ctx *fx, const struct finish_req *rq,
-				uint64_t now, struct finish_done *out)
+				struct guest *rec, uint64_t now, struct finish_done *out)
 {
 	char id[2 * TOKEN_ID_LEN + 1];
 	bool first = false;
-	enum store_status s = guest_redeemed(txn, out->addr, rq->t, now, &first);
+	enum store_status s = guest_note_redeemed(rec, rq->t, now, &first) ? STORE_OK : STORE_ERROR;
 	struct notice_params np = {
 		.kind = NOTICE_ACCEPTED, .guest = out->addr, .resource = rq->t->resource, .invitation = id,
 		.method = rq->via == FINISH_PROVIDER ? "oidc" : "code", .at = now, .now = now,
@@ -183,8 +179,8 @@ enum store_status signin_finish(struct store_txn *txn, const struct flow_ctx *fx
 				uint64_t now, enum finish_result *res, struct finish_done *out)
 {
 	enum store_status s = STORE_OK;
-	json_t *rec;
-	bool marked, held;
+	struct guest *own = NULL, *rec;
+	bool marked, held = false;
 
 	memset(out, 0, sizeof(*out));
 	if (rq->via == FINISH_MFA && (rq->prev == NULL || rq->rec == NULL || rq->prev->level != SESSION_CODE)) {
@@ -200,34 +196,38 @@ enum store_status signin_finish(struct store_txn *txn, const struct flow_ctx *fx
 		*res = FINISH_NOT_INVITED;
 		return STORE_OK;
 	}
+	/* One guest record for the whole sign-in: the MFA step's, or loaded once here; changed in memory
+	 * (redemption, method, time) and saved once below. */
+	rec = rq->via == FINISH_MFA ? rq->rec : (own = guest_load(txn, out->addr, now));
 	/* Security: a disabled guest gets in again only by an invitation sent after the disabling. */
-	if (disabled(txn, rq, out->addr, now)) {
+	if (disabled(rq, rec)) {
+		guest_free(own);
 		*res = FINISH_DISABLED;
 		memset(out, 0, sizeof(*out));
 		return STORE_OK;
 	}
 	/* Security: nothing of a full session (no redemption, no notice, no session) before the guest accepted
 	 * the privacy page; the caller holds the sign-in and finishes it here with the acceptance (privacy.h).
-	 * With an invitation that is decided before the redemption writes anything; without one (/login, MFA)
+	 * With an invitation that is decided before the redemption changes anything; without one (/login, MFA)
 	 * nothing is written before the destination check below, which first refuses who has no access. */
 	if (rq->t != NULL && rq->via != FINISH_MFA) {
-		rec = guest_load(txn, out->addr, now);
-		held = privacy_first(rq, rec);
-		json_decref(rec);
-		if (held) {
+		if (privacy_first(rq, rec)) {
+			guest_free(own);
 			*res = FINISH_PRIVACY;
 			memset(out, 0, sizeof(*out));
 			return STORE_OK;
 		}
-		if ((s = redeem(txn, fx, rq, now, out)) != STORE_OK)
+		if (rec == NULL && (rec = own = guest_new()) == NULL)
+			return STORE_ERROR;
+		if ((s = redeem(txn, fx, rq, rec, now, out)) != STORE_OK) {
+			guest_free(own);
 			return s;
+		}
 	}
-	rec = rq->via == FINISH_MFA ? json_incref(rq->rec) : guest_load(txn, out->addr, now);
 	out->level = level_of(rq);
-	held = false;
 	if (rec == NULL || !destination(txn, rq, rec, now, out) || (held = privacy_first(rq, rec))) {
+		guest_free(own);
 		*res = held ? FINISH_PRIVACY : FINISH_NO_ACCESS;
-		json_decref(rec);
 		memset(out, 0, sizeof(*out));
 		return STORE_OK;
 	}
@@ -237,7 +237,7 @@ enum store_status signin_finish(struct store_txn *txn, const struct flow_ctx *fx
 	if (marked)
 		privacy_mark(rec, now);
 	s = guest_save(txn, out->addr, rec, now);
-	json_decref(rec);
+	guest_free(own);
 	if (s == STORE_OK)
 		s = start(txn, fx, rq, now, out);
 	if (s == STORE_OK && marked)

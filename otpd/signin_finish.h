@@ -33,11 +33,11 @@
 #ifndef OTPD_SIGNIN_FINISH_H
 #define OTPD_SIGNIN_FINISH_H
 
-#include <jansson.h>
 #include <stdbool.h>
 
 #include "config.h"
 #include "flow.h"
+#include "record.h"
 #include "session.h"
 
 enum finish_via {
@@ -65,7 +65,7 @@ struct finish_req {
 	const char *asserted;			/* FINISH_PROVIDER: the ID token's verified email */
 	bool provider_mfa;			/* FINISH_PROVIDER: its amr/acr counts as MFA */
 	const struct session_info *prev;	/* FINISH_MFA: the code-level session it ends */
-	json_t *rec;				/* FINISH_MFA: the guest record as the MFA step left it */
+	struct guest *rec;			/* FINISH_MFA: the guest record as the MFA step left it */
 	const char *dest;			/* rd, or "" (accept: the invitation's resource is used) */
 	const char *event;			/* the audit line's event */
 	bool privacy_accepted;			/* the guest accepted the privacy page just now: record it */

@@ -158,7 +158,7 @@ void step_invitations(struct step_in *in, struct step_out *out)
 		return;
 	}
 	ss = store_write(in->fx->st, report_txn, &w);
-	free(rep.json);
+	invite_report_clear(&rep);
 	if (ss != STORE_OK) {
 		step_answer(out, HTTP_SERVICE_UNAVAILABLE, VIEW_UNAVAILABLE, "unavailable");
 		return;

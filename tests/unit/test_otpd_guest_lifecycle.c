@@ -49,11 +49,11 @@ static void test_records(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct rec_case *c = &cases[i];
-		json_error_t jerr;
-		json_t *rec = json_loads(c->json, 0, &jerr);
+		struct guest g, *rec = &g;
 		struct token t;
 
-		assert_non_null(rec);
+		/* The cases are records as the JSON-era otpd stored them: the decoder reads them as it did. */
+		assert_int_equal(record_guest_decode(c->json, strlen(c->json), rec), RECORD_OK);
 		memset(&t, 0, sizeof(t));
 		t.issued_at = c->token_issued < 0 ? 0 : (uint64_t)c->token_issued;
 		if (guest_disabled_at(rec) != c->want_disabled_at)
@@ -66,7 +66,7 @@ static void test_records(void **state)
 			fail_msg("case %zu %s: state got %s, want %s", i, c->json, guest_state_word(rec), c->want_state);
 		if (guest_may_sign_in(rec, c->token_issued < 0 ? NULL : &t) != c->want_may)
 			fail_msg("case %zu %s: may_sign_in got %d, want %d", i, c->json, !c->want_may, c->want_may);
-		json_decref(rec);
+		record_guest_clear(rec);
 	}
 }
 

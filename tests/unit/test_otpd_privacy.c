@@ -50,7 +50,7 @@ static int teardown(void **state)
 }
 
 struct gate_case {
-	const char *rec;		/* the guest record as the MFA step left it */
+	uint64_t prior_at;		/* privacy_accepted_at of the guest record as the MFA step left it (0: none) */
 	bool accepted_now;		/* rq.privacy_accepted */
 	enum finish_result want;
 	uint64_t want_at;		/* privacy_accepted_at in the saved record (0: no record saved) */
@@ -58,18 +58,17 @@ struct gate_case {
 
 static const struct gate_case gates[] = {
 	/* not accepted: no full session, nothing saved */
-	{ "{\"invitations\":[]}", false, FINISH_PRIVACY, 0 },
-	{ "{\"invitations\":[],\"privacy_accepted_at\":\"yes\"}", false, FINISH_PRIVACY, 0 },
+	{ 0, false, FINISH_PRIVACY, 0 },
 	/* accepted before: signed in, the time kept */
-	{ "{\"invitations\":[],\"privacy_accepted_at\":1600000000}", false, FINISH_OK, 1600000000u },
+	{ 1600000000u, false, FINISH_OK, 1600000000u },
 	/* accepted with this request: signed in, the time recorded */
-	{ "{\"invitations\":[]}", true, FINISH_OK, NOW },
-	{ "{\"invitations\":[],\"privacy_accepted_at\":1600000000}", true, FINISH_OK, 1600000000u },
+	{ 0, true, FINISH_OK, NOW },
+	{ 1600000000u, true, FINISH_OK, 1600000000u },
 };
 
 struct gate_work {
 	const struct gate_case *c;
-	json_t *rec;
+	struct guest *rec;
 	enum finish_result got;
 	struct finish_done d;
 };
@@ -106,13 +105,12 @@ static enum store_status read_txn(struct store_txn *txn, void *arg)
 	struct read_work *w = arg;
 	struct session_limits lim = flow_session_limits(&fx);
 	struct session_info si;
-	json_t *rec = guest_load(txn, ADDR, NOW);
-	json_t *at = rec != NULL ? json_object_get(rec, "privacy_accepted_at") : NULL;
+	struct guest *rec = guest_load(txn, ADDR, NOW);
 
 	w->session = w->cookie[0] != '\0' && session_find(txn, keys, w->cookie, NOW, &lim, &si);
 	w->have_rec = rec != NULL;
-	w->at = json_is_integer(at) ? (uint64_t)json_integer_value(at) : 0;
-	json_decref(rec);
+	w->at = rec != NULL ? rec->privacy_accepted_at : 0;
+	guest_free(rec);
 	return STORE_OK;
 }
 
@@ -131,14 +129,15 @@ static void test_gate(void **state)
 		const struct gate_case *c = &gates[i];
 		struct gate_work w = { .c = c };
 		struct read_work r = { .cookie = "" };
-		json_error_t jerr;
 
 		assert_int_equal(store_write(st, wipe_txn, NULL), STORE_OK);
-		w.rec = json_loads(c->rec, 0, &jerr);
+		w.rec = guest_new();
 		assert_non_null(w.rec);
+		w.rec->privacy_accepted_at = c->prior_at;
 		assert_int_equal(store_write(st, gate_txn, &w), STORE_OK);
 		if (w.got != c->want)
-			fail_msg("case %zu %s accepted_now=%d: got %s, want %s", i, c->rec, c->accepted_now,
+			fail_msg("case %zu prior=%llu accepted_now=%d: got %s, want %s", i, (unsigned long long)c->prior_at,
+				 c->accepted_now,
 				 signin_finish_word(w.got), signin_finish_word(c->want));
 		r.cookie = w.d.session;
 		assert_int_equal(store_read(st, read_txn, &r), STORE_OK);
@@ -149,7 +148,7 @@ static void test_gate(void **state)
 		if (c->want_at != 0 && r.at != c->want_at)
 			fail_msg("case %zu: privacy_accepted_at got %llu, want %llu", i, (unsigned long long)r.at,
 				 (unsigned long long)c->want_at);
-		json_decref(w.rec);
+		guest_free(w.rec);
 	}
 }
 
@@ -158,11 +157,10 @@ static enum store_status code_txn(struct store_txn *txn, void *arg)
 {
 	struct gate_work *w = arg;
 	struct finish_req rq;
-	json_error_t jerr;
-	json_t *rec = json_loads("{\"invitations\":[]}", 0, &jerr);
+	struct guest *rec = guest_new();
 	enum store_status s = rec != NULL ? guest_save(txn, ADDR, rec, NOW) : STORE_ERROR;
 
-	json_decref(rec);
+	guest_free(rec);
 	memset(&rq, 0, sizeof(rq));
 	rq.via = FINISH_CODE;
 	rq.typed = ADDR;

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "guest.h"
 #include "mfa.h"
 #include "secrets.h"
 #include "totp.h"
@@ -219,7 +220,7 @@ static void test_mfa_record(void **state)
 {
 	uint8_t master[32] = { 7 }, key[32];
 	struct secrets *keys = secrets_derive(master);
-	json_t *rec = json_object();
+	struct guest *rec = guest_new();
 	char b32[TOTP_B32_BUF], again[TOTP_B32_BUF], code[9], used[MFA_RECOVERY_BUF];
 	struct mfa_recovery *rc = NULL;
 	const uint64_t now = 1700000000;
@@ -263,7 +264,7 @@ static void test_mfa_record(void **state)
 	if (mfa_enrolled(rec) || mfa_recovery_left(rec) != 0)
 		fail_msg("reset: got enrolled, want nothing");
 	rc = mfa_recovery_free(rc);
-	json_decref(rec);
+	guest_free(rec);
 	secrets_free(keys);
 }
 
