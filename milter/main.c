@@ -12,7 +12,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <libmilter/mfapi.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -47,23 +46,16 @@ static const char *socket_path(const char *spec)
 }
 
 /* hand_socket - let the milter user own the socket; Postfix reaches it through the group */
-static void hand_socket(const struct config *cfg)
+static void hand_socket(const struct config *cfg, const struct privs_user *u)
 {
 	const char *path = socket_path(cfg->socket);
-	char err[CAP_ERRMSG];
-	uid_t uid;
-	gid_t gid;
 
 	if (path == NULL)
 		return;
 	if (chmod(path, 0660) != 0)
 		log_warn_errno("event=socket_chmod path=%s", path);
-	if (geteuid() == 0 && cfg->milter_user[0] != '\0') {
-		if (!privs_lookup(cfg->milter_user, &uid, &gid, err, sizeof(err)))
-			log_fatal("event=config error=\"%s\"", err);
-		if (chown(path, uid, gid) != 0)
-			log_warn_errno("event=socket_chown path=%s", path);
-	}
+	if (u->drop && chown(path, u->uid, u->gid) != 0)
+		log_warn_errno("event=socket_chown path=%s", path);
 }
 
 int main(int argc, char **argv)
@@ -72,6 +64,7 @@ int main(int argc, char **argv)
 	bool foreground = false, check = false;
 	struct signing_key key;
 	struct config cfg;
+	struct privs_user user;
 	char err[CAP_ERRMSG];
 	int opt, rc;
 
@@ -100,14 +93,14 @@ int main(int argc, char **argv)
 		keys_free_signing(&key);
 		return 1;
 	}
+	/* -n checks a named user as the start would; the start also refuses root without one. */
+	if ((!check || cfg.milter_user[0] != '\0') && !privs_resolve(cfg.milter_user, "milter", &user, err, sizeof(err))) {
+		fprintf(stderr, "guestlink-milter: %s: %s\n", cfg.path, err);
+		keys_free_signing(&key);
+		config_free(&cfg);
+		return 1;
+	}
 	if (check) {
-		uid_t uid;
-		gid_t gid;
-
-		if (cfg.milter_user[0] != '\0' && !privs_lookup(cfg.milter_user, &uid, &gid, err, sizeof(err))) {
-			fprintf(stderr, "guestlink-milter: %s: [milter] user: %s\n", cfg.path, err);
-			return 1;
-		}
 		puts("configuration OK");
 		keys_free_signing(&key);
 		config_free(&cfg);
@@ -123,8 +116,8 @@ int main(int argc, char **argv)
 	umask(007);
 	if (smfi_opensocket(true) != MI_SUCCESS)
 		log_fatal("event=start error=\"cannot open socket %s\"", cfg.socket);
-	hand_socket(&cfg);
-	if (!privs_drop(cfg.milter_user, "milter", err, sizeof(err)))
+	hand_socket(&cfg, &user);
+	if (!privs_switch(&user, err, sizeof(err)))
 		log_fatal("event=start error=\"%s\"", err);
 	if (!foreground && !privs_daemonize())
 		log_fatal_errno("event=start error=\"cannot become a daemon\"");

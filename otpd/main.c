@@ -6,15 +6,13 @@
  * Start-up order (Postfix single_server, OpenSMTPD): read the config, open
  * the listening socket, the database (LMDB environment, or the PostgreSQL
  * pool's first connection) and the keys, drop privileges
- * to [otpd] user, then start threads (HTTP workers, the outbox sender).
+ * to [otpd] user (shared/privs.c, as the milter), then start threads (HTTP workers, the outbox sender).
  * The main thread then only waits for signals and runs the sweeper and the
  * stale-reader check every minute.
  */
 #define _GNU_SOURCE
 #include <curl/curl.h>
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -34,6 +32,7 @@
 #include "oidc.h"
 #include "lifecycle.h"
 #include "outbox.h"
+#include "privs.h"
 #include "secrets.h"
 #include "store.h"
 
@@ -90,35 +89,6 @@ static bool check_database(const struct config *cfg, char *err, size_t errsz)
 	return true;
 }
 
-static void drop_privileges(const struct passwd *pw)
-{
-	uid_t r, e, s;
-
-	if (setgroups(1, &pw->pw_gid) != 0)
-		log_fatal_errno("event=drop_privileges step=setgroups");
-	if (setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0)
-		log_fatal_errno("event=drop_privileges step=setresgid");
-	if (setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0)
-		log_fatal_errno("event=drop_privileges step=setresuid");
-	if (getresuid(&r, &e, &s) != 0 || r != pw->pw_uid || e != pw->pw_uid || s != pw->pw_uid || setuid(0) == 0)
-		log_fatal("event=drop_privileges step=verify");
-}
-
-static void daemonize(void)
-{
-	pid_t pid = fork();
-
-	if (pid < 0)
-		log_fatal_errno("event=fork");
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		log_fatal_errno("event=setsid");
-	if (freopen("/dev/null", "r", stdin) == NULL || freopen("/dev/null", "w", stdout) == NULL ||
-	    freopen("/dev/null", "w", stderr) == NULL)
-		log_fatal_errno("event=daemonize");
-}
-
 int main(int argc, char **argv)
 {
 	const char *path = NULL;
@@ -126,7 +96,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	struct mail_from from;
 	struct keyring *ring;
-	struct passwd *pw = NULL;
+	struct privs_user user;
 	uint8_t *master = NULL;
 	struct secrets *keys;
 	struct store *st;
@@ -160,6 +130,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "otpd: %s\n", err);
 		return 1;
 	}
+	/* -n checks a named user as the start would; the start also refuses root without one. */
+	if ((!check_only || cfg.otpd_user[0] != '\0') && !privs_resolve(cfg.otpd_user, "otpd", &user, err, sizeof(err))) {
+		fprintf(stderr, "otpd: %s: %s\n", path, err);
+		config_free(&cfg);
+		return 1;
+	}
 	if (check_only) {
 		/* -n (ExecStartPre) also refuses what the start would: a secret group or others can read. */
 		/* ... and guest keys it could not use. */
@@ -186,20 +162,9 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 0;
 	}
-	if (geteuid() == 0) {
-		if (cfg.otpd_user[0] == '\0') {
-			fprintf(stderr, "otpd: %s: refusing to run as root: set [otpd] user to the account otpd should "
-					"run as (it needs the database directory, nothing else)\n", path);
-			return 1;
-		}
-		if ((pw = getpwnam(cfg.otpd_user)) == NULL) {
-			fprintf(stderr, "otpd: %s: [otpd] user %s: no such user\n", path, cfg.otpd_user);
-			return 1;
-		}
-	}
 	log_open("otpd", foreground ? LOG_SINK_STDERR : LOG_SINK_SYSLOG, LOG_LEVEL_INFO);
-	if (!foreground)
-		daemonize();
+	if (!foreground && !privs_daemonize())
+		log_fatal_errno("event=start error=\"cannot become a daemon\"");
 
 	/* Everything privileged first: socket, database, keys. */
 	ring = calloc(1, sizeof(*ring));
@@ -207,7 +172,7 @@ int main(int argc, char **argv)
 		log_fatal("event=start reason=out_of_memory");
 	if ((fd = http_listen(cfg.listen, err, sizeof(err))) < 0)
 		log_fatal("event=start reason=\"%s\"", err);
-	if (pw != NULL && strncmp(cfg.listen, "unix:", 5) == 0 && chown(cfg.listen + 5, pw->pw_uid, pw->pw_gid) != 0)
+	if (user.drop && strncmp(cfg.listen, "unix:", 5) == 0 && chown(cfg.listen + 5, user.uid, user.gid) != 0)
 		log_fatal_errno("event=start reason=\"cannot chown %s\"", cfg.listen + 5);
 	/* Security: a corrupt or foreign data.mdb is refused here, with its name, rather than crash a reader. */
 	if (!store_is_uri(cfg.database) && !dbcheck_run(cfg.database, err, sizeof(err)))
@@ -216,7 +181,7 @@ int main(int argc, char **argv)
 	if ((st = store_open_with(cfg.database, &store_opts, err, sizeof(err))) == NULL)
 		log_fatal("event=start reason=\"%s\"", err);
 	store_set_batch(st, (unsigned)cfg.write_batch);
-	if (pw != NULL && !store_chown(cfg.database, pw->pw_uid, pw->pw_gid))
+	if (user.drop && !store_chown(cfg.database, user.uid, user.gid))
 		log_fatal_errno("event=start reason=\"cannot chown %s\"", cfg.database);
 	if (!keys_load_verify(cfg.verify_keys, ring, err, sizeof(err)) ||
 	    !keyring_load_guests(ring, cfg.guest_key, cfg.guest_key_previous, err, sizeof(err)) ||
@@ -231,8 +196,8 @@ int main(int argc, char **argv)
 	/* [oidc NAME] client secrets are root's files: read them before dropping privileges. */
 	if (cfg.n_oidc > 0 && (oidc = oidc_new(&cfg, err, sizeof(err))) == NULL)
 		log_fatal("event=start reason=\"%s\"", err);
-	if (pw != NULL)
-		drop_privileges(pw);
+	if (!privs_switch(&user, err, sizeof(err)))
+		log_fatal("event=start error=\"%s\"", err);
 
 	/* Threads inherit this mask: only the main thread takes signals. */
 	sigemptyset(&sigs);
@@ -251,7 +216,7 @@ int main(int argc, char **argv)
 	if ((http = http_start(fd, &fx)) == NULL)
 		log_fatal("event=start reason=\"cannot start the HTTP server\"");
 	log_info("event=started listen=%s database=%s user=%s oidc_providers=%zu", cfg.listen, store_where(st),
-		 pw ? pw->pw_name : "(unchanged)", cfg.n_oidc);
+		 user.drop ? cfg.otpd_user : "(unchanged)", cfg.n_oidc);
 
 	for (;;) {
 		struct timespec wait = { lifecycle_interval(&cfg, MAINT_INTERVAL), 0 };

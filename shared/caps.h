@@ -51,5 +51,6 @@
 
 /* Generic. */
 #define CAP_ERRMSG		512u			/* an error message for a person */
+#define CAP_PASSWD_BYTES	4096u			/* getpwnam_r's buffer for one passwd entry */
 
 #endif
