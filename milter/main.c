@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "caps.h"
-#include "config.h"
+#include "milter_config.h"
 #include "keys.h"
 #include "log.h"
 #include "milter.h"
@@ -46,7 +46,7 @@ static const char *socket_path(const char *spec)
 }
 
 /* hand_socket - let the milter user own the socket; Postfix reaches it through the group */
-static void hand_socket(const struct config *cfg, const struct privs_user *u)
+static void hand_socket(const struct milter_config *cfg, const struct privs_user *u)
 {
 	const char *path = socket_path(cfg->socket);
 
@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 	const char *cfg_path = "/etc/guestlink/guestlink.conf";
 	bool foreground = false, check = false;
 	struct signing_key key;
-	struct config cfg;
+	struct milter_config cfg;
 	struct privs_user user;
 	char err[CAP_ERRMSG];
 	int opt, rc;
@@ -82,8 +82,8 @@ int main(int argc, char **argv)
 		fputs("guestlink-milter: libsodium failed to initialise\n", stderr);
 		return 1;
 	}
-	if (!config_load(cfg_path, &cfg, err, sizeof(err)) ||
-	    !config_require(&cfg, CONFIG_NEED_MILTER, err, sizeof(err)) ||
+	if (!milter_config_load(cfg_path, &cfg, err, sizeof(err)) ||
+	    !milter_config_require(&cfg, err, sizeof(err)) ||
 	    !keys_load_signing(cfg.signing_key, &key, err, sizeof(err))) {
 		fprintf(stderr, "guestlink-milter: %s\n", err);
 		return 1;
@@ -97,13 +97,13 @@ int main(int argc, char **argv)
 	if ((!check || cfg.milter_user[0] != '\0') && !privs_resolve(cfg.milter_user, "milter", &user, err, sizeof(err))) {
 		fprintf(stderr, "guestlink-milter: %s: %s\n", cfg.path, err);
 		keys_free_signing(&key);
-		config_free(&cfg);
+		milter_config_free(&cfg);
 		return 1;
 	}
 	if (check) {
 		puts("configuration OK");
 		keys_free_signing(&key);
-		config_free(&cfg);
+		milter_config_free(&cfg);
 		return 0;
 	}
 	log_open("guestlink-milter", foreground ? LOG_SINK_STDERR : LOG_SINK_SYSLOG, LOG_LEVEL_INFO);
@@ -131,6 +131,6 @@ int main(int argc, char **argv)
 	curl_global_cleanup();
 	rewrite_shutdown();
 	keys_free_signing(&key);
-	config_free(&cfg);
+	milter_config_free(&cfg);
 	return rc == MI_SUCCESS ? 0 : 1;
 }

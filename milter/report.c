@@ -18,7 +18,7 @@
 
 #define REPORT_QUEUE 1024
 
-static const struct config *r_cfg;
+static const struct milter_config *r_cfg;
 static const struct signing_key *r_key;
 static struct report *queue[REPORT_QUEUE];
 static size_t q_head, q_len;
@@ -139,7 +139,7 @@ static void *report_loop(void *arg)
 	return NULL;
 }
 
-bool report_start(const struct config *cfg, const struct signing_key *key)
+bool report_start(const struct milter_config *cfg, const struct signing_key *key)
 {
 	if (cfg->otpd_url == NULL || cfg->otpd_url[0] == '\0')
 		return true;

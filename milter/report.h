@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "milter_config.h"
 #include "keys.h"
 
 struct report {
@@ -28,7 +28,7 @@ struct report {
 };
 
 /* report_start - start the sender thread if otpd_url is set; false if it could not start */
-bool report_start(const struct config *cfg, const struct signing_key *key) __attribute__((nonnull));
+bool report_start(const struct milter_config *cfg, const struct signing_key *key) __attribute__((nonnull));
 void report_submit(const struct report *r) __attribute__((nonnull));
 void report_stop(void);
 

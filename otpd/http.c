@@ -319,7 +319,7 @@ static enum MHD_Result xff_line(void *cls, enum MHD_ValueKind kind, const char *
  * Security: the client is the rightmost entry that is not one of trusted_proxies: entries on its left are
  * whatever the client sent. All X-Forwarded-For lines count, the last one last (a proxy that adds its own
  * line instead of appending); an entry that is no address stops the walk (one shared bucket). */
-static void client_address(struct MHD_Connection *c, const struct config *cfg, struct flow_client *out)
+static void client_address(struct MHD_Connection *c, const struct otpd_config *cfg, struct flow_client *out)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
@@ -371,18 +371,18 @@ static void client_address(struct MHD_Connection *c, const struct config *cfg, s
 /* Cookie names. Security: with cookie_secure the CSRF cookie, and the session cookie unless cookie_domain
  * shares it, carry the __Host- prefix: a browser takes such a cookie only from this very host, Secure,
  * Path=/ and without Domain, so a sibling host (or a plain-http answer) cannot plant or shadow it. */
-static const char *csrf_cookie_name(const struct config *cfg)
+static const char *csrf_cookie_name(const struct otpd_config *cfg)
 {
 	return cfg->cookie_secure ? "__Host-" CSRF_COOKIE : CSRF_COOKIE;
 }
 
-static const char *session_cookie_name(const struct config *cfg)
+static const char *session_cookie_name(const struct otpd_config *cfg)
 {
 	return cfg->cookie_secure && cfg->cookie_domain[0] == '\0' ? "__Host-" SESSION_COOKIE : SESSION_COOKIE;
 }
 
 /* make_cookie - Set-Cookie for the session (session true) or the CSRF cookie */
-static void make_cookie(char *out, size_t outsz, const struct config *cfg, bool session, const char *value,
+static void make_cookie(char *out, size_t outsz, const struct otpd_config *cfg, bool session, const char *value,
 			long long max_age)
 {
 	/* cookie_domain is checked at start-up (main.c): letters, digits, dots and dashes only. */
@@ -396,12 +396,12 @@ static void make_cookie(char *out, size_t outsz, const struct config *cfg, bool 
 /* state_cookie - the organisation sign-in's state, for the callback only (value "" and max_age 0: clear it).
  * Security: with cookie_secure it is __Host-oidc_state, which needs Path=/: a sibling host could otherwise
  * plant its own pending sign-in's state and sign the victim's browser in as the attacker (login CSRF). */
-static const char *state_cookie_name(const struct config *cfg)
+static const char *state_cookie_name(const struct otpd_config *cfg)
 {
 	return cfg->cookie_secure ? "__Host-" IDP_STATE_COOKIE : IDP_STATE_COOKIE;
 }
 
-static void state_cookie(char *out, size_t outsz, const struct config *cfg, const char *value, long long max_age)
+static void state_cookie(char *out, size_t outsz, const struct otpd_config *cfg, const char *value, long long max_age)
 {
 	snprintf(out, outsz, "%s=%s; Path=%s; Max-Age=%lld; HttpOnly; SameSite=Lax%s", state_cookie_name(cfg), value,
 		 cfg->cookie_secure ? "/" : OIDC_CALLBACK_PATH, max_age, cfg->cookie_secure ? "; Secure" : "");
@@ -1393,7 +1393,7 @@ static enum MHD_Result route_privacy(struct MHD_Connection *c, const struct flow
 	uint64_t now = (uint64_t)time(NULL);
 	enum privacy_state st;
 	unsigned status = MHD_HTTP_OK;
-	const struct config *cfg = fx->cfg;
+	const struct otpd_config *cfg = fx->cfg;
 
 	if (pr == NULL || f == NULL)
 		goto free;
@@ -1772,7 +1772,7 @@ static bool origin_of(const char *url, char *out, size_t outsz)
 }
 
 /* csp_build - the CSP with the providers' origins in form-action */
-static void csp_build(const struct config *cfg)
+static void csp_build(const struct otpd_config *cfg)
 {
 	struct buf b;
 	char origin[512];
@@ -1793,7 +1793,7 @@ out:
 struct http_server *http_start(int listen_fd, const struct flow_ctx *fx)
 {
 	struct http_server *h = calloc(1, sizeof(*h));
-	const struct config *cfg = fx->cfg;
+	const struct otpd_config *cfg = fx->cfg;
 
 	if (h == NULL)
 		return NULL;

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "otpd_config.h"
 #include "dbcheck.h"
 #include "flow.h"
 #include "http.h"
@@ -45,11 +45,11 @@ static void usage(void)
 }
 
 /* check_config - everything -n promises: the file, the keys otpd needs, mail_from */
-static bool check_config(const char *path, struct config *cfg, struct mail_from *from, char *err, size_t errsz)
+static bool check_config(const char *path, struct otpd_config *cfg, struct mail_from *from, char *err, size_t errsz)
 {
-	if (!config_load(path, cfg, err, errsz))
+	if (!otpd_config_load(path, cfg, err, errsz))
 		return false;
-	if (!config_require(cfg, CONFIG_NEED_OTPD, err, errsz))
+	if (!otpd_config_require(cfg, CONFIG_NEED_OTPD, err, errsz))
 		return false;
 	/* Security: cookie_domain goes into a Set-Cookie header: a plain domain name or nothing. */
 	for (const char *p = cfg->cookie_domain; *p != '\0'; p++) {
@@ -68,7 +68,7 @@ static bool check_config(const char *path, struct config *cfg, struct mail_from 
 }
 
 /* store_opts_of - what store_open_with() needs from the config */
-static struct store_opts store_opts_of(const struct config *cfg)
+static struct store_opts store_opts_of(const struct otpd_config *cfg)
 {
 	/* One connection per HTTP worker, the outbox sender and the sweeper. */
 	return (struct store_opts){ .max_size = (uint64_t)cfg->database_max_size,
@@ -77,7 +77,7 @@ static struct store_opts store_opts_of(const struct config *cfg)
 }
 
 /* check_database - connect (and migrate) once, as the start would */
-static bool check_database(const struct config *cfg, char *err, size_t errsz)
+static bool check_database(const struct otpd_config *cfg, char *err, size_t errsz)
 {
 	struct store_opts o = store_opts_of(cfg);
 	struct store *st;
@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 {
 	const char *path = NULL;
 	bool foreground = false, check_only = false;
-	struct config cfg;
+	struct otpd_config cfg;
 	struct mail_from from;
 	struct keyring *ring;
 	struct privs_user user;
@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 	/* -n checks a named user as the start would; the start also refuses root without one. */
 	if ((!check_only || cfg.otpd_user[0] != '\0') && !privs_resolve(cfg.otpd_user, "otpd", &user, err, sizeof(err))) {
 		fprintf(stderr, "otpd: %s: %s\n", path, err);
-		config_free(&cfg);
+		otpd_config_free(&cfg);
 		return 1;
 	}
 	if (check_only) {
@@ -149,17 +149,17 @@ int main(int argc, char **argv)
 		master = keys_free_secret(master);
 		if (!ok) {
 			fprintf(stderr, "otpd: %s\n", chk == NULL ? "out of memory" : err);
-			config_free(&cfg);
+			otpd_config_free(&cfg);
 			return 1;
 		}
 		/* A shared database: -n proves it can be reached, and says where it could not. */
 		if (store_is_uri(cfg.database) && !check_database(&cfg, err, sizeof(err))) {
 			fprintf(stderr, "otpd: %s: [otpd] database: %s\n", path, err);
-			config_free(&cfg);
+			otpd_config_free(&cfg);
 			return 1;
 		}
 		puts("configuration OK");
-		config_free(&cfg);
+		otpd_config_free(&cfg);
 		return 0;
 	}
 	log_open("otpd", foreground ? LOG_SINK_STDERR : LOG_SINK_SYSLOG, LOG_LEVEL_INFO);
@@ -244,6 +244,6 @@ int main(int argc, char **argv)
 	keyring_free(ring);
 	free(ring);
 	curl_global_cleanup();
-	config_free(&cfg);
+	otpd_config_free(&cfg);
 	return 0;
 }

@@ -19,6 +19,7 @@
 
 /* Addresses, URLs, tokens. */
 #define CAP_ADDR_BYTES		254u			/* RFC 5321 path limit */
+#define CAP_DOMAIN_BYTES	253u			/* a domain name, RFC 1035 */
 #define CAP_URL_BYTES		2048u			/* a resource URL in a token */
 #define CAP_GUESTS		255u			/* guests in one token (1-byte count) */
 #define CAP_TOKEN_BYTES		16384u			/* a token, base64url text */
@@ -27,6 +28,7 @@
 #define CAP_CONFIG_LINE		4096u			/* one line of the INI file */
 #define CAP_LIST_ITEMS		256u			/* items in a space-separated list */
 #define CAP_KEY_FILES		64u			/* public keys in verify_keys */
+#define CAP_PORT_DIGITS		7u			/* the PORT of a socket or listen value, as text */
 
 /* otpd HTTP. */
 #define CAP_HTTP_FORM_BYTES	(8u * 1024)		/* an urlencoded form body */
