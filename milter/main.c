@@ -107,6 +107,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_open("guestlink-milter", foreground ? LOG_SINK_STDERR : LOG_SINK_SYSLOG, LOG_LEVEL_INFO);
+	log_info("event=start config=%s", cfg.path);
 	rewrite_init();		/* GMime: once, before threads */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		log_fatal("event=start error=\"libcurl failed to initialise\"");
@@ -123,7 +124,7 @@ int main(int argc, char **argv)
 		log_fatal_errno("event=start error=\"cannot become a daemon\"");
 	if (!report_start(&cfg, &key))
 		log_fatal("event=start error=\"cannot start the otpd report thread\"");
-	log_info("event=start socket=%s resources=%zu trigger=%s", cfg.socket, cfg.resources.n,
+	log_info("event=started socket=%s resources=%zu trigger=%s", cfg.socket, cfg.resources.n,
 		 cfg.trigger == TRIGGER_TAG ? "tag" : "link");
 	rc = smfi_main();
 	log_info("event=stop status=%d", rc);

@@ -33,7 +33,7 @@ static const struct milter_config *g_cfg;
 static const struct signing_key *g_key;
 
 struct msg {
-	char queue_id[64];
+	char queue_id[CAP_QUEUE_ID_BYTES];
 	char sender[ADDR_BUF];		/* the inviter (policy_staff): the SASL login, else the envelope sender */
 	char *auth;			/* {auth_authen} at MAIL FROM */
 	enum staff_reason staff;

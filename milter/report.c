@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "caps.h"
 #include "log.h"
 
 #define REPORT_QUEUE 1024
@@ -73,8 +74,8 @@ static bool post(CURL *curl, const char *url, const char *body)
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 2000L);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, CAP_REPORT_TIMEOUT_MS);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, CAP_REPORT_CONNECT_MS);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	rc = curl_easy_perform(curl);
@@ -111,7 +112,7 @@ static void free_report(struct report *r)
 
 static void *report_loop(void *arg)
 {
-	char url[2048];
+	char url[CAP_URL_BYTES];
 	CURL *curl = curl_easy_init();
 
 	(void)arg;

@@ -15,13 +15,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "milter_config.h"
+#include "caps.h"
 #include "keys.h"
+#include "milter_config.h"
 
 struct report {
 	char invitation[33];
 	char inviter[256];
-	char queue_id[64];
+	char queue_id[CAP_QUEUE_ID_BYTES];
 	const char *resources;	/* space-separated; copied by report_submit */
 	size_t guests;
 	uint64_t issued_at, expires_at;

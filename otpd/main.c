@@ -163,6 +163,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_open("otpd", foreground ? LOG_SINK_STDERR : LOG_SINK_SYSLOG, LOG_LEVEL_INFO);
+	log_info("event=start config=%s", path);
 	if (!foreground && !privs_daemonize())
 		log_fatal_errno("event=start error=\"cannot become a daemon\"");
 
@@ -171,10 +172,12 @@ int main(int argc, char **argv)
 	if (ring == NULL)
 		log_fatal("event=start reason=out_of_memory");
 	if ((fd = http_listen(cfg.listen, err, sizeof(err))) < 0)
-		log_fatal("event=start reason=\"%s\"", err);
+		log_fatal("event=start error=\"%s\"", err);
 	if (user.drop && strncmp(cfg.listen, "unix:", 5) == 0 && chown(cfg.listen + 5, user.uid, user.gid) != 0)
-		log_fatal_errno("event=start reason=\"cannot chown %s\"", cfg.listen + 5);
+		log_fatal_errno("event=start error=\"cannot chown %s\"", cfg.listen + 5);
 	/* Security: a corrupt or foreign data.mdb is refused here, with its name, rather than crash a reader. */
+	/* reason= (not error=) on these two: tests/hardening/t-otpd-store-faults.sh and tests/pg/t-config.sh
+	 * grep it. */
 	if (!store_is_uri(cfg.database) && !dbcheck_run(cfg.database, err, sizeof(err)))
 		log_fatal("event=start reason=\"%s\"", err);
 	store_opts = store_opts_of(&cfg);
@@ -182,20 +185,20 @@ int main(int argc, char **argv)
 		log_fatal("event=start reason=\"%s\"", err);
 	store_set_batch(st, (unsigned)cfg.write_batch);
 	if (user.drop && !store_chown(cfg.database, user.uid, user.gid))
-		log_fatal_errno("event=start reason=\"cannot chown %s\"", cfg.database);
+		log_fatal_errno("event=start error=\"cannot chown %s\"", cfg.database);
 	if (!keys_load_verify(cfg.verify_keys, ring, err, sizeof(err)) ||
 	    !keyring_load_guests(ring, cfg.guest_key, cfg.guest_key_previous, err, sizeof(err)) ||
 	    !keys_load_secret(cfg.secret, &master, err, sizeof(err)))
-		log_fatal("event=start reason=\"%s\"", err);
+		log_fatal("event=start error=\"%s\"", err);
 	keys = secrets_derive(master);
 	master = keys_free_secret(master);
 	if (keys == NULL)
 		log_fatal("event=start reason=out_of_memory");
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		log_fatal("event=start reason=curl_global_init");
+		log_fatal("event=start error=\"libcurl failed to initialise\"");
 	/* [oidc NAME] client secrets are root's files: read them before dropping privileges. */
 	if (cfg.n_oidc > 0 && (oidc = oidc_new(&cfg, err, sizeof(err))) == NULL)
-		log_fatal("event=start reason=\"%s\"", err);
+		log_fatal("event=start error=\"%s\"", err);
 	if (!privs_switch(&user, err, sizeof(err)))
 		log_fatal("event=start error=\"%s\"", err);
 
@@ -211,10 +214,10 @@ int main(int argc, char **argv)
 	smtp.from = from.addr;
 	smtp.timeout = (long)cfg.smtp_timeout;
 	if ((ob = outbox_start(st, keys, &smtp)) == NULL)
-		log_fatal_errno("event=start reason=\"cannot start the outbox sender\"");
+		log_fatal_errno("event=start error=\"cannot start the outbox sender\"");
 	fx = (struct flow_ctx){ &cfg, st, keys, ring, &from, ob, oidc };
 	if ((http = http_start(fd, &fx)) == NULL)
-		log_fatal("event=start reason=\"cannot start the HTTP server\"");
+		log_fatal("event=start error=\"cannot start the HTTP server\"");
 	log_info("event=started listen=%s database=%s user=%s oidc_providers=%zu", cfg.listen, store_where(st),
 		 user.drop ? cfg.otpd_user : "(unchanged)", cfg.n_oidc);
 
@@ -235,7 +238,7 @@ int main(int argc, char **argv)
 			store_check_readers(st);
 		}
 	}
-	log_info("event=stopping signal=%d", sig);
+	log_info("event=stop signal=%d", sig);
 	http = http_stop(http);
 	ob = outbox_stop(ob);
 	st = store_close(st);

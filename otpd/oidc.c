@@ -674,7 +674,7 @@ static bool http_call(const struct prov *p, const char *url, const char *body, c
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
 	else
-		log_warn("event=oidc_fetch provider=%s outcome=failed reason=\"%s\"", p->cfg->name,
+		log_warn("event=oidc_fetch provider=%s outcome=failed error=\"%s\"", p->cfg->name,
 			 curl_easy_strerror(rc));
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(curl);

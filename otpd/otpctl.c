@@ -67,7 +67,7 @@ static struct store *open_db(const struct otpd_config *cfg, char *err, size_t er
 static int cmd_keygen(int argc, char **argv)
 {
 	char err[CAP_ERRMSG];
-	char dir[4096];
+	char dir[CAP_PATH_BYTES];
 	size_t len;
 
 	if (argc != 2)
