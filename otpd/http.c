@@ -60,7 +60,7 @@
  */
 #define CSP_HEAD "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'"
 #define CSP_TAIL "; frame-ancestors 'none'; base-uri 'none'"
-static char csp[2048] = CSP_HEAD CSP_TAIL;
+static char csp[CAP_CSP_BYTES] = CSP_HEAD CSP_TAIL;
 
 struct http_server {
 	struct MHD_Daemon *mhd;
@@ -280,7 +280,7 @@ static bool content_type_is(struct MHD_Connection *c, const char *want)
 /* xff_lines - every X-Forwarded-For line, joined with ',' in the order received (RFC 9110 5.3). When they do
  * not fit, the left is cut off: the walk below starts at the right, and a cut entry is no address. */
 struct xff_join {
-	char text[1024];
+	char text[CAP_XFF_BYTES];
 	size_t len;
 	bool cut;
 };
@@ -506,7 +506,7 @@ struct page_req {
 	char token[CAP_TOKEN_BYTES + 1];
 	char csrf_cookie[CSRF_TEXT];
 	char csrf[CSRF_TEXT];
-	char set_csrf[160];
+	char set_csrf[CAP_SET_COOKIE_SHORT];
 	struct page pg;
 	char session_cookie[SESSION_TEXT];	/* the request's, or "" */
 	char rd[CAP_URL_BYTES + 1];		/* /login: rd normalised (rd_param) */
@@ -557,7 +557,7 @@ static enum MHD_Result idp_begin_page(struct MHD_Connection *c, const struct flo
 				      const struct oidc_provider *prov, const struct token *t, struct page_req *pr,
 				      const struct flow_client *client, uint64_t now)
 {
-	char state[OIDC_RANDOM_TEXT + 1], cookie[200];
+	char state[OIDC_RANDOM_TEXT + 1], cookie[CAP_SET_COOKIE_BYTES];
 	struct buf url;
 	enum idp_result r;
 	enum MHD_Result ret;
@@ -643,7 +643,7 @@ static enum MHD_Result route_form_post(struct MHD_Connection *c, const struct fl
 {
 	struct page_req *pr = malloc(sizeof(*pr));
 	struct form *f = malloc(sizeof(*f));
-	char session[SESSION_TEXT], cookie[200];
+	char session[SESSION_TEXT], cookie[CAP_SET_COOKIE_BYTES];
 	struct flow_client client;
 	enum link_status ls;
 	enum flow_result fr;
@@ -737,7 +737,7 @@ static enum MHD_Result api_idp_begin(struct MHD_Connection *c, const struct flow
 				     const struct oidc_provider *prov, const struct token *t, const char *tok,
 				     size_t tok_len, const char *email, const struct flow_client *client, uint64_t now)
 {
-	char state[OIDC_RANDOM_TEXT + 1], cookie[200], *text = NULL, *link;
+	char state[OIDC_RANDOM_TEXT + 1], cookie[CAP_SET_COOKIE_BYTES], *text = NULL, *link;
 	struct buf url;
 	struct answer a;
 	enum idp_result r;
@@ -784,7 +784,7 @@ static enum MHD_Result route_api(struct MHD_Connection *c, const struct flow_ctx
 	enum link_status ls;
 	enum flow_result fr;
 	uint64_t retry = 0, now = (uint64_t)time(NULL);
-	char session[SESSION_TEXT], cookie[200], next_url[512];
+	char session[SESSION_TEXT], cookie[CAP_SET_COOKIE_BYTES], next_url[512];
 	enum flow_next next = NEXT_MFA_SETUP;
 	struct answer a;
 	enum MHD_Result ret;
@@ -898,7 +898,7 @@ static enum MHD_Result route_login_post(struct MHD_Connection *c, const struct f
 {
 	struct page_req *pr = malloc(sizeof(*pr));
 	struct form *f = malloc(sizeof(*f));
-	char session[SESSION_TEXT], cookie[200];
+	char session[SESSION_TEXT], cookie[CAP_SET_COOKIE_BYTES];
 	struct flow_client client;
 	enum flow_result fr;
 	enum flow_next next = NEXT_MFA_SETUP;
@@ -1039,7 +1039,7 @@ static enum MHD_Result route_mfa(struct MHD_Connection *c, const struct flow_ctx
 	struct form *f = malloc(sizeof(*f));
 	struct signin_setup *su = sodium_malloc(sizeof(*su));
 	struct signin_done *done = sodium_malloc(sizeof(*done));
-	char cookie[200] = "";
+	char cookie[CAP_SET_COOKIE_BYTES] = "";
 	struct buf qr, uri;
 	struct flow_client client;
 	enum signin_result r;
@@ -1190,7 +1190,7 @@ static enum MHD_Result route_oidc_callback(struct MHD_Connection *c, const struc
 {
 	struct page_req *pr = malloc(sizeof(*pr));
 	struct idp_done *d = malloc(sizeof(*d));
-	char state[OIDC_RANDOM_TEXT + 1], clear[160], cookie[200];
+	char state[OIDC_RANDOM_TEXT + 1], clear[CAP_SET_COOKIE_SHORT], cookie[CAP_SET_COOKIE_BYTES];
 	enum idp_result r;
 	enum MHD_Result ret = MHD_NO;
 	unsigned status;
@@ -1494,7 +1494,7 @@ static enum MHD_Result route_account_auth(struct MHD_Connection *c, const struct
 {
 	struct page_req *pr = malloc(sizeof(*pr));
 	struct form *f = malloc(sizeof(*f));
-	char session[SESSION_TEXT] = "", cookie[200] = "";
+	char session[SESSION_TEXT] = "", cookie[CAP_SET_COOKIE_BYTES] = "";
 	struct flow_client client;
 	enum account_result r;
 	enum MHD_Result ret = MHD_NO;
@@ -1555,7 +1555,7 @@ static enum MHD_Result route_account(struct MHD_Connection *c, const struct flow
 	struct page_req *pr = malloc(sizeof(*pr));
 	struct form *f = malloc(sizeof(*f));
 	struct account_view *v = malloc(sizeof(*v));
-	char clear[200] = "";
+	char clear[CAP_SET_COOKIE_BYTES] = "";
 	enum account_result r = ACCOUNT_UNAVAILABLE;
 	enum MHD_Result ret = MHD_NO;
 	uint64_t now = (uint64_t)time(NULL);
@@ -1775,7 +1775,7 @@ static bool origin_of(const char *url, char *out, size_t outsz)
 static void csp_build(const struct otpd_config *cfg)
 {
 	struct buf b;
-	char origin[512];
+	char origin[CAP_ORIGIN_BYTES];
 
 	buf_init(&b, sizeof(csp) - 1);
 	if (!buf_puts(&b, CSP_HEAD))
@@ -1844,7 +1844,7 @@ static int listen_unix(const char *path, char *err, size_t errsz)
 		return -1;
 	}
 	(void)unlink(path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 || chmod(path, 0660) != 0 || listen(fd, 128) != 0) {
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 || chmod(path, 0660) != 0 || listen(fd, CAP_LISTEN_BACKLOG) != 0) {
 		snprintf(err, errsz, "listen: %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
@@ -1854,7 +1854,7 @@ static int listen_unix(const char *path, char *err, size_t errsz)
 
 int http_listen(const char *spec, char *err, size_t errsz)
 {
-	char host[256];
+	char host[CAP_HOST_BYTES];
 	const char *colon = strrchr(spec, ':'), *h = spec;
 	size_t hlen;
 	struct addrinfo hints, *res = NULL;
@@ -1886,7 +1886,7 @@ int http_listen(const char *spec, char *err, size_t errsz)
 	}
 	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+	    bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, CAP_LISTEN_BACKLOG) != 0) {
 		snprintf(err, errsz, "listen: %s: %s", spec, strerror(errno));
 		if (fd >= 0)
 			close(fd);
