@@ -3,7 +3,7 @@
 REWRITE_BENCH = $(O)/bench/rewrite_bench
 MILTERLOAD = $(O)/bench/milterload
 
-$(REWRITE_BENCH): $(O)/bench/rewrite_bench.o $(SHARED_OBJ) $(MILTER_CORE_OBJ)
+$(REWRITE_BENCH): $(O)/bench/rewrite_bench.o $(SHARED_OBJ) $(MILTER_CORE_OBJ) $(CONFIG_TABLES_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs gmime-3.0) $(SHARED_LIBS)
 
 # -Imilter first: rewrite_bench wants milter/invite.h; otpdpop uses no header of both names.
@@ -19,7 +19,7 @@ $(HELLO_MHD): $(O)/bench/hello_mhd.o
 $(LMDB_CEILING): $(O)/bench/lmdb_ceiling.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs lmdb)
 
-$(OTPDPOP): $(O)/bench/otpdpop.o $(OTPD_CORE_OBJ) $(SHARED_OBJ)
+$(OTPDPOP): $(O)/bench/otpdpop.o $(OTPD_CORE_OBJ) $(CONFIG_TABLES_OBJ) $(SHARED_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OTPD_CORE_LIBS) $(SHARED_LIBS)
 
 $(TRIVMILTER): $(O)/bench/trivmilter.o

@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 	double a[64], b[64], r[64];
 	struct signing_key key;
 	struct invite_request req;
-	struct config cfg;
+	struct milter_config cfg;
 	struct buf body, whole, out;
 	struct rewrite_scratch *scratch;
 	long fa = 0, fb = 0;
@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 		return 1;
 	snprintf(path, sizeof(path), "%s/guest.key", dir);
 	if (!keys_load_guest(path, &key.guest, err, sizeof(err)) ||
-	    !config_load_string("bench.conf", "[guestlink]\npublic_url = https://guest.example.org\n"
+	    !milter_config_load_string("bench.conf", "[guestlink]\npublic_url = https://guest.example.org\n"
 			        "internal_domains = example.org\n[milter]\nresources = https://teams.example.org/\n",
 			        &cfg, err, sizeof(err)))
 		return 1;
@@ -195,7 +195,7 @@ int main(int argc, char **argv)
 	buf_release(&out);
 	rewrite_scratch_free(scratch);
 	keys_free_signing(&key);
-	config_free(&cfg);
+	milter_config_free(&cfg);
 	fclose(devnull);
 	snprintf(path, sizeof(path), "rm -rf %s", dir);
 	return system(path) == 0 ? 0 : 1;

@@ -28,7 +28,7 @@ struct link_state {
 	} cache[LINK_CACHE];
 };
 
-bool invite_tagged(const struct config *cfg, const char *subject)
+bool invite_tagged(const struct milter_config *cfg, const char *subject)
 {
 	struct buf tmp;
 	enum subject_tag t;

@@ -20,14 +20,14 @@
 #include <stdint.h>
 
 #include "buf.h"
-#include "config.h"
+#include "milter_config.h"
 #include "keys.h"
 #include "policy.h"
 #include "rewrite.h"
 #include "token.h"
 
 struct invite_request {
-	const struct config *cfg;
+	const struct milter_config *cfg;
 	const struct signing_key *key;
 	enum staff_reason staff;
 	const char *sender;		/* the inviter (policy_staff: SASL login, else envelope sender); "" if none */
@@ -58,7 +58,7 @@ struct invite_result {
 };
 
 /* invite_tagged - does the raw Subject carry the tag? (cheap: decides whether the body is needed) */
-bool invite_tagged(const struct config *cfg, const char *subject) __attribute__((nonnull(1)));
+bool invite_tagged(const struct milter_config *cfg, const char *subject) __attribute__((nonnull(1)));
 
 void invite_result_init(struct invite_result *res) __attribute__((nonnull));
 void invite_result_free(struct invite_result *res) __attribute__((nonnull));

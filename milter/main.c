@@ -12,7 +12,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <libmilter/mfapi.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -22,7 +21,7 @@
 #include <unistd.h>
 
 #include "caps.h"
-#include "config.h"
+#include "milter_config.h"
 #include "keys.h"
 #include "listen.h"
 #include "log.h"
@@ -38,23 +37,16 @@ static void usage(void)
 }
 
 /* hand_socket - let the milter user own the socket; Postfix reaches it through the group */
-static void hand_socket(const struct config *cfg)
+static void hand_socket(const struct milter_config *cfg, const struct privs_user *u)
 {
 	const char *path = listen_unix_path(cfg->socket);
-	char err[CAP_ERRMSG];
-	uid_t uid;
-	gid_t gid;
 
 	if (path == NULL)
 		return;
 	if (chmod(path, 0660) != 0)
 		log_warn_errno("event=socket_chmod path=%s", path);
-	if (geteuid() == 0 && cfg->milter_user[0] != '\0') {
-		if (!privs_lookup(cfg->milter_user, &uid, &gid, err, sizeof(err)))
-			log_fatal("event=config error=\"%s\"", err);
-		if (chown(path, uid, gid) != 0)
-			log_warn_errno("event=socket_chown path=%s", path);
-	}
+	if (u->drop && chown(path, u->uid, u->gid) != 0)
+		log_warn_errno("event=socket_chown path=%s", path);
 }
 
 int main(int argc, char **argv)
@@ -62,7 +54,8 @@ int main(int argc, char **argv)
 	const char *cfg_path = "/etc/guestlink/guestlink.conf";
 	bool foreground = false, check = false;
 	struct signing_key key;
-	struct config cfg;
+	struct milter_config cfg;
+	struct privs_user user;
 	char err[CAP_ERRMSG];
 	int opt, rc;
 
@@ -80,8 +73,8 @@ int main(int argc, char **argv)
 		fputs("guestlink-milter: libsodium failed to initialise\n", stderr);
 		return 1;
 	}
-	if (!config_load(cfg_path, &cfg, err, sizeof(err)) ||
-	    !config_require(&cfg, CONFIG_NEED_MILTER, err, sizeof(err)) ||
+	if (!milter_config_load(cfg_path, &cfg, err, sizeof(err)) ||
+	    !milter_config_require(&cfg, err, sizeof(err)) ||
 	    !keys_load_signing(cfg.signing_key, &key, err, sizeof(err))) {
 		fprintf(stderr, "guestlink-milter: %s\n", err);
 		return 1;
@@ -91,20 +84,21 @@ int main(int argc, char **argv)
 		keys_free_signing(&key);
 		return 1;
 	}
+	/* -n checks a named user as the start would; the start also refuses root without one. */
+	if ((!check || cfg.milter_user[0] != '\0') && !privs_resolve(cfg.milter_user, "milter", &user, err, sizeof(err))) {
+		fprintf(stderr, "guestlink-milter: %s: %s\n", cfg.path, err);
+		keys_free_signing(&key);
+		milter_config_free(&cfg);
+		return 1;
+	}
 	if (check) {
-		uid_t uid;
-		gid_t gid;
-
-		if (cfg.milter_user[0] != '\0' && !privs_lookup(cfg.milter_user, &uid, &gid, err, sizeof(err))) {
-			fprintf(stderr, "guestlink-milter: %s: [milter] user: %s\n", cfg.path, err);
-			return 1;
-		}
 		puts("configuration OK");
 		keys_free_signing(&key);
-		config_free(&cfg);
+		milter_config_free(&cfg);
 		return 0;
 	}
 	log_open("guestlink-milter", foreground ? LOG_SINK_STDERR : LOG_SINK_SYSLOG, LOG_LEVEL_INFO);
+	log_info("event=start config=%s", cfg.path);
 	rewrite_init();		/* GMime: once, before threads */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		log_fatal("event=start error=\"libcurl failed to initialise\"");
@@ -114,14 +108,14 @@ int main(int argc, char **argv)
 	umask(007);
 	if (smfi_opensocket(true) != MI_SUCCESS)
 		log_fatal("event=start error=\"cannot open socket %s\"", cfg.socket);
-	hand_socket(&cfg);
-	if (!privs_drop(cfg.milter_user, "milter", err, sizeof(err)))
+	hand_socket(&cfg, &user);
+	if (!privs_switch(&user, err, sizeof(err)))
 		log_fatal("event=start error=\"%s\"", err);
 	if (!foreground && !privs_daemonize())
 		log_fatal_errno("event=start error=\"cannot become a daemon\"");
 	if (!report_start(&cfg, &key))
 		log_fatal("event=start error=\"cannot start the otpd report thread\"");
-	log_info("event=start socket=%s resources=%zu trigger=%s", cfg.socket, cfg.resources.n,
+	log_info("event=started socket=%s resources=%zu trigger=%s", cfg.socket, cfg.resources.n,
 		 cfg.trigger == TRIGGER_TAG ? "tag" : "link");
 	rc = smfi_main();
 	log_info("event=stop status=%d", rc);
@@ -129,6 +123,6 @@ int main(int argc, char **argv)
 	curl_global_cleanup();
 	rewrite_shutdown();
 	keys_free_signing(&key);
-	config_free(&cfg);
+	milter_config_free(&cfg);
 	return rc == MI_SUCCESS ? 0 : 1;
 }

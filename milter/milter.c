@@ -29,11 +29,11 @@
 #include "policy.h"
 #include "report.h"
 
-static const struct config *g_cfg;
+static const struct milter_config *g_cfg;
 static const struct signing_key *g_key;
 
 struct msg {
-	char queue_id[64];
+	char queue_id[CAP_QUEUE_ID_BYTES];
 	char sender[ADDR_BUF];		/* the inviter (policy_staff): the SASL login, else the envelope sender */
 	char *auth;			/* {auth_authen} at MAIL FROM */
 	enum staff_reason staff;
@@ -250,11 +250,11 @@ static bool rcpt_add(struct msg *m, const char *rcpt)
 		 * guest (it could reach a header or a code mail); an outside one makes
 		 * a tagged mail refused (policy), an internal one is just a colleague.
 		 */
-		if (!config_is_internal(g_cfg, rcpt))
+		if (!config_is_internal(&g_cfg->common, rcpt))
 			m->n_bad++;
 		return true;
 	}
-	if (config_is_internal(g_cfg, addr))
+	if (config_is_internal(&g_cfg->common, addr))
 		return true;
 	for (size_t i = 0; i < m->n_guests; i++)
 		if (strcmp(m->guests[i], addr) == 0)
@@ -587,7 +587,7 @@ static struct smfiDesc milter_desc = {
 	.xxfi_negotiate = on_negotiate,
 };
 
-int milter_setup(const struct config *cfg, const struct signing_key *key)
+int milter_setup(const struct milter_config *cfg, const struct signing_key *key)
 {
 	g_cfg = cfg;
 	g_key = key;

@@ -9,10 +9,10 @@
 
 #include <libmilter/mfapi.h>
 
-#include "config.h"
+#include "milter_config.h"
 #include "keys.h"
 
 /* milter_setup - register callbacks and the socket; keeps pointers to cfg and key */
-int milter_setup(const struct config *cfg, const struct signing_key *key) __attribute__((nonnull));
+int milter_setup(const struct milter_config *cfg, const struct signing_key *key) __attribute__((nonnull));
 
 #endif

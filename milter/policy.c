@@ -11,7 +11,7 @@
 #include "caps.h"
 
 /* login_address - the SASL login as an address: itself, or login@login_domain; false if neither */
-static bool login_address(const struct config *cfg, const char *login, char out[ADDR_BUF])
+static bool login_address(const struct milter_config *cfg, const char *login, char out[ADDR_BUF])
 {
 	char joined[2 * ADDR_BUF];
 	size_t len = strlen(login);
@@ -35,7 +35,7 @@ static bool listed(const struct strlist *l, const char *addr)
 }
 
 /* staff_of - who the inviter is (see policy_staff) */
-static enum staff_reason staff_of(const struct config *cfg, const char *auth_authen, const char *sender,
+static enum staff_reason staff_of(const struct milter_config *cfg, const char *auth_authen, const char *sender,
 				  bool addr_trusted, bool local, char inviter[ADDR_BUF])
 {
 	inviter[0] = '\0';
@@ -63,7 +63,7 @@ static enum staff_reason staff_of(const struct config *cfg, const char *auth_aut
 	return STAFF_NO;
 }
 
-enum staff_reason policy_staff(const struct config *cfg, const char *auth_authen, const char *sender,
+enum staff_reason policy_staff(const struct milter_config *cfg, const char *auth_authen, const char *sender,
 			       bool addr_trusted, bool local, char inviter[ADDR_BUF])
 {
 	enum staff_reason s = staff_of(cfg, auth_authen, sender, addr_trusted, local, inviter);
@@ -73,7 +73,7 @@ enum staff_reason policy_staff(const struct config *cfg, const char *auth_authen
 	 * made the mail staff mail, it must name an address of the organisation,
 	 * so a trusted host cannot sign "security-team@bank.example invited you".
 	 */
-	if ((s == STAFF_AUTH || s == STAFF_LOCAL || s == STAFF_NETWORK) && !config_is_internal(cfg, inviter)) {
+	if ((s == STAFF_AUTH || s == STAFF_LOCAL || s == STAFF_NETWORK) && !config_is_internal(&cfg->common, inviter)) {
 		inviter[0] = '\0';
 		return STAFF_INVITER_REFUSED;
 	}
@@ -93,7 +93,7 @@ static bool staff_refused(enum staff_reason s)
 	return s == STAFF_LOCAL_REFUSED || s == STAFF_LOGIN_REFUSED || s == STAFF_INVITER_REFUSED;
 }
 
-bool policy_wants_body(const struct config *cfg, const struct policy_msg *m)
+bool policy_wants_body(const struct milter_config *cfg, const struct policy_msg *m)
 {
 	if (m->staff == STAFF_NO)
 		return false;
@@ -106,7 +106,7 @@ bool policy_wants_body(const struct config *cfg, const struct policy_msg *m)
 	return m->tagged || cfg->trigger == TRIGGER_LINK;
 }
 
-enum verdict policy_before_rewrite(const struct config *cfg, const struct policy_msg *m)
+enum verdict policy_before_rewrite(const struct milter_config *cfg, const struct policy_msg *m)
 {
 	if (!policy_wants_body(cfg, m))
 		return VERDICT_PASS;
@@ -127,7 +127,7 @@ enum verdict policy_before_rewrite(const struct config *cfg, const struct policy
 	return VERDICT_REWRITE;
 }
 
-enum verdict policy_after_rewrite(const struct config *cfg, const struct policy_msg *m, enum rewrite_result r)
+enum verdict policy_after_rewrite(const struct milter_config *cfg, const struct policy_msg *m, enum rewrite_result r)
 {
 	if (!policy_wants_body(cfg, m))
 		return VERDICT_PASS;
@@ -157,12 +157,12 @@ enum verdict policy_after_rewrite(const struct config *cfg, const struct policy_
 	return VERDICT_TEMPFAIL;
 }
 
-void policy_reply(const struct config *cfg, enum verdict v, char *text, size_t textsz, struct policy_reply *out)
+void policy_reply(const struct milter_config *cfg, enum verdict v, char *text, size_t textsz, struct policy_reply *out)
 {
 	policy_reply_why(cfg, v, NULL, text, textsz, out);
 }
 
-void policy_reply_why(const struct config *cfg, enum verdict v, const char *why, char *text, size_t textsz,
+void policy_reply_why(const struct milter_config *cfg, enum verdict v, const char *why, char *text, size_t textsz,
 		      struct policy_reply *out)
 {
 	const char *first = cfg->resources.n ? cfg->resources.items[0].text : "https://...";

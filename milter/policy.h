@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #include "addr.h"
-#include "config.h"
+#include "milter_config.h"
 #include "rewrite.h"
 
 enum staff_reason {
@@ -67,28 +67,28 @@ struct policy_reply {
  * else login@login_domain. Local mail is staff only from local_submitters.
  * inviter gets the inviter's address ("" when the reason is a refusal or NO).
  */
-enum staff_reason policy_staff(const struct config *cfg, const char *auth_authen, const char *sender,
+enum staff_reason policy_staff(const struct milter_config *cfg, const char *auth_authen, const char *sender,
 			       bool addr_trusted, bool local, char inviter[ADDR_BUF]) __attribute__((nonnull(1, 3, 6)));
 
 /* policy_wants_body - after the headers: could this still be an invitation? */
-bool policy_wants_body(const struct config *cfg, const struct policy_msg *m) __attribute__((nonnull));
+bool policy_wants_body(const struct milter_config *cfg, const struct policy_msg *m) __attribute__((nonnull));
 
 /* policy_before_rewrite - a verdict that needs no body look (too many, too big), or VERDICT_REWRITE to go on */
-enum verdict policy_before_rewrite(const struct config *cfg, const struct policy_msg *m) __attribute__((nonnull));
+enum verdict policy_before_rewrite(const struct milter_config *cfg, const struct policy_msg *m) __attribute__((nonnull));
 
 /* policy_after_rewrite - the verdict once the rewriter has looked at the body */
-enum verdict policy_after_rewrite(const struct config *cfg, const struct policy_msg *m, enum rewrite_result r)
+enum verdict policy_after_rewrite(const struct milter_config *cfg, const struct policy_msg *m, enum rewrite_result r)
 	__attribute__((nonnull));
 
 /* policy_reply - the SMTP reply for a refusing verdict (rcode NULL for PASS/REWRITE) */
-void policy_reply(const struct config *cfg, enum verdict v, char *text, size_t textsz, struct policy_reply *out)
+void policy_reply(const struct milter_config *cfg, enum verdict v, char *text, size_t textsz, struct policy_reply *out)
 	__attribute__((nonnull));
 
 /*
  * policy_reply_why - the same, with what is wrong in the message for
  * VERDICT_REJECT_MALFORMED (rewrite_stats.why; NULL: a generic phrase)
  */
-void policy_reply_why(const struct config *cfg, enum verdict v, const char *why, char *text, size_t textsz,
+void policy_reply_why(const struct milter_config *cfg, enum verdict v, const char *why, char *text, size_t textsz,
 		      struct policy_reply *out) __attribute__((nonnull(1, 4, 6)));
 
 const char *policy_verdict_word(enum verdict v);

@@ -14,11 +14,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "caps.h"
 #include "log.h"
 
 #define REPORT_QUEUE 1024
 
-static const struct config *r_cfg;
+static const struct milter_config *r_cfg;
 static const struct signing_key *r_key;
 static struct report *queue[REPORT_QUEUE];
 static size_t q_head, q_len;
@@ -73,8 +74,8 @@ static bool post(CURL *curl, const char *url, const char *body)
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 2000L);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, CAP_REPORT_TIMEOUT_MS);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, CAP_REPORT_CONNECT_MS);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	rc = curl_easy_perform(curl);
@@ -111,7 +112,7 @@ static void free_report(struct report *r)
 
 static void *report_loop(void *arg)
 {
-	char url[2048];
+	char url[CAP_URL_BYTES];
 	CURL *curl = curl_easy_init();
 
 	(void)arg;
@@ -139,7 +140,7 @@ static void *report_loop(void *arg)
 	return NULL;
 }
 
-bool report_start(const struct config *cfg, const struct signing_key *key)
+bool report_start(const struct milter_config *cfg, const struct signing_key *key)
 {
 	if (cfg->otpd_url == NULL || cfg->otpd_url[0] == '\0')
 		return true;

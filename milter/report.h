@@ -15,20 +15,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "caps.h"
 #include "keys.h"
+#include "milter_config.h"
 
 struct report {
 	char invitation[33];
 	char inviter[256];
-	char queue_id[64];
+	char queue_id[CAP_QUEUE_ID_BYTES];
 	const char *resources;	/* space-separated; copied by report_submit */
 	size_t guests;
 	uint64_t issued_at, expires_at;
 };
 
 /* report_start - start the sender thread if otpd_url is set; false if it could not start */
-bool report_start(const struct config *cfg, const struct signing_key *key) __attribute__((nonnull));
+bool report_start(const struct milter_config *cfg, const struct signing_key *key) __attribute__((nonnull));
 void report_submit(const struct report *r) __attribute__((nonnull));
 void report_stop(void);
 

@@ -549,7 +549,7 @@ static bool decode_cte(const struct leaf *l, const char *raw, size_t n, struct b
 static bool iconv_all(const char *to, const char *from, const char *in, size_t n, struct buf *out)
 {
 	iconv_t cd = g_mime_iconv_open(to, from);
-	char chunk[4096];
+	char chunk[CAP_ICONV_CHUNK];
 	char *ip = (char *)(uintptr_t)in, *op;
 	size_t il = n, ol, r;
 	bool ok = true;

@@ -23,6 +23,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "caps.h"
+
 /* Child exit statuses. */
 enum dbcheck_exit {
 	DBCHECK_EXIT_OK,
@@ -115,7 +117,7 @@ static bool fail(char *err, size_t errsz, const char *fmt, ...)
 
 bool dbcheck_run(const char *dir, char *err, size_t errsz)
 {
-	char path[4096];
+	char path[CAP_PATH_BYTES];
 	struct stat st;
 	pid_t pid;
 	int status;

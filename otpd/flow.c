@@ -278,7 +278,7 @@ struct email_work {
 
 static bool mail_limits(struct store_txn *txn, struct email_work *w)
 {
-	const struct config *cfg = w->fx->cfg;
+	const struct otpd_config *cfg = w->fx->cfg;
 	uint8_t gk[LIMIT_KEY_LEN], hk[LIMIT_KEY_LEN];
 	struct gcra_limit gap = { (uint64_t)cfg->mail_interval * 1000, 1 };
 	struct gcra_limit hour = { 3600000u / (uint64_t)cfg->mails_per_hour, (uint64_t)cfg->mails_per_hour };
@@ -358,7 +358,7 @@ static enum store_status queue_code(struct store_txn *txn, struct email_work *w,
 
 bool flow_take_step(struct store_txn *txn, const struct flow_ctx *fx, const struct flow_client *client, uint64_t now)
 {
-	const struct config *cfg = fx->cfg;
+	const struct otpd_config *cfg = fx->cfg;
 	struct gcra_limit ip = { 3600000u / (uint64_t)cfg->ip_mails_per_hour, (uint64_t)cfg->ip_mails_per_hour };
 	uint8_t ck[10];
 	size_t cklen;
@@ -372,7 +372,7 @@ bool flow_take_step(struct store_txn *txn, const struct flow_ctx *fx, const stru
 static bool client_mails(struct store_txn *txn, const struct email_work *w, uint8_t ck[10], size_t *cklen,
 			 uint64_t *tat)
 {
-	const struct config *cfg = w->fx->cfg;
+	const struct otpd_config *cfg = w->fx->cfg;
 	struct gcra_limit ip = { 3600000u / (uint64_t)cfg->ip_mails_per_hour, (uint64_t)cfg->ip_mails_per_hour };
 	uint64_t now_ms = w->now * 1000, next, wait;
 
@@ -386,7 +386,7 @@ static bool client_mails(struct store_txn *txn, const struct email_work *w, uint
 static enum store_status client_mail_spent(struct store_txn *txn, const struct email_work *w, const uint8_t *ck,
 					   size_t cklen, uint64_t tat, bool sent)
 {
-	const struct config *cfg = w->fx->cfg;
+	const struct otpd_config *cfg = w->fx->cfg;
 	struct gcra_limit ip = { 3600000u / (uint64_t)cfg->ip_mails_per_hour, (uint64_t)cfg->ip_mails_per_hour };
 	uint64_t now_ms = w->now * 1000, next = tat > now_ms ? tat : now_ms, wait;
 
@@ -571,7 +571,7 @@ static enum store_status key_try(struct store_txn *txn, struct code_work *w)
 static enum store_status code_txn(struct store_txn *txn, void *arg)
 {
 	struct code_work *w = arg;
-	const struct config *cfg = w->fx->cfg;
+	const struct otpd_config *cfg = w->fx->cfg;
 	enum code_result cr = CODE_ABSENT;
 	uint64_t spent, exp;
 

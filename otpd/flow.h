@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "otpd_config.h"
 #include "keys.h"
 #include "lang.h"
 #include "mailmsg.h"
@@ -36,7 +36,7 @@
 struct oidc;
 
 struct flow_ctx {
-	const struct config *cfg;
+	const struct otpd_config *cfg;
 	struct store *st;
 	const struct secrets *keys;
 	const struct keyring *ring;

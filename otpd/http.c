@@ -32,7 +32,7 @@
  */
 #define CSP_HEAD "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'"
 #define CSP_TAIL "; frame-ancestors 'none'; base-uri 'none'"
-static char csp[2048] = CSP_HEAD CSP_TAIL;
+static char csp[CAP_CSP_BYTES] = CSP_HEAD CSP_TAIL;
 
 struct http_server {
 	struct MHD_Daemon *mhd;
@@ -114,7 +114,7 @@ static enum MHD_Result send_plain(struct MHD_Connection *c, enum answer_kind kin
 /* xff_lines - every X-Forwarded-For line, joined with ',' in the order received (RFC 9110 5.3). When they do
  * not fit, the left is cut off: the walk below starts at the right, and a cut entry is no address. */
 struct xff_join {
-	char text[1024];
+	char text[CAP_XFF_BYTES];
 	size_t len;
 	bool cut;
 };
@@ -153,7 +153,7 @@ static enum MHD_Result xff_line(void *cls, enum MHD_ValueKind kind, const char *
  * Security: the client is the rightmost entry that is not one of trusted_proxies: entries on its left are
  * whatever the client sent. All X-Forwarded-For lines count, the last one last (a proxy that adds its own
  * line instead of appending); an entry that is no address stops the walk (one shared bucket). */
-static void client_address(struct MHD_Connection *c, const struct config *cfg, struct flow_client *out)
+static void client_address(struct MHD_Connection *c, const struct otpd_config *cfg, struct flow_client *out)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
@@ -454,10 +454,10 @@ static bool origin_of(const char *url, char *out, size_t outsz)
 }
 
 /* csp_build - the CSP with the providers' origins in form-action */
-static void csp_build(const struct config *cfg)
+static void csp_build(const struct otpd_config *cfg)
 {
 	struct buf b;
-	char origin[512];
+	char origin[CAP_ORIGIN_BYTES];
 
 	buf_init(&b, sizeof(csp) - 1);
 	if (!buf_puts(&b, CSP_HEAD))
@@ -475,7 +475,7 @@ out:
 struct http_server *http_start(int listen_fd, const struct flow_ctx *fx)
 {
 	struct http_server *h = calloc(1, sizeof(*h));
-	const struct config *cfg = fx->cfg;
+	const struct otpd_config *cfg = fx->cfg;
 
 	if (h == NULL)
 		return NULL;

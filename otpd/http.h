@@ -11,7 +11,7 @@
 #ifndef OTPD_HTTP_H
 #define OTPD_HTTP_H
 
-#include "config.h"
+#include "otpd_config.h"
 #include "flow.h"
 
 struct http_server;

@@ -17,7 +17,7 @@ const uint8_t LIFECYCLE_ID[TOKEN_ID_LEN] = "guestlink-cycle";
 enum due { DUE_NOTHING, DUE_DISABLE, DUE_DELETE };
 
 struct pass {
-	const struct config *cfg;
+	const struct otpd_config *cfg;
 	uint64_t now;
 	size_t n;
 	char addr[LIFECYCLE_BATCH][ADDR_BUF];
@@ -25,7 +25,7 @@ struct pass {
 };
 
 /* due_of - what rec is due for at now */
-static enum due due_of(const struct config *cfg, const struct guest *rec, uint64_t now)
+static enum due due_of(const struct otpd_config *cfg, const struct guest *rec, uint64_t now)
 {
 	uint64_t off = guest_disabled_at(rec), last = guest_last_active(rec);
 
@@ -178,7 +178,7 @@ size_t lifecycle_sweep(const struct flow_ctx *fx, uint64_t now)
 	return w.done;
 }
 
-unsigned lifecycle_interval(const struct config *cfg, unsigned dflt)
+unsigned lifecycle_interval(const struct otpd_config *cfg, unsigned dflt)
 {
 	long long least = 0;
 

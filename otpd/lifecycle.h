@@ -36,7 +36,7 @@ size_t lifecycle_sweep(const struct flow_ctx *fx, uint64_t now) __attribute__((n
 
 /* lifecycle_interval - seconds between two maintenance ticks: a minute, less when a lifecycle duration is
  * shorter than two minutes (tests move the clock by configuration) */
-unsigned lifecycle_interval(const struct config *cfg, unsigned dflt) __attribute__((nonnull));
+unsigned lifecycle_interval(const struct otpd_config *cfg, unsigned dflt) __attribute__((nonnull));
 
 /* lifecycle_forget - delete addr's guest record and sessions in txn (leaving, or the sweeper); the audit line
  * names event. *n: sessions ended */

@@ -6,15 +6,13 @@
  * Start-up order (Postfix single_server, OpenSMTPD): read the config, open
  * the listening socket, the database (LMDB environment, or the PostgreSQL
  * pool's first connection) and the keys, drop privileges
- * to [otpd] user, then start threads (HTTP workers, the outbox sender).
+ * to [otpd] user (shared/privs.c, as the milter), then start threads (HTTP workers, the outbox sender).
  * The main thread then only waits for signals and runs the sweeper and the
  * stale-reader check every minute.
  */
 #define _GNU_SOURCE
 #include <curl/curl.h>
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -24,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "otpd_config.h"
 #include "dbcheck.h"
 #include "flow.h"
 #include "http.h"
@@ -36,6 +34,7 @@
 #include "lifecycle.h"
 #include "upgrade.h"
 #include "outbox.h"
+#include "privs.h"
 #include "secrets.h"
 #include "store.h"
 
@@ -48,11 +47,11 @@ static void usage(void)
 }
 
 /* check_config - everything -n promises: the file, the keys otpd needs, mail_from */
-static bool check_config(const char *path, struct config *cfg, struct mail_from *from, char *err, size_t errsz)
+static bool check_config(const char *path, struct otpd_config *cfg, struct mail_from *from, char *err, size_t errsz)
 {
-	if (!config_load(path, cfg, err, errsz))
+	if (!otpd_config_load(path, cfg, err, errsz))
 		return false;
-	if (!config_require(cfg, CONFIG_NEED_OTPD, err, errsz))
+	if (!otpd_config_require(cfg, CONFIG_NEED_OTPD, err, errsz))
 		return false;
 	/* Security: cookie_domain goes into a Set-Cookie header: a plain domain name or nothing. */
 	for (const char *p = cfg->cookie_domain; *p != '\0'; p++) {
@@ -71,7 +70,7 @@ static bool check_config(const char *path, struct config *cfg, struct mail_from 
 }
 
 /* store_opts_of - what store_open_with() needs from the config */
-static struct store_opts store_opts_of(const struct config *cfg)
+static struct store_opts store_opts_of(const struct otpd_config *cfg)
 {
 	/* One connection per HTTP worker, the outbox sender and the sweeper. */
 	return (struct store_opts){ .max_size = (uint64_t)cfg->database_max_size,
@@ -80,7 +79,7 @@ static struct store_opts store_opts_of(const struct config *cfg)
 }
 
 /* check_database - connect (and migrate) once, as the start would */
-static bool check_database(const struct config *cfg, char *err, size_t errsz)
+static bool check_database(const struct otpd_config *cfg, char *err, size_t errsz)
 {
 	struct store_opts o = store_opts_of(cfg);
 	struct store *st;
@@ -92,43 +91,14 @@ static bool check_database(const struct config *cfg, char *err, size_t errsz)
 	return true;
 }
 
-static void drop_privileges(const struct passwd *pw)
-{
-	uid_t r, e, s;
-
-	if (setgroups(1, &pw->pw_gid) != 0)
-		log_fatal_errno("event=drop_privileges step=setgroups");
-	if (setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0)
-		log_fatal_errno("event=drop_privileges step=setresgid");
-	if (setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0)
-		log_fatal_errno("event=drop_privileges step=setresuid");
-	if (getresuid(&r, &e, &s) != 0 || r != pw->pw_uid || e != pw->pw_uid || s != pw->pw_uid || setuid(0) == 0)
-		log_fatal("event=drop_privileges step=verify");
-}
-
-static void daemonize(void)
-{
-	pid_t pid = fork();
-
-	if (pid < 0)
-		log_fatal_errno("event=fork");
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		log_fatal_errno("event=setsid");
-	if (freopen("/dev/null", "r", stdin) == NULL || freopen("/dev/null", "w", stdout) == NULL ||
-	    freopen("/dev/null", "w", stderr) == NULL)
-		log_fatal_errno("event=daemonize");
-}
-
 int main(int argc, char **argv)
 {
 	const char *path = NULL;
 	bool foreground = false, check_only = false;
-	struct config cfg;
+	struct otpd_config cfg;
 	struct mail_from from;
 	struct keyring *ring;
-	struct passwd *pw = NULL;
+	struct privs_user user;
 	uint8_t *master = NULL;
 	struct secrets *keys;
 	struct store *st;
@@ -163,6 +133,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "otpd: %s\n", err);
 		return 1;
 	}
+	/* -n checks a named user as the start would; the start also refuses root without one. */
+	if ((!check_only || cfg.otpd_user[0] != '\0') && !privs_resolve(cfg.otpd_user, "otpd", &user, err, sizeof(err))) {
+		fprintf(stderr, "otpd: %s: %s\n", path, err);
+		otpd_config_free(&cfg);
+		return 1;
+	}
 	if (check_only) {
 		/* -n (ExecStartPre) also refuses what the start would: a secret group or others can read. */
 		/* ... and guest keys it could not use. */
@@ -176,66 +152,58 @@ int main(int argc, char **argv)
 		master = keys_free_secret(master);
 		if (!ok) {
 			fprintf(stderr, "otpd: %s\n", chk == NULL ? "out of memory" : err);
-			config_free(&cfg);
+			otpd_config_free(&cfg);
 			return 1;
 		}
 		/* A shared database: -n proves it can be reached, and says where it could not. */
 		if (store_is_uri(cfg.database) && !check_database(&cfg, err, sizeof(err))) {
 			fprintf(stderr, "otpd: %s: [otpd] database: %s\n", path, err);
-			config_free(&cfg);
+			otpd_config_free(&cfg);
 			return 1;
 		}
 		puts("configuration OK");
-		config_free(&cfg);
+		otpd_config_free(&cfg);
 		return 0;
 	}
-	if (geteuid() == 0) {
-		if (cfg.otpd_user[0] == '\0') {
-			fprintf(stderr, "otpd: %s: refusing to run as root: set [otpd] user to the account otpd should "
-					"run as (it needs the database directory, nothing else)\n", path);
-			return 1;
-		}
-		if ((pw = getpwnam(cfg.otpd_user)) == NULL) {
-			fprintf(stderr, "otpd: %s: [otpd] user %s: no such user\n", path, cfg.otpd_user);
-			return 1;
-		}
-	}
 	log_open("otpd", foreground ? LOG_SINK_STDERR : LOG_SINK_SYSLOG, LOG_LEVEL_INFO);
-	if (!foreground)
-		daemonize();
+	log_info("event=start config=%s", path);
+	if (!foreground && !privs_daemonize())
+		log_fatal_errno("event=start error=\"cannot become a daemon\"");
 
 	/* Everything privileged first: socket, database, keys. */
 	ring = calloc(1, sizeof(*ring));
 	if (ring == NULL)
 		log_fatal("event=start reason=out_of_memory");
 	if ((fd = listen_open(cfg.listen, err, sizeof(err))) < 0)
-		log_fatal("event=start reason=\"%s\"", err);
-	if (pw != NULL && strncmp(cfg.listen, "unix:", 5) == 0 && chown(cfg.listen + 5, pw->pw_uid, pw->pw_gid) != 0)
-		log_fatal_errno("event=start reason=\"cannot chown %s\"", cfg.listen + 5);
+		log_fatal("event=start error=\"%s\"", err);
+	if (user.drop && strncmp(cfg.listen, "unix:", 5) == 0 && chown(cfg.listen + 5, user.uid, user.gid) != 0)
+		log_fatal_errno("event=start error=\"cannot chown %s\"", cfg.listen + 5);
 	/* Security: a corrupt or foreign data.mdb is refused here, with its name, rather than crash a reader. */
+	/* reason= (not error=) on these two: tests/hardening/t-otpd-store-faults.sh and tests/pg/t-config.sh
+	 * grep it. */
 	if (!store_is_uri(cfg.database) && !dbcheck_run(cfg.database, err, sizeof(err)))
 		log_fatal("event=start reason=\"%s\"", err);
 	store_opts = store_opts_of(&cfg);
 	if ((st = store_open_with(cfg.database, &store_opts, err, sizeof(err))) == NULL)
 		log_fatal("event=start reason=\"%s\"", err);
 	store_set_batch(st, (unsigned)cfg.write_batch);
-	if (pw != NULL && !store_chown(cfg.database, pw->pw_uid, pw->pw_gid))
-		log_fatal_errno("event=start reason=\"cannot chown %s\"", cfg.database);
+	if (user.drop && !store_chown(cfg.database, user.uid, user.gid))
+		log_fatal_errno("event=start error=\"cannot chown %s\"", cfg.database);
 	if (!keys_load_verify(cfg.verify_keys, ring, err, sizeof(err)) ||
 	    !keyring_load_guests(ring, cfg.guest_key, cfg.guest_key_previous, err, sizeof(err)) ||
 	    !keys_load_secret(cfg.secret, &master, err, sizeof(err)))
-		log_fatal("event=start reason=\"%s\"", err);
+		log_fatal("event=start error=\"%s\"", err);
 	keys = secrets_derive(master);
 	master = keys_free_secret(master);
 	if (keys == NULL)
 		log_fatal("event=start reason=out_of_memory");
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		log_fatal("event=start reason=curl_global_init");
+		log_fatal("event=start error=\"libcurl failed to initialise\"");
 	/* [oidc NAME] client secrets are root's files: read them before dropping privileges. */
 	if (cfg.n_oidc > 0 && (oidc = oidc_new(&cfg, err, sizeof(err))) == NULL)
-		log_fatal("event=start reason=\"%s\"", err);
-	if (pw != NULL)
-		drop_privileges(pw);
+		log_fatal("event=start error=\"%s\"", err);
+	if (!privs_switch(&user, err, sizeof(err)))
+		log_fatal("event=start error=\"%s\"", err);
 
 	/* Threads inherit this mask: only the main thread takes signals. */
 	sigemptyset(&sigs);
@@ -249,12 +217,12 @@ int main(int argc, char **argv)
 	smtp.from = from.addr;
 	smtp.timeout = (long)cfg.smtp_timeout;
 	if ((ob = outbox_start(st, keys, &smtp)) == NULL)
-		log_fatal_errno("event=start reason=\"cannot start the outbox sender\"");
+		log_fatal_errno("event=start error=\"cannot start the outbox sender\"");
 	fx = (struct flow_ctx){ &cfg, st, keys, ring, &from, ob, oidc };
 	if ((http = http_start(fd, &fx)) == NULL)
-		log_fatal("event=start reason=\"cannot start the HTTP server\"");
+		log_fatal("event=start error=\"cannot start the HTTP server\"");
 	log_info("event=started listen=%s database=%s user=%s oidc_providers=%zu", cfg.listen, store_where(st),
-		 pw ? pw->pw_name : "(unchanged)", cfg.n_oidc);
+		 user.drop ? cfg.otpd_user : "(unchanged)", cfg.n_oidc);
 
 	/* Older records to the binary format, in the background of serving: a pass now, then each tick. */
 	upgraded = upgrade_pass(st, (uint64_t)time(NULL));
@@ -277,7 +245,7 @@ int main(int argc, char **argv)
 			store_check_readers(st);
 		}
 	}
-	log_info("event=stopping signal=%d", sig);
+	log_info("event=stop signal=%d", sig);
 	http = http_stop(http);
 	ob = outbox_stop(ob);
 	st = store_close(st);
@@ -286,6 +254,6 @@ int main(int argc, char **argv)
 	keyring_free(ring);
 	free(ring);
 	curl_global_cleanup();
-	config_free(&cfg);
+	otpd_config_free(&cfg);
 	return 0;
 }

@@ -52,7 +52,7 @@ struct prov {
 };
 
 struct oidc {
-	const struct config *cfg;
+	const struct otpd_config *cfg;
 	size_t n;
 	struct prov p[CAP_OIDC_PROVIDERS];
 	oidc_fetch_fn fetch;
@@ -215,7 +215,7 @@ static bool http_call(const struct prov *p, const char *url, const char *body, c
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
 	else
-		log_warn("event=oidc_fetch provider=%s outcome=failed reason=\"%s\"", p->cfg->name,
+		log_warn("event=oidc_fetch provider=%s outcome=failed error=\"%s\"", p->cfg->name,
 			 curl_easy_strerror(rc));
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(curl);
@@ -473,7 +473,7 @@ static bool read_secret(const char *path, uint8_t **out, char *err, size_t errsz
 	return true;
 }
 
-struct oidc *oidc_new(const struct config *cfg, char *err, size_t errsz)
+struct oidc *oidc_new(const struct otpd_config *cfg, char *err, size_t errsz)
 {
 	struct oidc *o = calloc(1, sizeof(*o));
 
@@ -533,13 +533,13 @@ static struct prov *prov_of(struct oidc *o, const char *name)
 	return NULL;
 }
 
-const struct oidc_provider *oidc_provider_for_email(const struct config *cfg, const char *addr)
+const struct oidc_provider *oidc_provider_for_email(const struct otpd_config *cfg, const char *addr)
 {
 	char norm[ADDR_BUF];
 
 	if (!addr_normalize(addr, strlen(addr), norm))
 		return NULL;
-	return config_oidc_for_domain(cfg, addr_domain(norm));
+	return otpd_config_oidc_for_domain(cfg, addr_domain(norm));
 }
 
 /* ---- the flow ---- */

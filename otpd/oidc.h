@@ -55,7 +55,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "caps.h"
-#include "config.h"
+#include "otpd_config.h"
 #include "store.h"
 #include "token.h"
 
@@ -116,7 +116,7 @@ struct oidc;
 
 /* oidc_new - caches for every [oidc NAME] of cfg (kept by pointer: cfg must outlive it);
  * reads each client_secret_file now. NULL with "file: reason" in err. No network. */
-struct oidc *oidc_new(const struct config *cfg, char *err, size_t errsz) OIDC_WUR __attribute__((nonnull));
+struct oidc *oidc_new(const struct otpd_config *cfg, char *err, size_t errsz) OIDC_WUR __attribute__((nonnull));
 struct oidc *oidc_free(struct oidc *o);
 
 /* Test hook: fetch url into out (capped) instead of libcurl; true on HTTP 200. */
@@ -125,7 +125,7 @@ void oidc_set_fetcher(struct oidc *o, oidc_fetch_fn fn, void *arg) __attribute__
 
 /* oidc_provider_for_email - home-realm discovery: the provider whose domains hold exactly the
  * address's domain (no subdomains unless listed), or NULL for the code flow */
-const struct oidc_provider *oidc_provider_for_email(const struct config *cfg, const char *addr)
+const struct oidc_provider *oidc_provider_for_email(const struct otpd_config *cfg, const char *addr)
 	__attribute__((nonnull));
 
 /* oidc_begin - new state, nonce and PKCE verifier; the authorization URL appended to url.

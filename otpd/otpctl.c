@@ -29,7 +29,7 @@
 
 #include "addr.h"
 #include "caps.h"
-#include "config.h"
+#include "otpd_config.h"
 #include "keys.h"
 #include "guest.h"
 #include "invite.h"
@@ -55,7 +55,7 @@ static void usage(void)
 }
 
 /* open_db - otpd's store as the config names it (with its password file) */
-static struct store *open_db(const struct config *cfg, char *err, size_t errsz)
+static struct store *open_db(const struct otpd_config *cfg, char *err, size_t errsz)
 {
 	struct store_opts o = { .max_size = (uint64_t)cfg->database_max_size,
 				.password_file = cfg->database_password_file,
@@ -67,7 +67,7 @@ static struct store *open_db(const struct config *cfg, char *err, size_t errsz)
 static int cmd_keygen(int argc, char **argv)
 {
 	char err[CAP_ERRMSG];
-	char dir[4096];
+	char dir[CAP_PATH_BYTES];
 	size_t len;
 
 	if (argc != 2)
@@ -105,7 +105,7 @@ static int inspect_invalid(const char *error)
 	return EXIT_NO;
 }
 
-static int cmd_inspect(const struct config *cfg, int argc, char **argv)
+static int cmd_inspect(const struct otpd_config *cfg, int argc, char **argv)
 {
 	const char *link = NULL, *email = NULL, *text;
 	char err[CAP_ERRMSG], kid[KEYS_KID_HEX], id[2 * TOKEN_ID_LEN + 1], norm[ADDR_BUF];
@@ -229,7 +229,7 @@ static enum store_status sessions_txn(struct store_txn *txn, void *arg)
 }
 
 /* cmd_guest - guests / reset-mfa / revoke-sessions */
-static int cmd_guest(const struct config *cfg, int argc, char **argv)
+static int cmd_guest(const struct otpd_config *cfg, int argc, char **argv)
 {
 	struct db_work w = { .now = (uint64_t)time(NULL) };
 	bool list = strcmp(argv[0], "guests") == 0, reset = strcmp(argv[0], "reset-mfa") == 0;
@@ -267,7 +267,7 @@ static int cmd_guest(const struct config *cfg, int argc, char **argv)
 }
 
 /* cmd_db - invitations / revoke: work on otpd's database */
-static int cmd_db(const struct config *cfg, int argc, char **argv)
+static int cmd_db(const struct otpd_config *cfg, int argc, char **argv)
 {
 	struct db_work w = { .now = (uint64_t)time(NULL) };
 	bool revoke = strcmp(argv[0], "revoke") == 0;
@@ -404,7 +404,7 @@ static enum store_status mig_write(struct store_txn *txn, void *arg)
 }
 
 /* cmd_migrate - copy the configured LMDB store into the PostgreSQL database --to names */
-static int cmd_migrate(const struct config *cfg, int argc, char **argv)
+static int cmd_migrate(const struct otpd_config *cfg, int argc, char **argv)
 {
 	static const char *const names[STORE_NDB] = { "codes", "limits", "guests", "sessions", "invitations",
 						      "outbox", "audit" };
@@ -472,7 +472,7 @@ out:
 int main(int argc, char **argv)
 {
 	const char *cfg_path = NULL;
-	struct config cfg;
+	struct otpd_config cfg;
 	char err[CAP_ERRMSG];
 	int opt, rc;
 
@@ -493,7 +493,7 @@ int main(int argc, char **argv)
 	if (strcmp(argv[0], "keygen") == 0)
 		return cmd_keygen(argc, argv);
 	if (strcmp(argv[0], "config-reference") == 0) {
-		config_print_reference(stdout);
+		otpd_config_print_reference(stdout);
 		return EXIT_YES;
 	}
 	bool db = strcmp(argv[0], "invitations") == 0 || strcmp(argv[0], "revoke") == 0;
@@ -506,13 +506,13 @@ int main(int argc, char **argv)
 		usage();
 	if (cfg_path == NULL)
 		cfg_path = "/etc/guestlink/guestlink.conf";
-	if (!config_load(cfg_path, &cfg, err, sizeof(err)) ||
-	    !config_require(&cfg, CONFIG_NEED_VERIFY, err, sizeof(err))) {
+	if (!otpd_config_load(cfg_path, &cfg, err, sizeof(err)) ||
+	    !otpd_config_require(&cfg, CONFIG_NEED_VERIFY, err, sizeof(err))) {
 		fprintf(stderr, "otpctl: %s\n", err);
 		return EXIT_USAGE;
 	}
 	rc = db ? cmd_db(&cfg, argc, argv) : guest ? cmd_guest(&cfg, argc, argv) : migrate ? cmd_migrate(&cfg, argc, argv)
 										 : cmd_inspect(&cfg, argc, argv);
-	config_free(&cfg);
+	otpd_config_free(&cfg);
 	return rc;
 }

@@ -22,7 +22,8 @@ OTPD_OBJ = $(O)/otpd/main.o
 OTPCTL_SRC = otpd/otpctl.c
 OTPCTL_OBJ = $(OTPCTL_SRC:%.c=$(O)/%.o)
 OTPCTL_LIBS = $(OTPD_CORE_LIBS)
-CFLAGS_otpd = $(shell pkg-config --cflags jansson libmicrohttpd libcurl libqrencode libcrypto libpq)
+# -Imilter: otpd_config.c knows the milter's sections by name (milter/milter_config.h), as one file serves both.
+CFLAGS_otpd = $(shell pkg-config --cflags jansson libmicrohttpd libcurl libqrencode libcrypto libpq) -Imilter
 
 # Test helper: prints a signed token (tests need no milter).
 MKTOKEN_BIN = $(O)/tests/otpd/mktoken
@@ -30,10 +31,10 @@ MKTOKEN_BIN = $(O)/tests/otpd/mktoken
 all: $(OTPD_BIN) $(OTPCTL_BIN)
 test-bins: $(MKTOKEN_BIN)
 
-$(OTPD_BIN): $(OTPD_OBJ) $(OTPD_CORE_OBJ) $(SHARED_OBJ)
+$(OTPD_BIN): $(OTPD_OBJ) $(OTPD_CORE_OBJ) $(CONFIG_TABLES_OBJ) $(SHARED_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OTPD_CORE_LIBS) $(SHARED_LIBS)
 
-$(OTPCTL_BIN): $(OTPCTL_OBJ) $(OTPD_CORE_OBJ) $(SHARED_OBJ)
+$(OTPCTL_BIN): $(OTPCTL_OBJ) $(OTPD_CORE_OBJ) $(CONFIG_TABLES_OBJ) $(SHARED_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OTPCTL_LIBS) $(SHARED_LIBS)
 
 $(MKTOKEN_BIN): $(O)/tests/otpd/mktoken.o $(SHARED_OBJ)

@@ -318,13 +318,13 @@ bool outbox_smtp_send(void *arg, const char *rcpt, const char *msg, size_t len)
 		curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
 		curl_easy_setopt(curl, CURLOPT_TIMEOUT, smtp->timeout);
-		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, smtp->timeout < 10 ? smtp->timeout : 10L);
+		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, smtp->timeout < CAP_SMTP_CONNECT_S ? smtp->timeout : CAP_SMTP_CONNECT_S);
 		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
 		curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 		res = curl_easy_perform(curl);
 		if (res != CURLE_OK)
-			log_warn("event=smtp_failed reason=\"%s\"", curl_easy_strerror(res));
+			log_warn("event=smtp_failed error=\"%s\"", curl_easy_strerror(res));
 	}
 	curl_slist_free_all(to);
 	curl_easy_cleanup(curl);

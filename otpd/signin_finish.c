@@ -13,7 +13,7 @@
 #include "notice.h"
 #include "privacy.h"
 
-enum finish_result signin_finish_identity(const struct config *cfg, const char *provider, const char *asserted,
+enum finish_result signin_finish_identity(const struct otpd_config *cfg, const char *provider, const char *asserted,
 					  const char *typed, char addr[ADDR_BUF])
 {
 	char said[ADDR_BUF];
@@ -31,7 +31,7 @@ enum finish_result signin_finish_identity(const struct config *cfg, const char *
 	}
 	/* Security: the provider speaks only for the domains its own section lists (exact match, no
 	 * subdomains unless listed), and only for the person who typed the address at the email step. */
-	p = config_oidc_for_domain(cfg, addr_domain(said));
+	p = otpd_config_oidc_for_domain(cfg, addr_domain(said));
 	if (p == NULL || strcmp(p->name, provider) != 0) {
 		addr[0] = '\0';
 		return FINISH_FOREIGN_DOMAIN;

@@ -35,7 +35,7 @@
 
 #include <stdbool.h>
 
-#include "config.h"
+#include "otpd_config.h"
 #include "flow.h"
 #include "record.h"
 #include "session.h"
@@ -83,7 +83,7 @@ struct finish_done {
 /* signin_finish_identity - who signs in: for a provider (provider != NULL) the asserted address, only
  * when it is of a domain that provider serves and equals the typed one; else the typed address. addr
  * gets the normalized address on FINISH_OK. */
-enum finish_result signin_finish_identity(const struct config *cfg, const char *provider, const char *asserted,
+enum finish_result signin_finish_identity(const struct otpd_config *cfg, const char *provider, const char *asserted,
 					  const char *typed, char addr[ADDR_BUF])
 	__attribute__((warn_unused_result, nonnull(1, 4, 5)));
 

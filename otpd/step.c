@@ -131,26 +131,26 @@ void step_link_refused(struct step_out *out, enum link_status ls)
 	out->pg.token = "";
 }
 
-const char *step_csrf_cookie_name(const struct config *cfg)
+const char *step_csrf_cookie_name(const struct otpd_config *cfg)
 {
 	return cfg->cookie_secure ? "__Host-" CSRF_COOKIE : CSRF_COOKIE;
 }
 
-const char *step_session_cookie_name(const struct config *cfg)
+const char *step_session_cookie_name(const struct otpd_config *cfg)
 {
 	return cfg->cookie_secure && cfg->cookie_domain[0] == '\0' ? "__Host-" SESSION_COOKIE : SESSION_COOKIE;
 }
 
 /* Security: with cookie_secure the state cookie is __Host-oidc_state, which needs Path=/: a sibling host
  * could otherwise plant its own pending sign-in's state and sign the victim's browser in as the attacker. */
-const char *step_state_cookie_name(const struct config *cfg)
+const char *step_state_cookie_name(const struct otpd_config *cfg)
 {
 	return cfg->cookie_secure ? "__Host-" IDP_STATE_COOKIE : IDP_STATE_COOKIE;
 }
 
 void step_read_cookies(struct step_in *in, const char *header)
 {
-	const struct config *cfg = in->fx->cfg;
+	const struct otpd_config *cfg = in->fx->cfg;
 
 	if (!cookie_get(header, step_csrf_cookie_name(cfg), in->csrf_cookie, sizeof(in->csrf_cookie)))
 		in->csrf_cookie[0] = '\0';
@@ -170,7 +170,7 @@ static char *cookie_slot(struct step_out *out)
 }
 
 /* make_cookie - Set-Cookie for the session (session true) or the CSRF cookie */
-static void make_cookie(char *to, const struct config *cfg, bool session, const char *value, long long max_age)
+static void make_cookie(char *to, const struct otpd_config *cfg, bool session, const char *value, long long max_age)
 {
 	/* cookie_domain is checked at start-up (main.c): letters, digits, dots and dashes only. */
 	bool dom = cfg->cookie_domain[0] != '\0' && session;
@@ -180,12 +180,12 @@ static void make_cookie(char *to, const struct config *cfg, bool session, const 
 		 cfg->cookie_secure ? "; Secure" : "", dom ? "; Domain=" : "", dom ? cfg->cookie_domain : "");
 }
 
-void step_session_cookie(struct step_out *out, const struct config *cfg, const char *value, long long max_age)
+void step_session_cookie(struct step_out *out, const struct otpd_config *cfg, const char *value, long long max_age)
 {
 	make_cookie(cookie_slot(out), cfg, true, value, max_age);
 }
 
-void step_state_cookie(struct step_out *out, const struct config *cfg, const char *value, long long max_age)
+void step_state_cookie(struct step_out *out, const struct otpd_config *cfg, const char *value, long long max_age)
 {
 	snprintf(cookie_slot(out), STEP_COOKIE_MAX, "%s=%s; Path=%s; Max-Age=%lld; HttpOnly; SameSite=Lax%s",
 		 step_state_cookie_name(cfg), value, cfg->cookie_secure ? "/" : OIDC_CALLBACK_PATH, max_age,

@@ -104,7 +104,7 @@ struct step_in {
 #define STEP_IN_HEAD offsetof(struct step_in, token)
 
 #define STEP_COOKIES 3
-#define STEP_COOKIE_MAX 200
+#define STEP_COOKIE_MAX CAP_SET_COOKIE_BYTES
 
 struct step_out {
 	unsigned status;
@@ -151,16 +151,16 @@ enum page_view step_link_view(enum link_status ls);
 
 /* Cookies. Security: with cookie_secure the CSRF cookie, and the session cookie unless cookie_domain
  * shares it, carry the __Host- prefix (a sibling host cannot plant or shadow them). */
-const char *step_csrf_cookie_name(const struct config *cfg) __attribute__((nonnull));
-const char *step_session_cookie_name(const struct config *cfg) __attribute__((nonnull));
-const char *step_state_cookie_name(const struct config *cfg) __attribute__((nonnull));
+const char *step_csrf_cookie_name(const struct otpd_config *cfg) __attribute__((nonnull));
+const char *step_session_cookie_name(const struct otpd_config *cfg) __attribute__((nonnull));
+const char *step_state_cookie_name(const struct otpd_config *cfg) __attribute__((nonnull));
 /* step_read_cookies - the three cookies of a Cookie header (NULL: none) into in */
 void step_read_cookies(struct step_in *in, const char *header) __attribute__((nonnull(1)));
 /* step_session_cookie - Set-Cookie for the session cookie (value "" and max_age 0 clear it) */
-void step_session_cookie(struct step_out *out, const struct config *cfg, const char *value, long long max_age)
+void step_session_cookie(struct step_out *out, const struct otpd_config *cfg, const char *value, long long max_age)
 	__attribute__((nonnull));
 /* step_state_cookie - Set-Cookie for the organisation sign-in's state (value "", max_age 0: clear it) */
-void step_state_cookie(struct step_out *out, const struct config *cfg, const char *value, long long max_age)
+void step_state_cookie(struct step_out *out, const struct otpd_config *cfg, const char *value, long long max_age)
 	__attribute__((nonnull));
 /* step_csrf - make sure the browser has a CSRF cookie (out->set_csrf when new) and make in->csrf for ctx */
 void step_csrf(struct step_in *in, struct step_out *out, const uint8_t ctx[TOKEN_ID_LEN]) __attribute__((nonnull));

@@ -141,7 +141,7 @@ void step_mfa_verify(struct step_in *in, struct step_out *out)
  * provider sign-in, with the full session to where it goes */
 void step_privacy(struct step_in *in, struct step_out *out)
 {
-	const struct config *cfg = in->fx->cfg;
+	const struct otpd_config *cfg = in->fx->cfg;
 	struct privacy_done *done;
 	enum privacy_state st;
 

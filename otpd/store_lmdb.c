@@ -160,7 +160,7 @@ static void lmdb_close(struct store *s)
 bool store_lmdb_chown(const char *dir, uid_t uid, gid_t gid)
 {
 	static const char *const files[] = { "data.mdb", "lock.mdb" };
-	char path[4096];
+	char path[CAP_PATH_BYTES];
 
 	if (chown(dir, uid, gid) != 0)
 		return false;
@@ -275,6 +275,7 @@ static enum store_status run_retrying(struct store_lmdb *st, bool write, store_f
 			return STORE_FULL;
 		}
 	}
+	/* reason= (not error=) for LMDB's message: tests/hardening/t-otpd-store-faults.sh greps it. */
 	if (s == STORE_ERROR)
 		log_error("event=store_error reason=\"%s\"", error_reason(st, rc));
 	return s;

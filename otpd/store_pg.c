@@ -258,7 +258,7 @@ static bool prepare(PGconn *pg)
 /* conn_ready - connect (or reconnect) and prepare; false with PostgreSQL's reason logged once per outage */
 static bool conn_ready(struct store_pg *st, struct conn *c)
 {
-	char why[200];
+	char why[CAP_DB_ERROR_BYTES];
 
 	if (c->ready && PQstatus(c->pg) == CONNECTION_OK)
 		return true;
@@ -278,7 +278,7 @@ static bool conn_ready(struct store_pg *st, struct conn *c)
 	first_line(c->pg ? PQerrorMessage(c->pg) : "out of memory", why, sizeof(why));
 	if (!st->down_logged) {
 		st->down_logged = true;
-		log_error("event=store_unavailable database=%s reason=\"%s\"", st->base.where, why);
+		log_error("event=store_unavailable database=%s error=\"%s\"", st->base.where, why);
 	}
 	return false;
 }
@@ -332,7 +332,7 @@ static bool simple(PGconn *pg, const char *sql, char *why, size_t whysz)
 /* migrate - bring the schema to SCHEMA_VERSION (the first host to take the lock does it) */
 static bool migrate(struct store_pg *st, PGconn *pg, char *err, size_t errsz)
 {
-	char why[200] = "", sql[96];
+	char why[CAP_DB_ERROR_BYTES] = "", sql[96];
 	PGresult *r;
 	int version = 0;
 
@@ -400,7 +400,7 @@ static void pg_close(struct store *s)
 struct store *store_pg_open(const char *uri, const struct store_opts *o, char *err, size_t errsz)
 {
 	struct store_pg *st = calloc(1, sizeof(*st));
-	char why[200];
+	char why[CAP_DB_ERROR_BYTES];
 
 	if (st == NULL) {
 		errmsg_set(err, errsz, "out of memory");
@@ -597,7 +597,7 @@ static void touch(struct store_txn_pg *t, int db, const void *key, size_t klen)
 static void note_failure(struct store_txn_pg *t, const PGresult *r)
 {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-	char why[200];
+	char why[CAP_DB_ERROR_BYTES];
 
 	t->failed = true;
 	if (state != NULL && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)) {
@@ -610,7 +610,7 @@ static void note_failure(struct store_txn_pg *t, const PGresult *r)
 		return;
 	}
 	first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(t->c->pg), why, sizeof(why));
-	log_error("event=store_error database=%s sqlstate=%s reason=\"%s\"", t->st->base.where, state ? state : "-",
+	log_error("event=store_error database=%s sqlstate=%s error=\"%s\"", t->st->base.where, state ? state : "-",
 		  why);
 }
 
@@ -839,7 +839,7 @@ static enum store_status run(struct store *s, bool write, store_fn fn, void *arg
 		break;
 	}
 	if (t.retry)
-		log_error("event=store_error database=%s reason=\"serialization failures: gave up after %d tries\"",
+		log_error("event=store_error database=%s reason=serialization_failures attempts=%d",
 			  t.st->base.where, PG_TRIES);
 	txn_reset(&t);
 	free(t.held);

@@ -1,6 +1,7 @@
 #!/bin/sh
-# gen-admin-doc.sh - the two documents made from the parser's key table
-# (otpctl config-reference), so that they never disagree with it or with
+# gen-admin-doc.sh - the two documents made from the daemons' key tables
+# (shared/config.c, milter/milter_config.c, otpd/otpd_config.c, printed by
+# otpctl config-reference), so that they never disagree with them or with
 # each other:
 #   docs/admin.md          = docs/admin.md.head + the table (Markdown) + docs/admin.md.tail
 #   man/guestlink.conf.5   = man/guestlink.conf.5.head + the table as man(7)

@@ -19,6 +19,7 @@
 
 /* Addresses, URLs, tokens. */
 #define CAP_ADDR_BYTES		254u			/* RFC 5321 path limit */
+#define CAP_DOMAIN_BYTES	253u			/* a domain name, RFC 1035 */
 #define CAP_URL_BYTES		2048u			/* a resource URL in a token */
 #define CAP_GUESTS		255u			/* guests in one token (1-byte count) */
 #define CAP_TOKEN_BYTES		16384u			/* a token, base64url text */
@@ -27,6 +28,7 @@
 #define CAP_CONFIG_LINE		4096u			/* one line of the INI file */
 #define CAP_LIST_ITEMS		256u			/* items in a space-separated list */
 #define CAP_KEY_FILES		64u			/* public keys in verify_keys */
+#define CAP_PORT_DIGITS		7u			/* the PORT of a socket or listen value, as text */
 
 /* otpd HTTP. */
 #define CAP_HTTP_FORM_BYTES	(8u * 1024)		/* an urlencoded form body */
@@ -39,6 +41,13 @@
 #define CAP_PAGE_BYTES		(64u * 1024)		/* a rendered HTML page */
 #define CAP_MAIL_BYTES		(64u * 1024)		/* a composed code mail */
 #define CAP_RECORD_BYTES	(64u * 1024)		/* one LMDB value */
+#define CAP_XFF_BYTES		1024u			/* all X-Forwarded-For lines of a request, joined */
+#define CAP_CSP_BYTES		2048u			/* the Content-Security-Policy header */
+#define CAP_SET_COOKIE_BYTES	200u			/* a Set-Cookie value otpd builds */
+#define CAP_SET_COOKIE_SHORT	160u			/* ... a short one (CSRF, clearing a cookie) */
+#define CAP_ORIGIN_BYTES	512u			/* scheme://host:port of a provider, for the CSP */
+#define CAP_HOST_BYTES		256u			/* a host name or [v6] address as text */
+#define CAP_LISTEN_BACKLOG	128			/* listen(2) backlog of otpd's socket */
 
 /* OpenID Connect (otpd/oidc.c): what a provider may make us fetch and keep. */
 #define CAP_OIDC_PROVIDERS	32u			/* [oidc NAME] sections */
@@ -51,5 +60,16 @@
 
 /* Generic. */
 #define CAP_ERRMSG		512u			/* an error message for a person */
+#define CAP_PASSWD_BYTES	4096u			/* getpwnam_r's buffer for one passwd entry */
+#define CAP_PATH_BYTES		4096u			/* a file name we build (PATH_MAX) */
+#define CAP_IP_TEXT_BYTES	64u			/* an IP address as text, with brackets or a zone */
+#define CAP_QUEUE_ID_BYTES	64u			/* a Postfix queue id */
+#define CAP_ICONV_CHUNK		4096u			/* bytes converted per iconv() call */
+#define CAP_DB_ERROR_BYTES	200u			/* the first line of a libpq message, for a log line */
+
+/* Time limits on the peers we talk to (not configurable). */
+#define CAP_REPORT_TIMEOUT_MS	2000L			/* the milter's report to otpd, in all */
+#define CAP_REPORT_CONNECT_MS	1000L			/* ... of which connecting */
+#define CAP_SMTP_CONNECT_S	10L			/* connecting to smtp_url (at most smtp_timeout) */
 
 #endif

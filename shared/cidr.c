@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "caps.h"
+
 /* parse_prefix - decimal 0..max with no sign, no spaces */
 static bool parse_prefix(const char *s, unsigned max, unsigned *out)
 {
@@ -43,7 +45,7 @@ static void clear_host_bits(uint8_t *addr, size_t len, unsigned prefix)
 
 bool cidr_parse(const char *text, struct cidr *out)
 {
-	char host[64];
+	char host[CAP_IP_TEXT_BYTES];
 	const char *slash = strchr(text, '/');
 	size_t hlen = slash ? (size_t)(slash - text) : strlen(text);
 	unsigned max;
@@ -99,7 +101,7 @@ static bool list_match_bin(const struct cidr_list *list, int family, const uint8
 bool cidr_list_match(const struct cidr_list *list, const char *addr)
 {
 	uint8_t bin[16];
-	char host[64];
+	char host[CAP_IP_TEXT_BYTES];
 	size_t len = strlen(addr);
 
 	/* Postfix and libmilter may bracket or prefix IPv6 addresses. */

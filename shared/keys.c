@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "caps.h"
+
 void keys_kid_from_pk(const uint8_t pk[KEYS_PK_LEN], uint8_t kid[KEYS_KID_LEN])
 {
 	uint8_t h[crypto_generichash_BYTES];
@@ -56,7 +58,7 @@ static bool dir_private(const char *what, const char *dir, char *err, size_t err
 /* parent_private - dir_private of the directory path is in */
 static bool parent_private(const char *path, char *err, size_t errsz)
 {
-	char dir[4096];
+	char dir[CAP_PATH_BYTES];
 	const char *slash = strrchr(path, '/');
 	size_t len;
 
@@ -239,7 +241,7 @@ static bool pub_name_kid(const char *name, uint8_t kid[KEYS_KID_LEN])
 
 bool keys_load_verify(const char *dir, struct keyring *out, char *err, size_t errsz)
 {
-	char path[4096];
+	char path[CAP_PATH_BYTES];
 	struct dirent *de;
 	DIR *d = opendir(dir);
 
@@ -331,7 +333,7 @@ static bool write_new(const char *path, const uint8_t *data, size_t len, char *e
 bool keys_generate(const char *dir, FILE *out, char *err, size_t errsz)
 {
 	enum { F_KEY, F_PUB, F_SECRET, F_GUEST, F_N };
-	char path[F_N][4096], hex[KEYS_KID_HEX];
+	char path[F_N][CAP_PATH_BYTES], hex[KEYS_KID_HEX];
 	uint8_t pk[crypto_sign_PUBLICKEYBYTES], kid[KEYS_KID_LEN];
 	uint8_t *seed, *sk, *secret, *guest;
 	struct stat st;

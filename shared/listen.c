@@ -12,6 +12,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "caps.h"
+
 const char *listen_unix_path(const char *spec)
 {
 	if (strncmp(spec, "unix:", 5) == 0)
@@ -39,7 +41,7 @@ static int listen_unix(const char *path, char *err, size_t errsz)
 		return -1;
 	}
 	(void)unlink(path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 || chmod(path, 0660) != 0 || listen(fd, 128) != 0) {
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 || chmod(path, 0660) != 0 || listen(fd, CAP_LISTEN_BACKLOG) != 0) {
 		snprintf(err, errsz, "listen: %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
@@ -49,7 +51,7 @@ static int listen_unix(const char *path, char *err, size_t errsz)
 
 int listen_open(const char *spec, char *err, size_t errsz)
 {
-	char host[256];
+	char host[CAP_HOST_BYTES];
 	const char *colon = strrchr(spec, ':'), *h = spec;
 	size_t hlen;
 	struct addrinfo hints, *res = NULL;
@@ -81,7 +83,7 @@ int listen_open(const char *spec, char *err, size_t errsz)
 	}
 	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+	    bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, CAP_LISTEN_BACKLOG) != 0) {
 		snprintf(err, errsz, "listen: %s: %s", spec, strerror(errno));
 		if (fd >= 0)
 			close(fd);

@@ -16,46 +16,54 @@
 #include <string.h>
 #include <unistd.h>
 
-bool privs_lookup(const char *user, uid_t *uid, gid_t *gid, char *err, size_t errsz)
+#include "caps.h"
+#include "errmsg.h"
+
+bool privs_resolve(const char *user, const char *who, struct privs_user *u, char *err, size_t errsz)
 {
 	struct passwd pw, *res = NULL;
-	char buf[4096];
+	char buf[CAP_PASSWD_BYTES];
+	bool root = geteuid() == 0;
+	int rc;
 
-	if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || res == NULL) {
-		snprintf(err, errsz, "user '%s' does not exist", user);
-		return false;
+	memset(u, 0, sizeof(*u));
+	if (user[0] == '\0') {
+		if (root)
+			return errmsg_set(err, errsz, "refusing to run as root: set [%s] user to an unprivileged user",
+					  who);
+		return true;
 	}
-	*uid = pw.pw_uid;
-	*gid = pw.pw_gid;
+	rc = getpwnam_r(user, &pw, buf, sizeof(buf), &res);
+	if (rc != 0)
+		return errmsg_set(err, errsz, "[%s] user %s: cannot look it up: %s", who, user, strerror(rc));
+	if (res == NULL)
+		return errmsg_set(err, errsz, "[%s] user %s: no such user ('%s' does not exist)", who, user, user);
+	/* Security: by uid, not by name: any uid 0 account is root. */
+	if (pw.pw_uid == 0)
+		return errmsg_set(err, errsz, "[%s] user = %s is root; name an unprivileged user", who, user);
+	u->drop = root;
+	u->uid = pw.pw_uid;
+	u->gid = pw.pw_gid;
 	return true;
 }
 
-bool privs_drop(const char *user, const char *who, char *err, size_t errsz)
+bool privs_switch(const struct privs_user *u, char *err, size_t errsz)
 {
-	uid_t uid;
-	gid_t gid;
+	uid_t r, e, s;
 
-	if (geteuid() != 0)
+	if (!u->drop)
 		return true;
-	if (user[0] == '\0') {
-		snprintf(err, errsz, "refusing to run as root: set [%s] user to an unprivileged user", who);
-		return false;
-	}
-	if (!privs_lookup(user, &uid, &gid, err, errsz))
-		return false;
-	if (uid == 0) {
-		snprintf(err, errsz, "[%s] user = %s is root; name an unprivileged user", who, user);
-		return false;
-	}
-	if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) {
-		snprintf(err, errsz, "cannot switch to user %s: %s", user, strerror(errno));
-		return false;
-	}
-	/* Security: prove the drop is permanent. */
-	if (setuid(0) == 0 || geteuid() == 0) {
-		snprintf(err, errsz, "could regain root after switching to %s", user);
-		return false;
-	}
+	if (setgroups(1, &u->gid) != 0)
+		return errmsg_set(err, errsz, "cannot drop privileges: setgroups: %s", strerror(errno));
+	if (setresgid(u->gid, u->gid, u->gid) != 0)
+		return errmsg_set(err, errsz, "cannot drop privileges: setresgid: %s", strerror(errno));
+	if (setresuid(u->uid, u->uid, u->uid) != 0)
+		return errmsg_set(err, errsz, "cannot drop privileges: setresuid: %s", strerror(errno));
+	/* Security: prove the drop is permanent: every uid is the user's and root cannot come back. */
+	if (getresuid(&r, &e, &s) != 0 || r != u->uid || e != u->uid || s != u->uid || setuid(0) == 0 ||
+	    geteuid() == 0)
+		return errmsg_set(err, errsz, "cannot drop privileges: root could be regained after switching to uid %lu",
+				  (unsigned long)u->uid);
 	return true;
 }
 
@@ -73,9 +81,8 @@ bool privs_daemonize(void)
 	fd = open("/dev/null", O_RDWR);
 	if (fd < 0)
 		return false;
-	dup2(fd, STDIN_FILENO);
-	dup2(fd, STDOUT_FILENO);
-	dup2(fd, STDERR_FILENO);
+	if (dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
+		return false;
 	if (fd > STDERR_FILENO)
 		close(fd);
 	return true;

@@ -55,7 +55,7 @@ enum url_status {
 struct url {
 	bool https;
 	bool bare;		/* nothing after the authority (not even "/") */
-	char host[256];		/* lower case, no trailing dot */
+	char host[CAP_HOST_BYTES];	/* lower case, no trailing dot */
 	unsigned port;		/* explicit or the scheme's default */
 	char path[CAP_URL_BYTES + 1];	/* normalised, starts with "/" */
 	size_t path_len;

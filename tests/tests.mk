@@ -13,7 +13,7 @@ CFLAGS_fuzz = -Imilter -Iotpd $(shell pkg-config --cflags jansson)
 
 test-bins: $(UNIT_BINS)
 
-$(O)/tests/unit/%: $(O)/tests/unit/%.o $(SHARED_OBJ) $(MILTER_CORE_OBJ) $(OTPD_CORE_OBJ)
+$(O)/tests/unit/%: $(O)/tests/unit/%.o $(SHARED_OBJ) $(MILTER_CORE_OBJ) $(OTPD_CORE_OBJ) $(CONFIG_TABLES_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIT_LIBS)
 
 test-unit: $(UNIT_BINS)
@@ -39,7 +39,7 @@ fuzz-bins:
 
 fuzz-link: $(FUZZ_SRC:tests/fuzz/%.c=$(O)/tests/fuzz/%)
 
-$(O)/tests/fuzz/%: $(O)/tests/fuzz/%.o $(SHARED_OBJ) $(MILTER_CORE_OBJ) $(OTPD_CORE_OBJ)
+$(O)/tests/fuzz/%: $(O)/tests/fuzz/%.o $(SHARED_OBJ) $(MILTER_CORE_OBJ) $(OTPD_CORE_OBJ) $(CONFIG_TABLES_OBJ)
 	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(shell pkg-config --libs gmime-3.0 jansson) \
 		$(OTPD_CORE_LIBS) $(SHARED_LIBS)
 

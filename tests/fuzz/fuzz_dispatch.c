@@ -29,7 +29,7 @@
 
 #include "addr.h"
 #include "buf.h"
-#include "config.h"
+#include "otpd_config.h"
 #include "flow.h"
 #include "http.h"
 #include "listen.h"
@@ -41,7 +41,7 @@
 #include "store.h"
 #include "token.h"
 
-static struct config cfg;
+static struct otpd_config cfg;
 static struct mail_from from;
 static struct keyring ring;
 static struct flow_ctx fx;
@@ -126,8 +126,8 @@ static void setup(void)
 		 "mail_interval = 0s\nmails_per_hour = 1000\n",
 		 port, keys, keys, keys, port, db);
 	snprintf(path, sizeof(path), "fuzz_dispatch.conf");
-	if (!config_load_string(path, text, &cfg, err, sizeof(err)) ||
-	    !config_require(&cfg, CONFIG_NEED_OTPD, err, sizeof(err)))
+	if (!otpd_config_load_string(path, text, &cfg, err, sizeof(err)) ||
+	    !otpd_config_require(&cfg, CONFIG_NEED_OTPD, err, sizeof(err)))
 		die("config", err);
 	if (!mailmsg_parse_from(cfg.mail_from, &from))
 		die("config", "mail_from");

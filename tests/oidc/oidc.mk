@@ -10,7 +10,7 @@ CFLAGS_oidc = -Iotpd $(shell pkg-config --cflags jansson libcurl)
 
 test-bins: $(OIDC_PROBE_BIN)
 
-$(OIDC_PROBE_BIN): $(O)/tests/oidc/oidc_probe.o $(OTPD_CORE_OBJ) $(SHARED_OBJ)
+$(OIDC_PROBE_BIN): $(O)/tests/oidc/oidc_probe.o $(OTPD_CORE_OBJ) $(CONFIG_TABLES_OBJ) $(SHARED_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(OTPD_CORE_LIBS) $(SHARED_LIBS)
 
 test-oidc: all $(MKTOKEN_BIN) $(OIDC_PROBE_BIN)

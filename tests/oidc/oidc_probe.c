@@ -23,14 +23,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
+#include "otpd_config.h"
 #include "keys.h"
 #include "log.h"
 #include "oidc.h"
 #include "store.h"
 #include "token.h"
 
-static struct config cfg;
+static struct otpd_config cfg;
 static struct oidc *oidc;
 static struct store *st;
 
@@ -140,7 +140,7 @@ int main(int argc, char **argv)
 	if (sodium_init() < 0)
 		die("libsodium", "init failed");
 	log_open("oidc_probe", LOG_SINK_STDERR, LOG_LEVEL_INFO);
-	if (!config_load(argv[1], &cfg, err, sizeof(err)))
+	if (!otpd_config_load(argv[1], &cfg, err, sizeof(err)))
 		die("config", err);
 	if ((oidc = oidc_new(&cfg, err, sizeof(err))) == NULL)
 		die("oidc", err);
@@ -158,6 +158,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "oidc_probe: unknown command or wrong arguments\n");
 	store_close(st);
 	oidc_free(oidc);
-	config_free(&cfg);
+	otpd_config_free(&cfg);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /*
  * test_config - the INI file: defaults, every error names file:line, lists,
- * durations, internal domains; plus address normalisation and CIDR lists.
+ * durations, internal domains; each daemon checks its own sections' values and
+ * the other's key names only; plus address normalisation and CIDR lists.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,8 @@
 #include "addr.h"
 #include "cidr.h"
 #include "config.h"
+#include "milter_config.h"
+#include "otpd_config.h"
 
 static const char good[] =
 	"[guestlink]\n"
@@ -32,13 +35,14 @@ static const char good[] =
 
 static void test_good(void **state)
 {
-	struct config cfg;
+	struct milter_config cfg;
+	struct otpd_config ocfg;
 	char err[512];
 
 	(void)state;
-	if (!config_load_string("t.conf", good, &cfg, err, sizeof(err)))
-		fail_msg("config_load_string: got error %s, want success", err);
-	assert_true(config_require(&cfg, CONFIG_NEED_MILTER, err, sizeof(err)));
+	if (!milter_config_load_string("t.conf", good, &cfg, err, sizeof(err)))
+		fail_msg("milter_config_load_string: got error %s, want success", err);
+	assert_true(milter_config_require(&cfg, err, sizeof(err)));
 	assert_string_equal(cfg.public_url, "https://guest.example.org");
 	assert_int_equal(cfg.internal_domains.n, 2);
 	assert_string_equal(cfg.internal_domains.items[1], "example.net");
@@ -47,68 +51,111 @@ static void test_good(void **state)
 	assert_int_equal(cfg.trigger, TRIGGER_LINK);
 	assert_int_equal(cfg.max_recipients, 50);
 	assert_string_equal(cfg.subject_tag, "[invite]");
-	assert_int_equal(cfg.code_ttl, 600);
-	assert_true(cfg.cookie_secure);
 	assert_int_equal(cfg.trusted_networks.n, 2);
-	assert_true(config_is_internal(&cfg, "a@example.org"));
-	assert_true(config_is_internal(&cfg, "a@mail.Example.org"));
-	assert_false(config_is_internal(&cfg, "a@notexample.org"));
-	assert_false(config_is_internal(&cfg, "a@example.org.evil.net"));
-	config_free(&cfg);
+	assert_true(config_is_internal(&cfg.common, "a@example.org"));
+	assert_true(config_is_internal(&cfg.common, "a@mail.Example.org"));
+	assert_false(config_is_internal(&cfg.common, "a@notexample.org"));
+	assert_false(config_is_internal(&cfg.common, "a@example.org.evil.net"));
+	milter_config_free(&cfg);
+	/* The same file as otpd reads it: the common keys, and [otpd]'s defaults. */
+	if (!otpd_config_load_string("t.conf", good, &ocfg, err, sizeof(err)))
+		fail_msg("otpd_config_load_string: got error %s, want success", err);
+	assert_string_equal(ocfg.public_url, "https://guest.example.org");
+	assert_int_equal(ocfg.code_ttl, 600);
+	assert_true(ocfg.cookie_secure);
+	otpd_config_free(&ocfg);
 }
 
+/* Who refuses a case: a value is judged by the daemon whose section it is in (the other accepts it, not
+ * knowing its type); names, syntax and the common sections by both. */
+enum who { MILTER = 1, OTPD = 2, BOTH = MILTER | OTPD };
+
 static const struct {
+	enum who who;
 	const char *text;
 	const char *want;	/* the error must contain this */
 } bad[] = {
-	{ "[guestlink]\nnope = 1\n", "t.conf:2: unknown key 'nope' in [guestlink]" },
-	{ "[nosuch]\nx = 1\n", "t.conf:2: unknown section [nosuch]" },
-	{ "x = 1\n", "t.conf:1: key 'x' outside a section" },
-	{ "[milter]\n\nlink_ttl = 7w\n", "t.conf:3: link_ttl: '7w' is not a duration" },
-	{ "[milter]\nlink_ttl = 5\n", "t.conf:2: link_ttl = 5 is out of range" },
-	{ "[milter]\nmax_recipients = 0\n", "t.conf:2: max_recipients = 0 is out of range" },
-	{ "[milter]\ntrigger = maybe\n", "t.conf:2: trigger: 'maybe' is neither tag nor link" },
-	{ "[milter]\ntrusted_networks = 10.0.0.0/33\n", "t.conf:2: trusted_networks: '10.0.0.0/33'" },
-	{ "[milter]\nresources = https://x.org/ teams.example.org\n", "t.conf:2: resources: 'teams.example.org'" },
-	{ "[milter]\nresources = https://x.org/a%2F..%2Fb\n",
+	{ BOTH, "[guestlink]\nnope = 1\n", "t.conf:2: unknown key 'nope' in [guestlink]" },
+	{ BOTH, "[nosuch]\nx = 1\n", "t.conf:2: unknown section [nosuch]" },
+	{ BOTH, "x = 1\n", "t.conf:1: key 'x' outside a section" },
+	{ MILTER, "[milter]\n\nlink_ttl = 7w\n", "t.conf:3: link_ttl: '7w' is not a duration" },
+	{ MILTER, "[milter]\nlink_ttl = 5\n", "t.conf:2: link_ttl = 5 is out of range" },
+	{ MILTER, "[milter]\nmax_recipients = 0\n", "t.conf:2: max_recipients = 0 is out of range" },
+	{ MILTER, "[milter]\ntrigger = maybe\n", "t.conf:2: trigger: 'maybe' is neither tag nor link" },
+	{ MILTER, "[milter]\ntrusted_networks = 10.0.0.0/33\n", "t.conf:2: trusted_networks: '10.0.0.0/33'" },
+	{ MILTER, "[milter]\nresources = https://x.org/ teams.example.org\n", "t.conf:2: resources: 'teams.example.org'" },
+	{ MILTER, "[milter]\nresources = https://x.org/a%2F..%2Fb\n",
 	  "t.conf:2: resources: 'https://x.org/a%2F..%2Fb' has an encoded '/' (%2F) in the path" },
-	{ "[milter]\nresources = https://x.org//a\n", "t.conf:2: resources: 'https://x.org//a' has an empty path segment" },
-	{ "[milter]\nsocket = /tmp/sock\n", "t.conf:2: socket:" },
-	{ "[milter]\nlogin_domain = example.org mail.example.org\n", "t.conf:2: login_domain: 'example.org mail" },
-	{ "[milter]\nlogin_domain = @example.org\n", "t.conf:2: login_domain: '@example.org' is not a domain name" },
-	{ "[milter]\nlocal_submitters = staff\n", "t.conf:2: local_submitters: 'staff' is not a mail address" },
-	{ "[milter]\nlocal_submitters = a@example.org \"b c\"@example.org\n", "t.conf:2: local_submitters: '\"b'" },
-	{ "[guestlink]\npublic_url = guest.example.org\n", "t.conf:2: public_url:" },
-	{ "[guestlink]\npublic_url = https://a.org/x\n", "t.conf:2: public_url:" },
-	{ "[guestlink]\norg_name = a\norg_name = b\n", "t.conf:3: [guestlink] org_name is given twice" },
-	{ "[guestlink]\ninternal_domains = exa mple.org bad_domain\n", "t.conf:2: internal_domains: 'bad_domain'" },
-	{ "[otpd]\ncookie_secure = perhaps\n", "t.conf:2: cookie_secure: 'perhaps' is not yes or no" },
-	{ "[otpd]\nlisten = 8080\n", "t.conf:2: listen:" },
-	{ "[guestlink\n", "t.conf:1: syntax error" },
-	{ "[keys]\nguest_key = ../x\n", "t.conf:2: guest_key: '../x' is not an absolute path" },
-	{ "[keys]\nsigning_key = link.key\n", "t.conf:2: signing_key: 'link.key' is not an absolute path" },
+	{ MILTER, "[milter]\nresources = https://x.org//a\n", "t.conf:2: resources: 'https://x.org//a' has an empty path segment" },
+	{ MILTER, "[milter]\nsocket = /tmp/sock\n", "t.conf:2: socket:" },
+	{ MILTER, "[milter]\nlogin_domain = example.org mail.example.org\n", "t.conf:2: login_domain: 'example.org mail" },
+	{ MILTER, "[milter]\nlogin_domain = @example.org\n", "t.conf:2: login_domain: '@example.org' is not a domain name" },
+	{ MILTER, "[milter]\nlocal_submitters = staff\n", "t.conf:2: local_submitters: 'staff' is not a mail address" },
+	{ MILTER, "[milter]\nlocal_submitters = a@example.org \"b c\"@example.org\n", "t.conf:2: local_submitters: '\"b'" },
+	{ BOTH, "[guestlink]\npublic_url = guest.example.org\n", "t.conf:2: public_url:" },
+	{ BOTH, "[guestlink]\npublic_url = https://a.org/x\n", "t.conf:2: public_url:" },
+	{ BOTH, "[guestlink]\norg_name = a\norg_name = b\n", "t.conf:3: [guestlink] org_name is given twice" },
+	{ BOTH, "[guestlink]\ninternal_domains = exa mple.org bad_domain\n", "t.conf:2: internal_domains: 'bad_domain'" },
+	{ OTPD, "[otpd]\ncookie_secure = perhaps\n", "t.conf:2: cookie_secure: 'perhaps' is not yes or no" },
+	{ OTPD, "[otpd]\nlisten = 8080\n", "t.conf:2: listen:" },
+	{ BOTH, "[guestlink\n", "t.conf:1: syntax error" },
+	/* The other daemon's sections: every name is checked, whoever reads the file. */
+	{ BOTH, "[otpd]\nbogus_key = 1\n", "t.conf:2: unknown key 'bogus_key' in [otpd]" },
+	{ BOTH, "[milter]\n\nbogus_key = 1\n", "t.conf:3: unknown key 'bogus_key' in [milter]" },
+	{ BOTH, "[otpd]\nthreads = 2\nthreads = 3\n", "t.conf:3: [otpd] threads is given twice" },
+	{ BOTH, "[milter]\nsubject_tag = a\nsubject_tag = b\n", "t.conf:3: [milter] subject_tag is given twice" },
+	{ BOTH, "[oidc x]\nbogus = 1\n", "t.conf:2: unknown key 'bogus' in [oidc x]" },
+	{ BOTH, "[oidc Bad!]\nissuer = https://idp.example\n", "t.conf:2: [oidc Bad!]: NAME must be" },
+	{ BOTH, "[keys]\nguest_key = ../x\n", "t.conf:2: guest_key: '../x' is not an absolute path" },
+	{ BOTH, "[keys]\nsigning_key = link.key\n", "t.conf:2: signing_key: 'link.key' is not an absolute path" },
 	/* database: a directory or a postgresql:// URI; a bad value is not echoed (it may hold a password) */
-	{ "[otpd]\ndatabase = var/lib\n", "t.conf:2: database: neither an absolute directory nor a postgresql:// URI" },
-	{ "[otpd]\ndatabase = mysql://u:pw@h/db\n", "t.conf:2: database: neither an absolute directory nor a postgresql:// URI" },
-	{ "[keys]\nverify_keys = keys/\n", "t.conf:2: verify_keys:" },
+	{ OTPD, "[otpd]\ndatabase = var/lib\n", "t.conf:2: database: neither an absolute directory nor a postgresql:// URI" },
+	{ OTPD, "[otpd]\ndatabase = mysql://u:pw@h/db\n", "t.conf:2: database: neither an absolute directory nor a postgresql:// URI" },
+	{ BOTH, "[keys]\nverify_keys = keys/\n", "t.conf:2: verify_keys:" },
 };
+
+/* load_as - load text as the milter or as otpd; true on success, err filled otherwise */
+static bool load_as(enum who as, const char *text, char *err, size_t errsz)
+{
+	struct milter_config m;
+	struct otpd_config o;
+	bool ok;
+
+	if (as == MILTER) {
+		ok = milter_config_load_string("t.conf", text, &m, err, errsz);
+		milter_config_free(&m);
+	} else {
+		ok = otpd_config_load_string("t.conf", text, &o, err, errsz);
+		otpd_config_free(&o);
+	}
+	return ok;
+}
 
 static void test_bad(void **state)
 {
-	struct config cfg;
 	char err[512];
 	int failures = 0;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (config_load_string("t.conf", bad[i].text, &cfg, err, sizeof(err))) {
-			printf("case %zu: got success, want error containing \"%s\"\n", i, bad[i].want);
-			failures++;
-		} else if (strstr(err, bad[i].want) == NULL) {
-			printf("case %zu: got \"%s\", want it to contain \"%s\"\n", i, err, bad[i].want);
-			failures++;
+		for (enum who as = MILTER; as <= OTPD; as++) {
+			const char *name = as == MILTER ? "milter" : "otpd";
+			bool ok = load_as(as, bad[i].text, err, sizeof(err));
+
+			if ((bad[i].who & as) == 0) {
+				/* Not its section: the value is the other daemon's to judge. */
+				if (!ok) {
+					printf("case %zu as %s: got \"%s\", want success (not its section)\n", i, name, err);
+					failures++;
+				}
+			} else if (ok) {
+				printf("case %zu as %s: got success, want error containing \"%s\"\n", i, name, bad[i].want);
+				failures++;
+			} else if (strstr(err, bad[i].want) == NULL) {
+				printf("case %zu as %s: got \"%s\", want it to contain \"%s\"\n", i, name, err, bad[i].want);
+				failures++;
+			}
 		}
-		config_free(&cfg);
 	}
 	assert_int_equal(failures, 0);
 }
@@ -120,56 +167,62 @@ static void test_database(void **state)
 	static const char *const ok[] = { "/var/lib/guestlink", "postgresql://otpd@127.0.0.1:5432/guestlink",
 					  "postgres://otpd@db.example.org/guestlink?sslmode=require" };
 	char text[256], err[256];
-	struct config cfg;
+	struct otpd_config cfg;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		snprintf(text, sizeof(text), "[otpd]\ndatabase = %s\n", ok[i]);
-		if (!config_load_string("t.conf", text, &cfg, err, sizeof(err)))
+		if (!otpd_config_load_string("t.conf", text, &cfg, err, sizeof(err)))
 			fail_msg("database = %s: got error %s, want success", ok[i], err);
 		if (strcmp(cfg.database, ok[i]) != 0)
 			fail_msg("database = %s: got '%s'", ok[i], cfg.database);
-		config_free(&cfg);
+		otpd_config_free(&cfg);
 	}
-	assert_true(!config_load_string("t.conf", "[otpd]\ndatabase = mysql://u:secretpw@h/db\n", &cfg, err, sizeof(err)));
+	assert_true(!otpd_config_load_string("t.conf", "[otpd]\ndatabase = mysql://u:secretpw@h/db\n", &cfg, err, sizeof(err)));
 	assert_null(strstr(err, "secretpw"));
-	config_free(&cfg);
+	otpd_config_free(&cfg);
 }
 
 static void test_require(void **state)
 {
-	struct config cfg;
+	static const char both[] = "[guestlink]\npublic_url = https://g.example.org\ninternal_domains = example.org\n"
+				   "[keys]\nsigning_key = /k/link.key\nverify_keys = /k/\nsecret = /k/s\n"
+				   "[milter]\nresources = https://teams.example.org/\n[otpd]\nmail_from = a@example.org\n";
+	struct milter_config cfg;
+	struct otpd_config ocfg;
 	char err[512];
 
 	(void)state;
-	assert_true(config_load_string("t.conf", "[guestlink]\norg_name = x\n", &cfg, err, sizeof(err)));
-	assert_false(config_require(&cfg, CONFIG_NEED_MILTER, err, sizeof(err)));
+	assert_true(milter_config_load_string("t.conf", "[guestlink]\norg_name = x\n", &cfg, err, sizeof(err)));
+	assert_false(milter_config_require(&cfg, err, sizeof(err)));
 	assert_non_null(strstr(err, "t.conf: [guestlink] public_url must be set"));
-	config_free(&cfg);
+	milter_config_free(&cfg);
 	/* Without the guest key neither the milter nor otpd starts: links would carry guessable guests. */
-	assert_true(config_load_string("t.conf",
-				       "[guestlink]\npublic_url = https://g.example.org\ninternal_domains = example.org\n"
-				       "[keys]\nsigning_key = /k/link.key\nverify_keys = /k/\nsecret = /k/s\n"
-				       "[milter]\nresources = https://teams.example.org/\n[otpd]\nmail_from = a@example.org\n",
-				       &cfg, err, sizeof(err)));
-	assert_false(config_require(&cfg, CONFIG_NEED_MILTER, err, sizeof(err)));
+	assert_true(milter_config_load_string("t.conf", both, &cfg, err, sizeof(err)));
+	assert_false(milter_config_require(&cfg, err, sizeof(err)));
 	assert_non_null(strstr(err, "guest_key"));
-	assert_false(config_require(&cfg, CONFIG_NEED_OTPD, err, sizeof(err)));
+	milter_config_free(&cfg);
+	assert_true(otpd_config_load_string("t.conf", both, &ocfg, err, sizeof(err)));
+	assert_false(otpd_config_require(&ocfg, CONFIG_NEED_OTPD, err, sizeof(err)));
 	assert_non_null(strstr(err, "guest_key"));
-	assert_true(config_require(&cfg, CONFIG_NEED_VERIFY, err, sizeof(err)));
-	assert_null(cfg.guest_key_previous);
-	config_free(&cfg);
+	assert_true(otpd_config_require(&ocfg, CONFIG_NEED_VERIFY, err, sizeof(err)));
+	assert_null(ocfg.guest_key_previous);
+	otpd_config_free(&ocfg);
 }
 
 static void test_missing_file(void **state)
 {
-	struct config cfg;
+	struct milter_config cfg;
+	struct otpd_config ocfg;
 	char err[512];
 
 	(void)state;
-	assert_false(config_load("/nonexistent/guestlink.conf", &cfg, err, sizeof(err)));
+	assert_false(milter_config_load("/nonexistent/guestlink.conf", &cfg, err, sizeof(err)));
 	assert_non_null(strstr(err, "/nonexistent/guestlink.conf: cannot open"));
-	config_free(&cfg);
+	milter_config_free(&cfg);
+	assert_false(otpd_config_load("/nonexistent/guestlink.conf", &ocfg, err, sizeof(err)));
+	assert_non_null(strstr(err, "/nonexistent/guestlink.conf: cannot open"));
+	otpd_config_free(&ocfg);
 }
 
 static void test_durations(void **state)

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "milter_config.h"
+#include "otpd_config.h"
 
 static const char good[] =
 	"[guestlink]\n"
@@ -34,12 +35,12 @@ static const char good[] =
 
 static void test_good(void **state)
 {
-	struct config cfg;
+	struct otpd_config cfg;
 	char err[512];
 	const struct oidc_provider *p;
 
 	(void)state;
-	if (!config_load_string("t.conf", good, &cfg, err, sizeof(err)))
+	if (!otpd_config_load_string("t.conf", good, &cfg, err, sizeof(err)))
 		fail_msg("config_load_string: got error %s, want success", err);
 	assert_int_equal(cfg.n_oidc, 2);
 	p = &cfg.oidc[0];
@@ -63,25 +64,50 @@ static void test_good(void **state)
 	assert_int_equal(p->timeout, 5);
 
 	/* Exactly the listed domains: no subdomains, no look-alikes. */
-	assert_ptr_equal(config_oidc_for_domain(&cfg, "partner.example"), &cfg.oidc[0]);
-	assert_ptr_equal(config_oidc_for_domain(&cfg, "mail.partner.example"), &cfg.oidc[0]);
-	assert_null(config_oidc_for_domain(&cfg, "x.partner.example"));
-	assert_null(config_oidc_for_domain(&cfg, "partner.example.evil.net"));
-	assert_ptr_equal(config_oidc_for_domain(&cfg, "other.example"), &cfg.oidc[1]);
-	config_free(&cfg);
+	assert_ptr_equal(otpd_config_oidc_for_domain(&cfg, "partner.example"), &cfg.oidc[0]);
+	assert_ptr_equal(otpd_config_oidc_for_domain(&cfg, "mail.partner.example"), &cfg.oidc[0]);
+	assert_null(otpd_config_oidc_for_domain(&cfg, "x.partner.example"));
+	assert_null(otpd_config_oidc_for_domain(&cfg, "partner.example.evil.net"));
+	assert_ptr_equal(otpd_config_oidc_for_domain(&cfg, "other.example"), &cfg.oidc[1]);
+	otpd_config_free(&cfg);
 	assert_int_equal(cfg.n_oidc, 0);
+}
+
+/* test_milter - the milter reads the same file: [oidc NAME] is otpd's, so its values are not judged there
+ * (its struct has no providers), but its key names are */
+static void test_milter(void **state)
+{
+	struct milter_config m;
+	char err[512];
+
+	(void)state;
+	if (!milter_config_load_string("t.conf", good, &m, err, sizeof(err)))
+		fail_msg("milter: got error %s, want success", err);
+	assert_string_equal(m.public_url, "https://guest.example.org");
+	milter_config_free(&m);
+	assert_true(milter_config_load_string("t.conf", "[oidc x]\nissuer = http://idp.example\ntimeout = 0\n", &m, err,
+					      sizeof(err)));
+	milter_config_free(&m);
+	assert_false(milter_config_load_string("t.conf", "[oidc x]\nissuer = https://i.example\nnope = 1\n", &m, err,
+					       sizeof(err)));
+	assert_non_null(strstr(err, "t.conf:3: unknown key 'nope' in [oidc x]"));
+	milter_config_free(&m);
+	assert_false(milter_config_load_string("t.conf", "[oidc x]\nclient_id = a\nclient_id = b\n", &m, err,
+					       sizeof(err)));
+	assert_non_null(strstr(err, "t.conf:3: [oidc x] client_id is given twice"));
+	milter_config_free(&m);
 }
 
 static void test_none(void **state)
 {
-	struct config cfg;
+	struct otpd_config cfg;
 	char err[512];
 
 	(void)state;
-	assert_true(config_load_string("t.conf", "[guestlink]\norg_name = x\n", &cfg, err, sizeof(err)));
+	assert_true(otpd_config_load_string("t.conf", "[guestlink]\norg_name = x\n", &cfg, err, sizeof(err)));
 	assert_int_equal(cfg.n_oidc, 0);
-	assert_null(config_oidc_for_domain(&cfg, "example.org"));
-	config_free(&cfg);
+	assert_null(otpd_config_oidc_for_domain(&cfg, "example.org"));
+	otpd_config_free(&cfg);
 }
 
 #define HEAD "[oidc x]\nissuer = https://idp.example\nclient_id = c\nclient_secret_file = /s\ndomains = a.example\n"
@@ -122,11 +148,11 @@ static void test_bad(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct config cfg;
+		struct otpd_config cfg;
 		char err[512] = "";
-		bool ok = config_load_string("t.conf", bad[i].text, &cfg, err, sizeof(err));
+		bool ok = otpd_config_load_string("t.conf", bad[i].text, &cfg, err, sizeof(err));
 
-		config_free(&cfg);
+		otpd_config_free(&cfg);
 		if (ok)
 			fail_msg("case %zu: got success, want error containing \"%s\"", i, bad[i].want);
 		if (strstr(err, bad[i].want) == NULL)
@@ -138,7 +164,7 @@ static void test_many(void **state)
 {
 	char text[64 * 1024];
 	size_t off = 0;
-	struct config cfg;
+	struct otpd_config cfg;
 	char err[512];
 
 	(void)state;
@@ -147,14 +173,14 @@ static void test_many(void **state)
 		off += (size_t)snprintf(text + off, sizeof(text) - off,
 					"[oidc p%u]\nissuer = https://idp%u.example\nclient_id = c\n"
 					"client_secret_file = /s\ndomains = d%u.example\n", i, i, i);
-	assert_false(config_load_string("t.conf", text, &cfg, err, sizeof(err)));
-	config_free(&cfg);
+	assert_false(otpd_config_load_string("t.conf", text, &cfg, err, sizeof(err)));
+	otpd_config_free(&cfg);
 	assert_non_null(strstr(err, "too many [oidc NAME] sections"));
 	*strstr(text, "[oidc p32]") = '\0';
-	if (!config_load_string("t.conf", text, &cfg, err, sizeof(err)))
+	if (!otpd_config_load_string("t.conf", text, &cfg, err, sizeof(err)))
 		fail_msg("got %s, want %u providers", err, CAP_OIDC_PROVIDERS);
 	assert_int_equal(cfg.n_oidc, CAP_OIDC_PROVIDERS);
-	config_free(&cfg);
+	otpd_config_free(&cfg);
 }
 
 static void test_reference(void **state)
@@ -165,7 +191,7 @@ static void test_reference(void **state)
 
 	(void)state;
 	assert_non_null(f);
-	config_print_reference(f);
+	otpd_config_print_reference(f);
 	fclose(f);
 	assert_non_null(strstr(text, "### [oidc NAME]"));
 	assert_non_null(strstr(text, "| `client_secret_file` | (required) |"));
@@ -178,6 +204,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_none),
+		cmocka_unit_test(test_milter),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_reference),

@@ -16,7 +16,7 @@
 #include "keys.h"
 #include "token.h"
 
-static struct config cfg;
+static struct milter_config cfg;
 static struct signing_key key;
 static struct keyring ring;
 static char keydir[64];
@@ -41,7 +41,7 @@ static int setup(void **state)
 	if (!keys_load_guest(path, &key.guest, err, sizeof(err)) ||
 	    !keyring_load_guests(&ring, path, NULL, err, sizeof(err)))
 		return -1;
-	if (!config_load_string("t.conf",
+	if (!milter_config_load_string("t.conf",
 				"[guestlink]\npublic_url = https://guest.example.org\norg_name = Example University\n"
 				"internal_domains = example.org\n"
 				"[milter]\nresources = https://teams.example.org/ https://wiki.example.org/space/\n"
@@ -58,7 +58,7 @@ static int teardown(void **state)
 	(void)state;
 	keys_free_signing(&key);
 	keyring_free(&ring);
-	config_free(&cfg);
+	milter_config_free(&cfg);
 	rewrite_shutdown();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", keydir);
 	return system(cmd) == 0 ? 0 : -1;

@@ -88,7 +88,7 @@ static void test_interval(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof(intervals) / sizeof(intervals[0]); i++) {
-		struct config cfg;
+		struct otpd_config cfg;
 		unsigned got;
 
 		memset(&cfg, 0, sizeof(cfg));

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "otpd_config.h"
 #include "oidc.h"
 #include "store.h"
 #include "token.h"
@@ -362,7 +362,7 @@ static bool fake_fetch(void *arg, const char *url, struct buf *out)
 	return false;
 }
 
-static bool load_cfg(struct config *cfg, mode_t secret_mode)
+static bool load_cfg(struct otpd_config *cfg, mode_t secret_mode)
 {
 	char path[256], text[1024], err[512];
 	FILE *f;
@@ -378,14 +378,14 @@ static bool load_cfg(struct config *cfg, mode_t secret_mode)
 		 "[guestlink]\npublic_url = https://guest.example.org\n"
 		 "[oidc partner]\nissuer = " ISS "\nclient_id = " CLIENT "\nclient_secret_file = %s\n"
 		 "domains = partner.example\nmfa_acr = phr\n", path);
-	if (!config_load_string("t.conf", text, cfg, err, sizeof(err)))
+	if (!otpd_config_load_string("t.conf", text, cfg, err, sizeof(err)))
 		fail_msg("config: %s", err);
 	return true;
 }
 
 static void test_refetch(void **state)
 {
-	struct config cfg;
+	struct otpd_config cfg;
 	struct oidc *o;
 	char err[512], *jwks_old = jwks_of("r0", NULL), *jwks_new = jwks_of("r1", "e1");
 	struct fake_idp idp = { jwks_old, 0, 0 };
@@ -422,7 +422,7 @@ static void test_refetch(void **state)
 	assert_int_equal(idp.jwks_fetches, 3);
 	assert_int_equal(idp.discovery_fetches, 1);
 	oidc_free(o);
-	config_free(&cfg);
+	otpd_config_free(&cfg);
 	free(jwt);
 	free(jwt9);
 	free(jwks_old);
@@ -431,19 +431,19 @@ static void test_refetch(void **state)
 
 static void test_secret_mode(void **state)
 {
-	struct config cfg;
+	struct otpd_config cfg;
 	char err[512];
 
 	(void)state;
 	load_cfg(&cfg, 0640);
 	assert_null(oidc_new(&cfg, err, sizeof(err)));
 	assert_non_null(strstr(err, "lets group or others read it; run chmod 600"));
-	config_free(&cfg);
+	otpd_config_free(&cfg);
 }
 
 static void test_realm(void **state)
 {
-	struct config cfg;
+	struct otpd_config cfg;
 
 	(void)state;
 	load_cfg(&cfg, 0600);
@@ -453,7 +453,7 @@ static void test_realm(void **state)
 	assert_null(oidc_provider_for_email(&cfg, "guest@partner.example.org"));
 	assert_null(oidc_provider_for_email(&cfg, "guest@gmail.com"));
 	assert_null(oidc_provider_for_email(&cfg, "not an address"));
-	config_free(&cfg);
+	otpd_config_free(&cfg);
 }
 
 static const char *param(const char *url, const char *name, char *out, size_t outsz)
@@ -473,7 +473,7 @@ static const char *param(const char *url, const char *name, char *out, size_t ou
 
 static void test_begin_and_pending(void **state)
 {
-	struct config cfg;
+	struct otpd_config cfg;
 	struct oidc *o;
 	char err[512], v[512], dir[] = "/tmp/test_oidc_store.XXXXXX";
 	struct fake_idp idp = { "{\"keys\":[]}", 0, 0 };
@@ -585,7 +585,7 @@ static void test_begin_and_pending(void **state)
 	oidc_pending_clear(&p);
 	buf_release(&url);
 	oidc_free(o);
-	config_free(&cfg);
+	otpd_config_free(&cfg);
 	keys_free_guest(&gk);
 }
 
@@ -622,7 +622,7 @@ static bool doc_fetch(void *arg, const char *url, struct buf *out)
 	       buf_puts(out, f->jw) && buf_puts(out, "\"}");
 }
 
-static void load_issuer(struct config *cfg, const char *issuer, const char *extra)
+static void load_issuer(struct otpd_config *cfg, const char *issuer, const char *extra)
 {
 	char path[256], text[1024], err[512];
 	FILE *f;
@@ -637,14 +637,14 @@ static void load_issuer(struct config *cfg, const char *issuer, const char *extr
 		 "[guestlink]\npublic_url = https://guest.example.org\n"
 		 "[oidc partner]\nissuer = %s\nclient_id = " CLIENT "\nclient_secret_file = %s\n"
 		 "domains = partner.example\n%s", issuer, path, extra ? extra : "");
-	if (!config_load_string("t.conf", text, cfg, err, sizeof(err)))
+	if (!otpd_config_load_string("t.conf", text, cfg, err, sizeof(err)))
 		fail_msg("config: %s", err);
 }
 
 /* begin_with - oidc_begin against a provider whose document names az, tk and jw */
 static enum oidc_err begin_with(const char *issuer, const char *az, const char *tk, const char *jw, const char *extra)
 {
-	struct config cfg;
+	struct otpd_config cfg;
 	struct oidc *o;
 	struct doc_idp idp = { .issuer = issuer, .az = az, .tk = tk, .jw = jw };
 	struct oidc_pending p;
@@ -663,7 +663,7 @@ static enum oidc_err begin_with(const char *issuer, const char *az, const char *
 	oidc_pending_clear(&p);
 	buf_release(&url);
 	oidc_free(o);
-	config_free(&cfg);
+	otpd_config_free(&cfg);
 	return e;
 }
 
@@ -753,7 +753,7 @@ static void *begin_thread(void *arg)
  * request fetches, the others do not wait for it: they fail at once, or use the stale document. */
 static void test_backoff_single_flight(void **state)
 {
-	struct config cfg;
+	struct otpd_config cfg;
 	struct oidc *o;
 	struct doc_idp idp = { .issuer = ISS, .az = ISS "/auth", .tk = ISS "/token", .jw = ISS "/jwks", .fail = true };
 	struct begin_arg a;
@@ -827,7 +827,7 @@ static void test_backoff_single_flight(void **state)
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_int_equal(a.e, OIDC_OK);
 	oidc_free(o);
-	config_free(&cfg);
+	otpd_config_free(&cfg);
 }
 
 int main(void)

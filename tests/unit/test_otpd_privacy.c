@@ -27,7 +27,7 @@
 static char dir[] = "/tmp/test-privacy.XXXXXX";
 static struct store *st;
 static struct secrets *keys;
-static struct config cfg;
+static struct otpd_config cfg;
 static struct flow_ctx fx;
 
 static int setup(void **state)

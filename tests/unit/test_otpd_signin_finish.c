@@ -16,7 +16,7 @@
 
 static char *partner_domains[] = { "partner.example", "mail.partner.example" };
 static char *evil_domains[] = { "evil.example" };
-static struct config cfg;
+static struct otpd_config cfg;
 
 struct id_case {
 	const char *provider;	/* NULL: a code or MFA sign-in */

@@ -23,7 +23,7 @@
 #include "store_fixture.h"
 
 static char dir[] = "/tmp/test-steps.XXXXXX";
-static struct config cfg;
+static struct otpd_config cfg;
 static struct keyring ring;
 static struct mail_from from;
 static struct store *st;
@@ -69,8 +69,8 @@ static int setup(void **state)
 		 "[otpd]\nlisten = 127.0.0.1:1\ndatabase = %s\nsmtp_url = smtp://127.0.0.1:1\n"
 		 "mail_from = Test <no-reply@example.org>\ncookie_secure = yes\n",
 		 dir, dir, dir, dir);
-	if (!config_load_string("steps.conf", text, &cfg, err, sizeof(err)) ||
-	    !config_require(&cfg, CONFIG_NEED_OTPD, err, sizeof(err)) || !mailmsg_parse_from(cfg.mail_from, &from) ||
+	if (!otpd_config_load_string("steps.conf", text, &cfg, err, sizeof(err)) ||
+	    !otpd_config_require(&cfg, CONFIG_NEED_OTPD, err, sizeof(err)) || !mailmsg_parse_from(cfg.mail_from, &from) ||
 	    !keys_load_verify(cfg.verify_keys, &ring, err, sizeof(err)) ||
 	    !keyring_load_guests(&ring, cfg.guest_key, cfg.guest_key_previous, err, sizeof(err))) {
 		fprintf(stderr, "setup: %s\n", err);
@@ -92,7 +92,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	config_free(&cfg);
+	otpd_config_free(&cfg);
 	return fixture_close(dir, &st, &sk);
 }
 

@@ -11,11 +11,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
+#include "milter_config.h"
 #include "policy.h"
 #include "subject.h"
 
-static struct config cfg;
+static struct milter_config cfg;
 
 static int setup(void **state)
 {
@@ -23,7 +23,7 @@ static int setup(void **state)
 
 	(void)state;
 	g_mime_init();
-	if (!config_load_string("t.conf",
+	if (!milter_config_load_string("t.conf",
 				"[guestlink]\npublic_url = https://g.example.org\ninternal_domains = example.org\n"
 				"[milter]\nresources = https://teams.example.org/\nmax_recipients = 3\n"
 				"login_domain = Lab.Example.ORG\nlocal_submitters = Staff@Example.org, ops@example.org\n",
@@ -35,13 +35,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	config_free(&cfg);
+	milter_config_free(&cfg);
 	g_mime_shutdown();
 	return 0;
 }
 
 /* staff - policy_staff's reason, and its inviter in *inviter */
-static enum staff_reason staff(const struct config *c, const char *auth, const char *sender, bool trusted, bool local,
+static enum staff_reason staff(const struct milter_config *c, const char *auth, const char *sender, bool trusted, bool local,
 			       const char **inviter)
 {
 	static char buf[ADDR_BUF];
@@ -83,7 +83,7 @@ static void test_staff(void **state)
 		{ "trusted network, null sender", NULL, "", true, false, STAFF_INVITER_REFUSED, "" },
 		{ "login that is an outside address", "bob@gmail.com", "", false, false, STAFF_INVITER_REFUSED, "" },
 	};
-	struct config c2;
+	struct milter_config c2;
 	char err[256];
 	const char *inviter;
 
@@ -96,7 +96,7 @@ static void test_staff(void **state)
 				 policy_staff_word(t[i].want), t[i].inviter);
 	}
 	/* The defaults: no login_domain, no local submitters. */
-	assert_true(config_load_string("d.conf",
+	assert_true(milter_config_load_string("d.conf",
 				       "[guestlink]\npublic_url = https://g.example.org\ninternal_domains = example.org\n"
 				       "[milter]\nresources = https://teams.example.org/\n",
 				       &c2, err, sizeof(err)));
@@ -104,7 +104,7 @@ static void test_staff(void **state)
 	assert_int_equal(staff(&c2, "carol@example.org", "", false, false, &inviter), STAFF_AUTH);
 	assert_string_equal(inviter, "carol@example.org");
 	assert_int_equal(staff(&c2, NULL, "staff@example.org", true, true, &inviter), STAFF_LOCAL_REFUSED);
-	config_free(&c2);
+	milter_config_free(&c2);
 }
 
 static const struct {
