@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "auth_fast.h"
 #include "caps.h"
 #include "codes.h"
 #include "form.h"
@@ -66,6 +67,7 @@ struct http_server {
 	struct MHD_Daemon *mhd;
 	const struct flow_ctx *fx;
 	int fd;
+	struct auth_answers *auth;	/* /auth's answers, made once (auth_fast.h) */
 };
 
 enum route {
@@ -110,7 +112,6 @@ struct answer {
 	const char *cookies[3];
 	char retry_after[24];
 	const char *location;
-	const char *guest_email;	/* /auth: X-Guest-Email */
 	bool cacheable;
 };
 
@@ -141,8 +142,6 @@ static enum MHD_Result send_answer(struct MHD_Connection *c, struct answer *a)
 		MHD_add_response_header(r, "Retry-After", a->retry_after);
 	if (a->location != NULL)
 		MHD_add_response_header(r, "Location", a->location);
-	if (a->guest_email != NULL)
-		MHD_add_response_header(r, "X-Guest-Email", a->guest_email);
 	ret = MHD_queue_response(c, a->status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -1317,23 +1316,17 @@ out:
 }
 
 /* route_auth - forward-auth for nginx auth_request */
-static enum MHD_Result route_auth(struct MHD_Connection *c, const struct flow_ctx *fx)
+static enum MHD_Result route_auth(struct MHD_Connection *c, const struct http_server *h)
 {
 	char session[SESSION_TEXT], url[CAP_URL_BYTES + 1], addr[ADDR_BUF];
-	struct answer a;
 	enum auth_result ar = AUTH_DENY;
 
-	if (cookie_get(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"), session_cookie_name(fx->cfg),
+	if (cookie_get(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie"), session_cookie_name(h->fx->cfg),
 		       session, sizeof(session)) &&
 	    auth_url(c, url, sizeof(url)))
-		ar = signin_auth(fx, session, url, (uint64_t)time(NULL), addr);
+		ar = signin_auth(h->fx, session, url, (uint64_t)time(NULL), addr);
 	sodium_memzero(session, sizeof(session));
-	answer_init(&a);
-	a.status = ar == AUTH_ALLOW ? MHD_HTTP_OK : ar == AUTH_DENY ? MHD_HTTP_UNAUTHORIZED
-								     : MHD_HTTP_SERVICE_UNAVAILABLE;
-	if (ar == AUTH_ALLOW)
-		a.guest_email = addr;
-	return send_answer(c, &a);
+	return auth_answer(h->auth, c, ar, addr);
 }
 
 struct report_work {
@@ -1658,7 +1651,7 @@ static enum MHD_Result dispatch(struct http_server *h, struct MHD_Connection *c,
 	case ROUTE_API_INVITATIONS:
 		return route_invitations(c, h->fx, rq);
 	case ROUTE_AUTH:
-		return route_auth(c, h->fx);
+		return route_auth(c, h);
 	case ROUTE_LOGIN:
 		return route_login_page(c, h->fx);
 	case ROUTE_LOGIN_EMAIL:
@@ -1800,6 +1793,10 @@ struct http_server *http_start(int listen_fd, const struct flow_ctx *fx)
 	h->fx = fx;
 	h->fd = listen_fd;
 	csp_build(cfg);
+	if ((h->auth = auth_answers_new(csp)) == NULL) {
+		free(h);
+		return NULL;
+	}
 	h->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, on_request, h,
 				  MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
 				  MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
@@ -1810,6 +1807,7 @@ struct http_server *http_start(int listen_fd, const struct flow_ctx *fx)
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 				  MHD_OPTION_END);
 	if (h->mhd == NULL) {
+		auth_answers_free(h->auth);
 		free(h);
 		return NULL;
 	}
@@ -1821,6 +1819,7 @@ struct http_server *http_stop(struct http_server *h)
 	if (h == NULL)
 		return NULL;
 	MHD_stop_daemon(h->mhd);
+	auth_answers_free(h->auth);
 	close(h->fd);
 	free(h);
 	return NULL;

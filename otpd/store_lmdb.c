@@ -16,6 +16,11 @@
  * one, and no reply is sent before its write is durable. If anything in a
  * batch fails below the callbacks (map full, map resized, the commit), the
  * batch is rolled back and each request runs again alone, as before.
+ *
+ * Reads reuse their transactions: a finished read is reset (mdb_txn_reset:
+ * it keeps its reader slot, holds no snapshot) and kept for the next read,
+ * which renews it, instead of a malloc and a scan of the reader table under
+ * its lock for every /auth.
  */
 #include "store_impl.h"
 #include "bytes.h"
@@ -41,6 +46,7 @@
 #define STORE_INITIAL_MAP (16ull * 1024 * 1024)
 #define STORE_WRITE_TRIES 8
 #define STORE_SWEEP_BATCH 1000
+#define STORE_IDLE_READERS 32	/* reset read transactions kept (about one per thread that reads) */
 
 static const char *const db_names[STORE_NDB] = {
 	"codes", "limits", "guests", "sessions", "invitations", "outbox", "audit",
@@ -66,6 +72,9 @@ struct store_lmdb {
 	struct write_req *head, **tail;
 	bool leader;			/* a thread is running a batch */
 	unsigned batch_max;		/* 1: a commit per request */
+	pthread_mutex_t rlock;		/* the idle read transactions below */
+	MDB_txn *idle[STORE_IDLE_READERS];
+	size_t n_idle;
 };
 
 struct store_txn_lmdb {
@@ -106,6 +115,7 @@ struct store *store_lmdb_open(const char *dir, uint64_t max_size, char *err, siz
 	st->tail = &st->head;
 	pthread_mutex_init(&st->wlock, NULL);
 	pthread_cond_init(&st->wdone, NULL);
+	pthread_mutex_init(&st->rlock, NULL);
 	pthread_rwlockattr_init(&attr);
 	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&st->resize, &attr);
@@ -149,9 +159,12 @@ static void lmdb_close(struct store *s)
 {
 	struct store_lmdb *st = L(s);
 
+	for (size_t i = 0; i < st->n_idle; i++)
+		mdb_txn_abort(st->idle[i]);
 	if (st->env != NULL)
 		mdb_env_close(st->env);
 	pthread_rwlock_destroy(&st->resize);
+	pthread_mutex_destroy(&st->rlock);
 	pthread_mutex_destroy(&st->wlock);
 	pthread_cond_destroy(&st->wdone);
 	free(st);
@@ -212,6 +225,41 @@ static enum store_status map_err(int rc)
 	return STORE_ERROR;
 }
 
+/* read_begin - a read transaction: an idle one renewed, else a new one */
+static int read_begin(struct store_lmdb *st, MDB_txn **txn)
+{
+	MDB_txn *t = NULL;
+	int rc;
+
+	pthread_mutex_lock(&st->rlock);
+	if (st->n_idle > 0)
+		t = st->idle[--st->n_idle];
+	pthread_mutex_unlock(&st->rlock);
+	if (t != NULL) {
+		if ((rc = mdb_txn_renew(t)) == 0) {
+			*txn = t;
+			return 0;
+		}
+		mdb_txn_abort(t);
+		return rc;
+	}
+	return mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+}
+
+/* read_end - reset a finished read and keep it for the next one (it holds no snapshot while idle) */
+static void read_end(struct store_lmdb *st, MDB_txn *txn)
+{
+	mdb_txn_reset(txn);
+	pthread_mutex_lock(&st->rlock);
+	if (st->n_idle < STORE_IDLE_READERS) {
+		st->idle[st->n_idle++] = txn;
+		txn = NULL;
+	}
+	pthread_mutex_unlock(&st->rlock);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+}
+
 /* run - one attempt: begin, callback, commit or abort */
 static enum store_status run(struct store_lmdb *st, bool write, store_fn fn, void *arg, int *mdb_rc)
 {
@@ -220,7 +268,7 @@ static enum store_status run(struct store_lmdb *st, bool write, store_fn fn, voi
 	int rc;
 
 	pthread_rwlock_rdlock(&st->resize);
-	rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t.txn);
+	rc = write ? mdb_txn_begin(st->env, NULL, 0, &t.txn) : read_begin(st, &t.txn);
 	if (rc != 0) {
 		pthread_rwlock_unlock(&st->resize);
 		*mdb_rc = rc;
@@ -233,6 +281,9 @@ static enum store_status run(struct store_lmdb *st, bool write, store_fn fn, voi
 		rc = mdb_txn_commit(t.txn);
 		s = map_err(rc);
 		*mdb_rc = rc;
+	} else if (!write) {
+		read_end(st, t.txn);
+		*mdb_rc = t.mdb_err;
 	} else {
 		mdb_txn_abort(t.txn);
 		*mdb_rc = t.mdb_err;
