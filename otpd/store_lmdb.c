@@ -17,6 +17,16 @@
  * batch fails below the callbacks (map full, map resized, the commit), the
  * batch is rolled back and each request runs again alone, as before.
  *
+ * Gathering: the writers of one batch come back at about the same time (each
+ * answers its client, reads the next request, prepares it), but not at the
+ * same instant, so a leader that took only what was queued ran batches of
+ * 1, 3, 1, 3: the first back committed alone while the rest queued behind
+ * it. So a leader that finds fewer queued than its last batch held waits for
+ * them, at most a quarter of the recent commit time and STORE_GATHER_MAX_US.
+ * What it waits for adapts: one more than came when all it waited for came
+ * (so batches grow to the number of writers), what came when the wait ran
+ * out. So a lone writer waits that short while at most every other write.
+ *
  * Reads reuse their transactions: a finished read is reset (mdb_txn_reset:
  * it keeps its reader slot, holds no snapshot) and kept for the next read,
  * which renews it, instead of a malloc and a scan of the reader table under
@@ -38,6 +48,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -46,6 +57,7 @@
 #define STORE_INITIAL_MAP (16ull * 1024 * 1024)
 #define STORE_WRITE_TRIES 8
 #define STORE_SWEEP_BATCH 1000
+#define STORE_GATHER_MAX_US 2000	/* the longest a leader waits for the rest of its batch */
 #define STORE_IDLE_READERS 32	/* reset read transactions kept (about one per thread that reads) */
 
 static const char *const db_names[STORE_NDB] = {
@@ -72,6 +84,10 @@ struct store_lmdb {
 	struct write_req *head, **tail;
 	bool leader;			/* a thread is running a batch */
 	unsigned batch_max;		/* 1: a commit per request */
+	pthread_cond_t wqueued;		/* a request was queued (a gathering leader waits on it) */
+	size_t n_queued;		/* requests in the queue */
+	size_t expect;			/* how many the last batch held */
+	uint64_t commit_ns;		/* recent time of one batch's transaction and commit (moving average) */
 	pthread_mutex_t rlock;		/* the idle read transactions below */
 	MDB_txn *idle[STORE_IDLE_READERS];
 	size_t n_idle;
@@ -112,9 +128,18 @@ struct store *store_lmdb_open(const char *dir, uint64_t max_size, char *err, siz
 	st->base.ops = &lmdb_ops;
 	st->max_size = max_size;
 	st->batch_max = 1;
+	st->expect = 1;
 	st->tail = &st->head;
 	pthread_mutex_init(&st->wlock, NULL);
 	pthread_cond_init(&st->wdone, NULL);
+	{
+		pthread_condattr_t ca;	/* gather() waits on CLOCK_MONOTONIC */
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&st->wqueued, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	pthread_mutex_init(&st->rlock, NULL);
 	pthread_rwlockattr_init(&attr);
 	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
@@ -167,6 +192,7 @@ static void lmdb_close(struct store *s)
 	pthread_mutex_destroy(&st->rlock);
 	pthread_mutex_destroy(&st->wlock);
 	pthread_cond_destroy(&st->wdone);
+	pthread_cond_destroy(&st->wqueued);
 	free(st);
 }
 
@@ -382,25 +408,67 @@ static bool run_batch(struct store_lmdb *st, struct write_req *batch, size_t n)
 	return ok;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* gather - wait (wlock held) for st->expect requests, for a short while; then set what the next one expects */
+static void gather(struct store_lmdb *st)
+{
+	uint64_t wait_ns = st->commit_ns / 4, end;
+	struct timespec until;
+	bool full = true;
+
+	if (st->expect > st->batch_max)
+		st->expect = st->batch_max;
+	if (st->n_queued >= st->expect)
+		goto out;
+	if (wait_ns > STORE_GATHER_MAX_US * 1000ull)
+		wait_ns = STORE_GATHER_MAX_US * 1000ull;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	end = (uint64_t)until.tv_sec * 1000000000u + (uint64_t)until.tv_nsec + wait_ns;
+	until.tv_sec = (time_t)(end / 1000000000u);
+	until.tv_nsec = (long)(end % 1000000000u);
+	while (st->n_queued < st->expect)
+		if (pthread_cond_timedwait(&st->wqueued, &st->wlock, &until) != 0) {
+			full = false;
+			break;
+		}
+out:
+	/* Came in full: try for one more next time; else expect what came. */
+	st->expect = full ? st->n_queued + 1 : st->n_queued;
+}
+
 /* lead - run queued requests until mine is done (called and returns with wlock held) */
 static void lead(struct store_lmdb *st, struct write_req *mine)
 {
 	while (!mine->done) {
-		struct write_req *batch = st->head, *r = batch, *last = batch;
+		struct write_req *batch, *r, *last;
 		size_t n = 0;
+		uint64_t t0;
 
+		gather(st);
+		batch = r = last = st->head;
 		for (; r != NULL && n < st->batch_max; r = r->next, n++)
 			last = r;
 		st->head = r;
 		if (st->head == NULL)
 			st->tail = &st->head;
 		last->next = NULL;
+		st->n_queued -= n;
 		pthread_mutex_unlock(&st->wlock);
+		t0 = mono_ns();
 		if (n == 1 || !run_batch(st, batch, n)) {
 			for (r = batch; r != NULL; r = r->next)
 				r->status = run_retrying(st, true, r->fn, r->arg);
 		}
+		t0 = mono_ns() - t0;
 		pthread_mutex_lock(&st->wlock);
+		st->commit_ns = (3 * st->commit_ns + t0) / 4;
 		for (r = batch; r != NULL; r = r->next)
 			r->done = true;
 		pthread_cond_broadcast(&st->wdone);
@@ -417,6 +485,8 @@ static enum store_status lmdb_write(struct store *s, store_fn fn, void *arg)
 	pthread_mutex_lock(&st->wlock);
 	*st->tail = &me;
 	st->tail = &me.next;
+	st->n_queued++;
+	pthread_cond_signal(&st->wqueued);
 	while (!me.done && st->leader)
 		pthread_cond_wait(&st->wdone, &st->wlock);
 	if (!me.done) {
