@@ -61,9 +61,11 @@ struct outbox_smtp {
 	const char *url;	/* smtp:// or smtps:// */
 	const char *from;	/* envelope sender, normalized */
 	long timeout;		/* seconds */
+	void *curl;		/* outbox_smtp_send's libcurl handle, kept between mails (NULL at first) */
 };
 
-/* outbox_smtp_send - an outbox_send_fn over libcurl; arg is a struct outbox_smtp */
+/* outbox_smtp_send - an outbox_send_fn over libcurl; arg is a struct outbox_smtp (one thread's: it keeps
+ * its libcurl handle, and so the connection to the relay, in it) */
 bool outbox_smtp_send(void *arg, const char *rcpt, const char *msg, size_t len);
 
 /* outbox_start - the sender thread; NULL if it cannot start */
