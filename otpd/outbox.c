@@ -39,18 +39,17 @@ struct outbox {
 	bool kicked, stopping;
 };
 
-enum store_status outbox_put(struct store_txn *txn, const struct secrets *keys, const uint8_t slot[TOKEN_ID_LEN],
-			     const char *rcpt, const char *msg, size_t len, uint64_t now, uint64_t expires_at)
+bool outbox_seal(const struct secrets *keys, const char *rcpt, const char *msg, size_t len, uint64_t now,
+		 uint8_t **out, size_t *reclen)
 {
 	size_t rlen = strlen(rcpt), total = HDR_LEN + rlen + crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len;
 	uint8_t *rec, *p;
-	enum store_status s;
 
 	if (rlen >= ADDR_BUF || len > CAP_MAIL_BYTES)
-		return STORE_ERROR;
+		return false;
 	rec = malloc(total);
 	if (rec == NULL)
-		return STORE_ERROR;
+		return false;
 	be_put(rec, now, 8);
 	be_put(rec + 8, 0, 4);
 	rec[12] = (uint8_t)rlen;
@@ -58,9 +57,36 @@ enum store_status outbox_put(struct store_txn *txn, const struct secrets *keys, 
 	p = rec + HDR_LEN + rlen;
 	randombytes_buf(p, crypto_secretbox_NONCEBYTES);
 	crypto_secretbox_easy(p + crypto_secretbox_NONCEBYTES, (const uint8_t *)msg, len, p, keys->outbox);
-	s = store_put(txn, STORE_OUTBOX, slot, TOKEN_ID_LEN, rec, total, expires_at);
-	sodium_memzero(rec, total);
+	*out = rec;
+	*reclen = total;
+	return true;
+}
+
+enum store_status outbox_put_sealed(struct store_txn *txn, const uint8_t slot[TOKEN_ID_LEN], const uint8_t *rec,
+				    size_t reclen, uint64_t expires_at)
+{
+	return store_put(txn, STORE_OUTBOX, slot, TOKEN_ID_LEN, rec, reclen, expires_at);
+}
+
+void outbox_free_sealed(uint8_t *rec, size_t reclen)
+{
+	if (rec == NULL)
+		return;
+	sodium_memzero(rec, reclen);
 	free(rec);
+}
+
+enum store_status outbox_put(struct store_txn *txn, const struct secrets *keys, const uint8_t slot[TOKEN_ID_LEN],
+			     const char *rcpt, const char *msg, size_t len, uint64_t now, uint64_t expires_at)
+{
+	uint8_t *rec;
+	size_t total;
+	enum store_status s;
+
+	if (!outbox_seal(keys, rcpt, msg, len, now, &rec, &total))
+		return STORE_ERROR;
+	s = outbox_put_sealed(txn, slot, rec, total, expires_at);
+	outbox_free_sealed(rec, total);
 	return s;
 }
 

@@ -47,6 +47,18 @@ enum store_status outbox_put(struct store_txn *txn, const struct secrets *keys, 
 			     const char *rcpt, const char *msg, size_t len, uint64_t now, uint64_t expires_at)
 	__attribute__((warn_unused_result, nonnull));
 
+/* outbox_seal - outbox_put's record, made outside the write transaction (secretbox and random nonce):
+ * *rec (malloc'd; outbox_put_sealed frees it) of *len bytes; false if out of memory or too long */
+bool outbox_seal(const struct secrets *keys, const char *rcpt, const char *msg, size_t len, uint64_t now,
+		 uint8_t **rec, size_t *reclen) __attribute__((warn_unused_result, nonnull));
+
+/* outbox_put_sealed - store a sealed record in slot until expires_at (rec stays the caller's) */
+enum store_status outbox_put_sealed(struct store_txn *txn, const uint8_t slot[TOKEN_ID_LEN], const uint8_t *rec,
+				    size_t reclen, uint64_t expires_at) __attribute__((warn_unused_result, nonnull));
+
+/* outbox_free_sealed - wipe and free a sealed record */
+void outbox_free_sealed(uint8_t *rec, size_t reclen);
+
 /* A sender: true when the relay took the mail. */
 typedef bool (*outbox_send_fn)(void *arg, const char *rcpt, const char *msg, size_t len);
 
