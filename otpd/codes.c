@@ -69,11 +69,13 @@ bool codes_well_formed(const char *in, char out[CODE_BUF])
 	return n == CODE_DIGITS;
 }
 
-enum store_status codes_issue(struct store_txn *txn, const struct secrets *keys, const uint8_t inv[TOKEN_ID_LEN],
-			      const char *addr, uint64_t now, uint64_t ttl, char out[CODE_BUF], char mkey[CODE_KEY_BUF])
+_Static_assert(sizeof(((struct code_made *)0)->rec) == REC_LEN, "struct code_made holds a record");
+
+void codes_make(const struct secrets *keys, const uint8_t inv[TOKEN_ID_LEN], const char *addr, uint64_t now,
+		char out[CODE_BUF], char mkey[CODE_KEY_BUF], struct code_made *m)
 {
-	uint8_t key[TOKEN_ID_LEN + ADDR_BUF], rec[REC_LEN], raw[KEY_RAW];
-	size_t klen = code_key(key, inv, addr);
+	uint8_t *key = m->key, *rec = m->rec, raw[KEY_RAW];
+	size_t klen = m->klen = code_key(key, inv, addr);
 	uint32_t v = randombytes_uniform(100000000u);
 	uint64_t t = now;
 
@@ -88,7 +90,23 @@ enum store_status codes_issue(struct store_txn *txn, const struct secrets *keys,
 	sodium_bin2base64(mkey, CODE_KEY_BUF, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(raw, sizeof(raw));
 	code_hash(keys, key, klen, 1, mkey, CODE_KEY_LEN, rec + KEY_AT);
-	return store_put(txn, STORE_CODES, key, klen, rec, sizeof(rec), now + ttl);
+}
+
+enum store_status codes_put(struct store_txn *txn, const struct code_made *m, uint64_t now, uint64_t ttl)
+{
+	return store_put(txn, STORE_CODES, m->key, m->klen, m->rec, REC_LEN, now + ttl);
+}
+
+enum store_status codes_issue(struct store_txn *txn, const struct secrets *keys, const uint8_t inv[TOKEN_ID_LEN],
+			      const char *addr, uint64_t now, uint64_t ttl, char out[CODE_BUF], char mkey[CODE_KEY_BUF])
+{
+	struct code_made m;
+	enum store_status s;
+
+	codes_make(keys, inv, addr, now, out, mkey, &m);
+	s = codes_put(txn, &m, now, ttl);
+	sodium_memzero(&m, sizeof(m));
+	return s;
 }
 
 enum code_result codes_check(struct store_txn *txn, const struct secrets *keys, const uint8_t inv[TOKEN_ID_LEN],

@@ -35,6 +35,22 @@ enum code_result {
 	CODE_STORE_ERROR,
 };
 
+/* A code made before its write transaction (codes_make), stored in it (codes_put): the random draws and
+ * hashes are done outside the one LMDB writer. */
+struct code_made {
+	uint8_t key[TOKEN_ID_LEN + ADDR_BUF];
+	size_t klen;
+	uint8_t rec[32 + 1 + 8 + 32];
+};
+
+/* codes_make - a new code for (inv, addr): the digits to out, the mail key to key, the record to m */
+void codes_make(const struct secrets *keys, const uint8_t inv[TOKEN_ID_LEN], const char *addr, uint64_t now,
+		char out[CODE_BUF], char key[CODE_KEY_BUF], struct code_made *m) __attribute__((nonnull));
+
+/* codes_put - store a made code (replacing any old one), alive for ttl from now */
+enum store_status codes_put(struct store_txn *txn, const struct code_made *m, uint64_t now, uint64_t ttl)
+	__attribute__((warn_unused_result, nonnull));
+
 /* codes_issue - make and store a new code (replacing any old one); the digits go to out, the mail key to key */
 enum store_status codes_issue(struct store_txn *txn, const struct secrets *keys, const uint8_t inv[TOKEN_ID_LEN],
 			      const char *addr, uint64_t now, uint64_t ttl, char out[CODE_BUF], char key[CODE_KEY_BUF])

@@ -261,6 +261,17 @@ enum store_status flow_audit(struct store_txn *txn, uint64_t now, const char *ev
 	return store_put(txn, STORE_AUDIT, key, sizeof(key), line, (size_t)n, now + FLOW_AUDIT_DAYS * 24ull * 3600);
 }
 
+/* The code and its mail, made before the write transaction (prepare_code): the random draws, the hashes,
+ * composing and encrypting the mail run on the request's own thread, in parallel with the others, and the
+ * transaction only stores them. */
+struct code_prep {
+	bool ok;
+	struct code_made code;
+	uint8_t slot[LIMIT_KEY_LEN];	/* the outbox slot: 'o' limit key of invitation and address */
+	uint8_t *mail;			/* outbox_seal's record */
+	size_t mail_len;
+};
+
 struct email_work {
 	const struct flow_ctx *fx;
 	const struct token *t;
@@ -274,6 +285,7 @@ struct email_work {
 	bool login;		/* /login: "invited" is decided in the transaction (a guest record exists) */
 	const char *tok;	/* the link's token text (not NUL-terminated; NULL for /login) */
 	size_t tok_len;
+	struct code_prep *prep;
 };
 
 static bool mail_limits(struct store_txn *txn, struct email_work *w)
@@ -294,61 +306,64 @@ static bool mail_limits(struct store_txn *txn, struct email_work *w)
 	       gcra_save(txn, hk, sizeof(hk), &hour, h_new) == STORE_OK;
 }
 
-/* queue_code - code, mail, outbox and audit in one transaction. decoy: the same work for an address that
- * gets no mail, with the code and the queued mail deleted again before the commit. */
-static enum store_status queue_code(struct store_txn *txn, struct email_work *w, bool decoy)
+/* prepare_code - the code and its mail for w->addr, before the transaction; p->ok false if it cannot be made */
+static void prepare_code(const struct email_work *w, struct code_prep *p)
 {
 	const struct flow_ctx *fx = w->fx;
 	uint64_t ttl = (uint64_t)fx->cfg->code_ttl;
 	char code[CODE_BUF], mkey[CODE_KEY_BUF];
-	uint8_t slot[LIMIT_KEY_LEN];
 	struct buf msg, link;
-	enum store_status s;
 	struct mailmsg_params mp = {
 		.from = fx->from, .to = w->addr, .org_name = fx->cfg->org_name, .inviter = w->t->inviter,
 		.resource = w->t->resource, .code = code, .ttl_minutes = (unsigned)((ttl + 59) / 60),
 		.lang = w->lang, .now = w->now, .purpose = w->login ? MAIL_SIGN_IN : MAIL_ACCEPT,
 	};
 
-	s = codes_issue(txn, fx->keys, w->t->id, w->addr, w->now, ttl, code, mkey);
-	if (s != STORE_OK)
-		return s;
+	p->ok = false;
+	codes_make(fx->keys, w->t->id, w->addr, w->now, code, mkey, &p->code);
 	/* The mail key rides in a link to a confirm page (a GET spends nothing; the page's POST does). */
 	buf_init(&link, CAP_URL_BYTES + CAP_TOKEN_BYTES);
-	if (!(w->login ? buf_printf(&link, "%s/login?k=%s", fx->cfg->public_url, mkey)
-		       : buf_printf(&link, "%s/accept/%.*s?k=%s", fx->cfg->public_url, (int)w->tok_len, w->tok, mkey))) {
-		buf_release(&link);
-		sodium_memzero(code, sizeof(code));
-		sodium_memzero(mkey, sizeof(mkey));
-		return STORE_ERROR;
-	}
-	mp.link = link.data;
 	buf_init(&msg, CAP_MAIL_BYTES);
-	if (!mailmsg_compose(&mp, &msg)) {
-		buf_release(&msg);
-		sodium_memzero(link.data, link.len);
-		buf_release(&link);
-		sodium_memzero(code, sizeof(code));
-		sodium_memzero(mkey, sizeof(mkey));
-		return STORE_ERROR;
+	if ((w->login ? buf_printf(&link, "%s/login?k=%s", fx->cfg->public_url, mkey)
+		      : buf_printf(&link, "%s/accept/%.*s?k=%s", fx->cfg->public_url, (int)w->tok_len, w->tok, mkey))) {
+		mp.link = link.data;
+		p->ok = mailmsg_compose(&mp, &msg) &&
+			outbox_seal(fx->keys, w->addr, msg.data, msg.len, w->now, &p->mail, &p->mail_len);
 	}
-	sodium_memzero(link.data, link.len);
+	if (link.data != NULL)
+		sodium_memzero(link.data, link.len);
 	buf_release(&link);
-	sodium_memzero(mkey, sizeof(mkey));
-	limit_key(fx->keys, 'o', w->t->id, w->addr, slot);
-	s = outbox_put(txn, fx->keys, slot + 1, w->addr, msg.data, msg.len, w->now, w->now + ttl);
-	sodium_memzero(msg.data, msg.len);
+	if (msg.data != NULL)
+		sodium_memzero(msg.data, msg.len);
 	buf_release(&msg);
 	sodium_memzero(code, sizeof(code));
-	if (s == STORE_OK && decoy) {
-		uint8_t key[TOKEN_ID_LEN + ADDR_BUF];
-		size_t alen = strlen(w->addr);
+	sodium_memzero(mkey, sizeof(mkey));
+	limit_key(fx->keys, 'o', w->t->id, w->addr, p->slot);
+}
 
-		memcpy(key, w->t->id, TOKEN_ID_LEN);
-		memcpy(key + TOKEN_ID_LEN, w->addr, alen);
-		s = store_del(txn, STORE_OUTBOX, slot + 1, TOKEN_ID_LEN);
+static void prep_wipe(struct code_prep *p)
+{
+	outbox_free_sealed(p->mail, p->mail_len);
+	sodium_memzero(p, sizeof(*p));
+}
+
+/* queue_code - code, mail (made by prepare_code), outbox and audit in one transaction. decoy: the same work
+ * for an address that gets no mail, with the code and the queued mail deleted again before the commit. */
+static enum store_status queue_code(struct store_txn *txn, struct email_work *w, bool decoy)
+{
+	const struct code_prep *p = w->prep;
+	uint64_t ttl = (uint64_t)w->fx->cfg->code_ttl;
+	enum store_status s;
+
+	if (p == NULL || !p->ok)
+		return STORE_ERROR;
+	s = codes_put(txn, &p->code, w->now, ttl);
+	if (s == STORE_OK)
+		s = outbox_put_sealed(txn, p->slot + 1, p->mail, p->mail_len, w->now + ttl);
+	if (s == STORE_OK && decoy) {
+		s = store_del(txn, STORE_OUTBOX, p->slot + 1, TOKEN_ID_LEN);
 		if (s == STORE_OK)
-			s = store_del(txn, STORE_CODES, key, TOKEN_ID_LEN + alen);
+			s = store_del(txn, STORE_CODES, p->code.key, p->code.klen);
 		return s;
 	}
 	if (s == STORE_OK)
@@ -442,7 +457,16 @@ static enum store_status email_txn(struct store_txn *txn, void *arg)
 static enum flow_result email_run(struct email_work *w, const char *event)
 {
 	char id[2 * TOKEN_ID_LEN + 1];
-	enum store_status s = store_write(w->fx->st, email_txn, w);
+	struct code_prep prep = { .ok = false };
+	enum store_status s;
+
+	/* The code and its mail are made before the transaction, for any address (a decoy costs the same). */
+	if (w->addr[0] != '\0')
+		prepare_code(w, &prep);
+	w->prep = &prep;
+	s = store_write(w->fx->st, email_txn, w);
+	w->prep = NULL;
+	prep_wipe(&prep);
 
 	token_id_hex(w->t, id);
 	if (w->login)
@@ -461,7 +485,7 @@ enum flow_result flow_email(const struct flow_ctx *fx, const struct token *t, co
 			    const char *email, const struct flow_client *client, enum lang lang, uint64_t now)
 {
 	char addr[ADDR_BUF] = "";
-	struct email_work w = { fx, t, addr, false, client, lang, now, "", false, false, tok, tok_len };
+	struct email_work w = { fx, t, addr, false, client, lang, now, "", false, false, tok, tok_len, NULL };
 
 	/* Security: token_has_guest runs for every address, well-formed or not. */
 	if (addr_normalize(email, strlen(email), addr))
@@ -486,7 +510,7 @@ enum flow_result flow_login_email(const struct flow_ctx *fx, const char *email, 
 {
 	char addr[ADDR_BUF] = "";
 	struct token *t = login_token();
-	struct email_work w = { fx, t, addr, false, client, lang, now, "", false, true, NULL, 0 };
+	struct email_work w = { fx, t, addr, false, client, lang, now, "", false, true, NULL, 0, NULL };
 	enum flow_result r;
 
 	if (t == NULL)

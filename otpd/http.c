@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth_fast.h"
 #include "caps.h"
 #include "form.h"
 #include "render.h"
@@ -38,6 +39,7 @@ struct http_server {
 	struct MHD_Daemon *mhd;
 	const struct flow_ctx *fx;
 	int fd;
+	struct auth_answers *auth;	/* /auth's answers, made once (auth_fast.h) */
 };
 
 /* A connection's request: its row (NULL: none) and its body so far. */
@@ -319,7 +321,13 @@ static enum MHD_Result run(struct http_server *h, struct MHD_Connection *c, cons
 		client_address(c, h->fx->cfg, &in->client);
 	step_out_init(o, in);
 	routes_run(rq->rt, in, o);
-	ret = send_answer(c, rq->rt->answer, o);
+	if (rq->rt->step == step_auth)
+		/* /auth, the request of every resource page and asset: a prepared answer (auth_fast.h) */
+		ret = auth_answer(h->auth, c, o->status == HTTP_OK ? AUTH_ALLOW
+					      : o->status == HTTP_UNAUTHORIZED ? AUTH_DENY : AUTH_UNAVAILABLE,
+				  o->guest_email);
+	else
+		ret = send_answer(c, rq->rt->answer, o);
 	step_out_release(o);
 out:
 	if (x != NULL) {
@@ -482,6 +490,10 @@ struct http_server *http_start(int listen_fd, const struct flow_ctx *fx)
 	h->fx = fx;
 	h->fd = listen_fd;
 	csp_build(cfg);
+	if ((h->auth = auth_answers_new(csp)) == NULL) {
+		free(h);
+		return NULL;
+	}
 	h->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, on_request, h,
 				  MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
 				  MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
@@ -492,6 +504,7 @@ struct http_server *http_start(int listen_fd, const struct flow_ctx *fx)
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 				  MHD_OPTION_END);
 	if (h->mhd == NULL) {
+		auth_answers_free(h->auth);
 		free(h);
 		return NULL;
 	}
@@ -503,6 +516,7 @@ struct http_server *http_stop(struct http_server *h)
 	if (h == NULL)
 		return NULL;
 	MHD_stop_daemon(h->mhd);
+	auth_answers_free(h->auth);
 	close(h->fd);
 	free(h);
 	return NULL;

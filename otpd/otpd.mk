@@ -10,7 +10,7 @@ OTPD_CORE_SRC = otpd/store.c otpd/store_lmdb.c otpd/store_pg.c otpd/gcra.c otpd/
 		otpd/routes.c otpd/step.c otpd/steps_signin.c otpd/steps_mfa.c otpd/steps_account.c otpd/steps_idp.c \
 		otpd/steps_service.c otpd/render.c \
 		otpd/notice.c otpd/lifecycle.c otpd/account.c otpd/privacy.c \
-		otpd/record.c otpd/record_legacy.c otpd/upgrade.c
+		otpd/record.c otpd/record_legacy.c otpd/upgrade.c otpd/auth_fast.c
 OTPD_CORE_OBJ = $(OTPD_CORE_SRC:%.c=$(O)/%.o)
 OTPD_CORE_LIBS = $(shell pkg-config --libs libmicrohttpd lmdb libcurl jansson libqrencode libcrypto libpq) -lpthread
 # OpenID Connect sign-in (otpd/oidc.c): JWS checks with OpenSSL's libcrypto.

@@ -4,6 +4,13 @@
  * Key: 16-byte slot (keyed hash of invitation and address, from the caller).
  * Value: next_attempt (8), attempts (4), rcpt length (1), rcpt, nonce (24),
  * secretbox(message). Expiry: the code's.
+ *
+ * A pass sends up to BATCH due mails and then settles them all in one write
+ * transaction (one commit, not one per mail: the sender's commits queue with
+ * the guests' requests for the one LMDB writer). A crash between sending
+ * and settling sends those mails again, as it did for one mail before
+ * (delivery is at least once, outbox.h). The SMTP sender keeps its libcurl
+ * handle between mails, so a pass reuses one connection to the relay.
  */
 #include "outbox.h"
 #include "bytes.h"
@@ -32,18 +39,17 @@ struct outbox {
 	bool kicked, stopping;
 };
 
-enum store_status outbox_put(struct store_txn *txn, const struct secrets *keys, const uint8_t slot[TOKEN_ID_LEN],
-			     const char *rcpt, const char *msg, size_t len, uint64_t now, uint64_t expires_at)
+bool outbox_seal(const struct secrets *keys, const char *rcpt, const char *msg, size_t len, uint64_t now,
+		 uint8_t **out, size_t *reclen)
 {
 	size_t rlen = strlen(rcpt), total = HDR_LEN + rlen + crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len;
 	uint8_t *rec, *p;
-	enum store_status s;
 
 	if (rlen >= ADDR_BUF || len > CAP_MAIL_BYTES)
-		return STORE_ERROR;
+		return false;
 	rec = malloc(total);
 	if (rec == NULL)
-		return STORE_ERROR;
+		return false;
 	be_put(rec, now, 8);
 	be_put(rec + 8, 0, 4);
 	rec[12] = (uint8_t)rlen;
@@ -51,9 +57,36 @@ enum store_status outbox_put(struct store_txn *txn, const struct secrets *keys, 
 	p = rec + HDR_LEN + rlen;
 	randombytes_buf(p, crypto_secretbox_NONCEBYTES);
 	crypto_secretbox_easy(p + crypto_secretbox_NONCEBYTES, (const uint8_t *)msg, len, p, keys->outbox);
-	s = store_put(txn, STORE_OUTBOX, slot, TOKEN_ID_LEN, rec, total, expires_at);
-	sodium_memzero(rec, total);
+	*out = rec;
+	*reclen = total;
+	return true;
+}
+
+enum store_status outbox_put_sealed(struct store_txn *txn, const uint8_t slot[TOKEN_ID_LEN], const uint8_t *rec,
+				    size_t reclen, uint64_t expires_at)
+{
+	return store_put(txn, STORE_OUTBOX, slot, TOKEN_ID_LEN, rec, reclen, expires_at);
+}
+
+void outbox_free_sealed(uint8_t *rec, size_t reclen)
+{
+	if (rec == NULL)
+		return;
+	sodium_memzero(rec, reclen);
 	free(rec);
+}
+
+enum store_status outbox_put(struct store_txn *txn, const struct secrets *keys, const uint8_t slot[TOKEN_ID_LEN],
+			     const char *rcpt, const char *msg, size_t len, uint64_t now, uint64_t expires_at)
+{
+	uint8_t *rec;
+	size_t total;
+	enum store_status s;
+
+	if (!outbox_seal(keys, rcpt, msg, len, now, &rec, &total))
+		return STORE_ERROR;
+	s = outbox_put_sealed(txn, slot, rec, total, expires_at);
+	outbox_free_sealed(rec, total);
 	return s;
 }
 
@@ -141,9 +174,8 @@ struct settle {
 };
 
 /* settle - delete a sent mail, or push its next attempt back; leave a newer mail in the slot alone */
-static enum store_status settle(struct store_txn *txn, void *arg)
+static enum store_status settle(struct store_txn *txn, const struct settle *s)
 {
-	struct settle *s = arg;
 	struct store_val v;
 	uint64_t next, backoff;
 	uint32_t attempts;
@@ -166,6 +198,21 @@ static enum store_status settle(struct store_txn *txn, void *arg)
 	be_put(copy + 8, attempts + 1, 4);
 	st = store_put(txn, STORE_OUTBOX, s->m->slot, TOKEN_ID_LEN, copy, v.len, v.expires_at);
 	free(copy);
+	return st;
+}
+
+struct settle_all {
+	struct settle s[BATCH];
+	size_t n;
+};
+
+static enum store_status settle_txn(struct store_txn *txn, void *arg)
+{
+	struct settle_all *a = arg;
+	enum store_status st = STORE_OK;
+
+	for (size_t i = 0; i < a->n && st == STORE_OK; i++)
+		st = settle(txn, &a->s[i]);
 	return st;
 }
 
@@ -205,10 +252,14 @@ static size_t deliver_due(struct store *st, const struct secrets *keys, uint64_t
 			  outbox_send_fn send, void *arg)
 {
 	struct collect *c = calloc(1, sizeof(*c));
+	struct settle_all *a = calloc(1, sizeof(*a));
 	size_t sent = 0;
 
-	if (c == NULL)
+	if (c == NULL || a == NULL) {
+		free(c);
+		free(a);
 		return 0;
+	}
 	c->keys = keys;
 	c->now = now;
 	if (store_read(st, collect_due, c) == STORE_OK) {
@@ -229,10 +280,12 @@ static size_t deliver_due(struct store *st, const struct secrets *keys, uint64_t
 				log_warn("event=code_mail_deferred attempts=%u expires_in=%llds", c->due[i].attempts + 1,
 					 (long long)(c->due[i].expires_at - now));
 			}
-			if (store_write(st, settle, &s) != STORE_OK)
-				log_error("event=outbox_settle_failed");
+			a->s[a->n++] = s;
 		}
+		if (a->n > 0 && store_write(st, settle_txn, a) != STORE_OK)
+			log_error("event=outbox_settle_failed");
 	}
+	free(a);
 	for (size_t i = 0; i < c->n; i++)
 		if (c->due[i].msg != NULL)
 			sodium_free(c->due[i].msg);
@@ -297,14 +350,17 @@ static size_t read_cb(char *out, size_t size, size_t nmemb, void *arg)
 
 bool outbox_smtp_send(void *arg, const char *rcpt, const char *msg, size_t len)
 {
-	const struct outbox_smtp *smtp = arg;
+	struct outbox_smtp *smtp = arg;
 	struct reader r = { msg, len };
 	struct curl_slist *to = NULL;
 	char from[ADDR_BUF + 2], rc[ADDR_BUF + 2];
 	CURLcode res = CURLE_FAILED_INIT;
-	CURL *curl = curl_easy_init();
+	CURL *curl = smtp->curl;
 
-	if (curl == NULL)
+	/* One handle for the sender's life: curl_easy_reset keeps its connection to the relay open. */
+	if (curl != NULL)
+		curl_easy_reset(curl);
+	else if ((curl = smtp->curl = curl_easy_init()) == NULL)
 		return false;
 	snprintf(from, sizeof(from), "<%s>", smtp->from);
 	snprintf(rc, sizeof(rc), "<%s>", rcpt);
@@ -327,7 +383,11 @@ bool outbox_smtp_send(void *arg, const char *rcpt, const char *msg, size_t len)
 			log_warn("event=smtp_failed error=\"%s\"", curl_easy_strerror(res));
 	}
 	curl_slist_free_all(to);
-	curl_easy_cleanup(curl);
+	if (res != CURLE_OK) {
+		/* Start afresh after a failure: no half-dead connection is kept. */
+		curl_easy_cleanup(curl);
+		smtp->curl = NULL;
+	}
 	return res == CURLE_OK;
 }
 
@@ -368,6 +428,7 @@ struct outbox *outbox_start(struct store *st, const struct secrets *keys, const 
 	ob->st = st;
 	ob->keys = keys;
 	ob->smtp = *smtp;
+	ob->smtp.curl = NULL;	/* the sender thread's own */
 	pthread_mutex_init(&ob->lock, NULL);
 	pthread_cond_init(&ob->cond, NULL);
 	if ((errno = pthread_create(&ob->thread, NULL, sender_main, ob)) != 0) {
@@ -398,6 +459,8 @@ struct outbox *outbox_stop(struct outbox *ob)
 	pthread_cond_signal(&ob->cond);
 	pthread_mutex_unlock(&ob->lock);
 	pthread_join(ob->thread, NULL);
+	if (ob->smtp.curl != NULL)
+		curl_easy_cleanup(ob->smtp.curl);
 	pthread_mutex_destroy(&ob->lock);
 	pthread_cond_destroy(&ob->cond);
 	free(ob);

@@ -47,6 +47,18 @@ enum store_status outbox_put(struct store_txn *txn, const struct secrets *keys, 
 			     const char *rcpt, const char *msg, size_t len, uint64_t now, uint64_t expires_at)
 	__attribute__((warn_unused_result, nonnull));
 
+/* outbox_seal - outbox_put's record, made outside the write transaction (secretbox and random nonce):
+ * *rec (malloc'd; outbox_put_sealed frees it) of *len bytes; false if out of memory or too long */
+bool outbox_seal(const struct secrets *keys, const char *rcpt, const char *msg, size_t len, uint64_t now,
+		 uint8_t **rec, size_t *reclen) __attribute__((warn_unused_result, nonnull));
+
+/* outbox_put_sealed - store a sealed record in slot until expires_at (rec stays the caller's) */
+enum store_status outbox_put_sealed(struct store_txn *txn, const uint8_t slot[TOKEN_ID_LEN], const uint8_t *rec,
+				    size_t reclen, uint64_t expires_at) __attribute__((warn_unused_result, nonnull));
+
+/* outbox_free_sealed - wipe and free a sealed record */
+void outbox_free_sealed(uint8_t *rec, size_t reclen);
+
 /* A sender: true when the relay took the mail. */
 typedef bool (*outbox_send_fn)(void *arg, const char *rcpt, const char *msg, size_t len);
 
@@ -61,9 +73,11 @@ struct outbox_smtp {
 	const char *url;	/* smtp:// or smtps:// */
 	const char *from;	/* envelope sender, normalized */
 	long timeout;		/* seconds */
+	void *curl;		/* outbox_smtp_send's libcurl handle, kept between mails (NULL at first) */
 };
 
-/* outbox_smtp_send - an outbox_send_fn over libcurl; arg is a struct outbox_smtp */
+/* outbox_smtp_send - an outbox_send_fn over libcurl; arg is a struct outbox_smtp (one thread's: it keeps
+ * its libcurl handle, and so the connection to the relay, in it) */
 bool outbox_smtp_send(void *arg, const char *rcpt, const char *msg, size_t len);
 
 /* outbox_start - the sender thread; NULL if it cannot start */

@@ -16,6 +16,21 @@
  * one, and no reply is sent before its write is durable. If anything in a
  * batch fails below the callbacks (map full, map resized, the commit), the
  * batch is rolled back and each request runs again alone, as before.
+ *
+ * Gathering: the writers of one batch come back at about the same time (each
+ * answers its client, reads the next request, prepares it), but not at the
+ * same instant, so a leader that took only what was queued ran batches of
+ * 1, 3, 1, 3: the first back committed alone while the rest queued behind
+ * it. So a leader that finds fewer queued than its last batch held waits for
+ * them, at most a quarter of the recent commit time and STORE_GATHER_MAX_US.
+ * What it waits for adapts: one more than came when all it waited for came
+ * (so batches grow to the number of writers), what came when the wait ran
+ * out. So a lone writer waits that short while at most every other write.
+ *
+ * Reads reuse their transactions: a finished read is reset (mdb_txn_reset:
+ * it keeps its reader slot, holds no snapshot) and kept for the next read,
+ * which renews it, instead of a malloc and a scan of the reader table under
+ * its lock for every /auth.
  */
 #include "store_impl.h"
 #include "bytes.h"
@@ -33,6 +48,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -41,6 +57,8 @@
 #define STORE_INITIAL_MAP (16ull * 1024 * 1024)
 #define STORE_WRITE_TRIES 8
 #define STORE_SWEEP_BATCH 1000
+#define STORE_GATHER_MAX_US 2000	/* the longest a leader waits for the rest of its batch */
+#define STORE_IDLE_READERS 32	/* reset read transactions kept (about one per thread that reads) */
 
 static const char *const db_names[STORE_NDB] = {
 	"codes", "limits", "guests", "sessions", "invitations", "outbox", "audit",
@@ -66,6 +84,13 @@ struct store_lmdb {
 	struct write_req *head, **tail;
 	bool leader;			/* a thread is running a batch */
 	unsigned batch_max;		/* 1: a commit per request */
+	pthread_cond_t wqueued;		/* a request was queued (a gathering leader waits on it) */
+	size_t n_queued;		/* requests in the queue */
+	size_t expect;			/* how many the last batch held */
+	uint64_t commit_ns;		/* recent time of one batch's transaction and commit (moving average) */
+	pthread_mutex_t rlock;		/* the idle read transactions below */
+	MDB_txn *idle[STORE_IDLE_READERS];
+	size_t n_idle;
 };
 
 struct store_txn_lmdb {
@@ -103,9 +128,19 @@ struct store *store_lmdb_open(const char *dir, uint64_t max_size, char *err, siz
 	st->base.ops = &lmdb_ops;
 	st->max_size = max_size;
 	st->batch_max = 1;
+	st->expect = 1;
 	st->tail = &st->head;
 	pthread_mutex_init(&st->wlock, NULL);
 	pthread_cond_init(&st->wdone, NULL);
+	{
+		pthread_condattr_t ca;	/* gather() waits on CLOCK_MONOTONIC */
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&st->wqueued, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	pthread_mutex_init(&st->rlock, NULL);
 	pthread_rwlockattr_init(&attr);
 	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&st->resize, &attr);
@@ -149,11 +184,15 @@ static void lmdb_close(struct store *s)
 {
 	struct store_lmdb *st = L(s);
 
+	for (size_t i = 0; i < st->n_idle; i++)
+		mdb_txn_abort(st->idle[i]);
 	if (st->env != NULL)
 		mdb_env_close(st->env);
 	pthread_rwlock_destroy(&st->resize);
+	pthread_mutex_destroy(&st->rlock);
 	pthread_mutex_destroy(&st->wlock);
 	pthread_cond_destroy(&st->wdone);
+	pthread_cond_destroy(&st->wqueued);
 	free(st);
 }
 
@@ -212,6 +251,41 @@ static enum store_status map_err(int rc)
 	return STORE_ERROR;
 }
 
+/* read_begin - a read transaction: an idle one renewed, else a new one */
+static int read_begin(struct store_lmdb *st, MDB_txn **txn)
+{
+	MDB_txn *t = NULL;
+	int rc;
+
+	pthread_mutex_lock(&st->rlock);
+	if (st->n_idle > 0)
+		t = st->idle[--st->n_idle];
+	pthread_mutex_unlock(&st->rlock);
+	if (t != NULL) {
+		if ((rc = mdb_txn_renew(t)) == 0) {
+			*txn = t;
+			return 0;
+		}
+		mdb_txn_abort(t);
+		return rc;
+	}
+	return mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+}
+
+/* read_end - reset a finished read and keep it for the next one (it holds no snapshot while idle) */
+static void read_end(struct store_lmdb *st, MDB_txn *txn)
+{
+	mdb_txn_reset(txn);
+	pthread_mutex_lock(&st->rlock);
+	if (st->n_idle < STORE_IDLE_READERS) {
+		st->idle[st->n_idle++] = txn;
+		txn = NULL;
+	}
+	pthread_mutex_unlock(&st->rlock);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+}
+
 /* run - one attempt: begin, callback, commit or abort */
 static enum store_status run(struct store_lmdb *st, bool write, store_fn fn, void *arg, int *mdb_rc)
 {
@@ -220,7 +294,7 @@ static enum store_status run(struct store_lmdb *st, bool write, store_fn fn, voi
 	int rc;
 
 	pthread_rwlock_rdlock(&st->resize);
-	rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t.txn);
+	rc = write ? mdb_txn_begin(st->env, NULL, 0, &t.txn) : read_begin(st, &t.txn);
 	if (rc != 0) {
 		pthread_rwlock_unlock(&st->resize);
 		*mdb_rc = rc;
@@ -233,6 +307,9 @@ static enum store_status run(struct store_lmdb *st, bool write, store_fn fn, voi
 		rc = mdb_txn_commit(t.txn);
 		s = map_err(rc);
 		*mdb_rc = rc;
+	} else if (!write) {
+		read_end(st, t.txn);
+		*mdb_rc = t.mdb_err;
 	} else {
 		mdb_txn_abort(t.txn);
 		*mdb_rc = t.mdb_err;
@@ -332,25 +409,67 @@ static bool run_batch(struct store_lmdb *st, struct write_req *batch, size_t n)
 	return ok;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* gather - wait (wlock held) for st->expect requests, for a short while; then set what the next one expects */
+static void gather(struct store_lmdb *st)
+{
+	uint64_t wait_ns = st->commit_ns / 4, end;
+	struct timespec until;
+	bool full = true;
+
+	if (st->expect > st->batch_max)
+		st->expect = st->batch_max;
+	if (st->n_queued >= st->expect)
+		goto out;
+	if (wait_ns > STORE_GATHER_MAX_US * 1000ull)
+		wait_ns = STORE_GATHER_MAX_US * 1000ull;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	end = (uint64_t)until.tv_sec * 1000000000u + (uint64_t)until.tv_nsec + wait_ns;
+	until.tv_sec = (time_t)(end / 1000000000u);
+	until.tv_nsec = (long)(end % 1000000000u);
+	while (st->n_queued < st->expect)
+		if (pthread_cond_timedwait(&st->wqueued, &st->wlock, &until) != 0) {
+			full = false;
+			break;
+		}
+out:
+	/* Came in full: try for one more next time; else expect what came. */
+	st->expect = full ? st->n_queued + 1 : st->n_queued;
+}
+
 /* lead - run queued requests until mine is done (called and returns with wlock held) */
 static void lead(struct store_lmdb *st, struct write_req *mine)
 {
 	while (!mine->done) {
-		struct write_req *batch = st->head, *r = batch, *last = batch;
+		struct write_req *batch, *r, *last;
 		size_t n = 0;
+		uint64_t t0;
 
+		gather(st);
+		batch = r = last = st->head;
 		for (; r != NULL && n < st->batch_max; r = r->next, n++)
 			last = r;
 		st->head = r;
 		if (st->head == NULL)
 			st->tail = &st->head;
 		last->next = NULL;
+		st->n_queued -= n;
 		pthread_mutex_unlock(&st->wlock);
+		t0 = mono_ns();
 		if (n == 1 || !run_batch(st, batch, n)) {
 			for (r = batch; r != NULL; r = r->next)
 				r->status = run_retrying(st, true, r->fn, r->arg);
 		}
+		t0 = mono_ns() - t0;
 		pthread_mutex_lock(&st->wlock);
+		st->commit_ns = (3 * st->commit_ns + t0) / 4;
 		for (r = batch; r != NULL; r = r->next)
 			r->done = true;
 		pthread_cond_broadcast(&st->wdone);
@@ -367,6 +486,8 @@ static enum store_status lmdb_write(struct store *s, store_fn fn, void *arg)
 	pthread_mutex_lock(&st->wlock);
 	*st->tail = &me;
 	st->tail = &me.next;
+	st->n_queued++;
+	pthread_cond_signal(&st->wqueued);
 	while (!me.done && st->leader)
 		pthread_cond_wait(&st->wdone, &st->wlock);
 	if (!me.done) {
