@@ -105,13 +105,14 @@ static enum store_status fill_txn(struct store_txn *txn, void *arg)
 	struct token t;
 	char addr[64], cookie[SESSION_TEXT], code[CODE_BUF], key[CODE_KEY_BUF];
 	enum store_status s = STORE_OK;
+	bool first;
 
 	memset(&t, 0, sizeof(t));
 	for (unsigned long i = f->from; i < f->to && s == STORE_OK; i++) {
 		if ((i - f->from) % PER_LINK == 0 && !token_init(&t, fill_guest_key(), INVITER, RESOURCE, f->now, 86400))
 			return STORE_ERROR;
 		snprintf(addr, sizeof(addr), "g%lu@pop.example.net", i);
-		s = guest_redeemed(txn, addr, &t, f->now);
+		s = guest_redeemed(txn, addr, &t, f->now, &first);
 		if (s == STORE_OK)
 			s = session_create(txn, f->keys, addr, SESSION_CODE, "", f->now, &lim, cookie);
 		if (s == STORE_OK)
