@@ -8,12 +8,22 @@
  * hosts starting together migrate once. A newer schema than this otpd
  * knows is refused.
  *
- * Transactions: a write runs at SERIALIZABLE, so two hosts spending the
- * same code or the same rate-limit token cannot both commit; on 40001 or
- * 40P01 it is rolled back and the callback runs again (callbacks have no
- * side effects outside the transaction, store.h). A read runs at
- * REPEATABLE READ READ ONLY (one snapshot). Expiry is judged against the
- * caller's now, as in LMDB; any host's sweeper deletes expired rows.
+ * Transactions: a write runs at READ COMMITTED under key locks: every key
+ * it reads, writes or deletes is locked (an advisory lock on a hash of db
+ * and key, taken in the same statement, held to the end of the
+ * transaction), present or absent, and a range read (each) locks its whole
+ * database, which every put and delete shares. That is strict two-phase
+ * locking, so write transactions are serializable: two hosts spending the
+ * same code or the same rate-limit token run one after the other, and the
+ * second sees what the first committed (each statement's snapshot is taken
+ * after its lock). SERIALIZABLE gave the same answers but rolled back
+ * about one transaction in two under load: its predicate locks are btree
+ * pages, and all databases share one index, so unrelated keys on one page
+ * conflicted. A deadlock (40P01) is rolled back and the callback runs
+ * again (callbacks have no side effects outside the transaction, store.h).
+ * A read runs at REPEATABLE READ READ ONLY (one snapshot, no locks).
+ * Expiry is judged against the caller's now, as in LMDB; any host's
+ * sweeper deletes expired rows.
  *
  * Connections: a pool, one connection per concurrent transaction. A
  * connection lost (PostgreSQL restarted) is reset at the next use; a
@@ -68,6 +78,13 @@
 #define OID_INT8 20
 #define OID_BYTEA 17
 
+/* Locks of a whole named database (bigint advisory locks DB_LOCK_BASE + db): a range read in a write transaction
+ * takes it exclusively, every put and delete shares it. Key locks are the two-integer kind, a separate space. */
+#define DB_LOCK_BASE "7263115420"
+#define EACH_PAGE 64
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 /* Version n's statements are migrations[n - 1]. Append; never edit a released one. */
 static const char *const migrations[] = {
 	"CREATE TABLE guestlink_records ("
@@ -77,6 +94,23 @@ static const char *const migrations[] = {
 	" expires_at bigint NOT NULL,"
 	" PRIMARY KEY (db, k));"
 	"CREATE INDEX guestlink_records_expiry ON guestlink_records (expires_at);",
+	/* 2: writes take key locks (see "Transactions" above) instead of running at SERIALIZABLE. Each function
+	 * takes its lock first, then runs its statement with a snapshot taken after the lock (a VOLATILE function
+	 * at READ COMMITTED takes one per statement), so it sees what the lock's last holder committed. */
+	"CREATE FUNCTION guestlink_get_locked(p_db integer, p_k bytea, p_l1 integer, p_l2 integer)"
+	" RETURNS TABLE (v bytea, expires_at bigint) LANGUAGE plpgsql VOLATILE AS $f$"
+	" BEGIN PERFORM pg_advisory_xact_lock(p_l1, p_l2);"
+	" RETURN QUERY SELECT r.v, r.expires_at FROM guestlink_records r WHERE r.db = p_db AND r.k = p_k; END $f$;"
+	"CREATE FUNCTION guestlink_put_locked(p_db integer, p_k bytea, p_v bytea, p_exp bigint, p_l1 integer,"
+	" p_l2 integer) RETURNS void LANGUAGE plpgsql VOLATILE AS $f$"
+	" BEGIN PERFORM pg_advisory_xact_lock_shared(" DB_LOCK_BASE " + p_db); PERFORM pg_advisory_xact_lock(p_l1, p_l2);"
+	" INSERT INTO guestlink_records (db, k, v, expires_at) VALUES (p_db, p_k, p_v, p_exp)"
+	" ON CONFLICT (db, k) DO UPDATE SET v = EXCLUDED.v, expires_at = EXCLUDED.expires_at; END $f$;"
+	"CREATE FUNCTION guestlink_del_locked(p_db integer, p_k bytea, p_l1 integer, p_l2 integer)"
+	" RETURNS bigint LANGUAGE plpgsql VOLATILE AS $f$ DECLARE n bigint;"
+	" BEGIN PERFORM pg_advisory_xact_lock_shared(" DB_LOCK_BASE " + p_db); PERFORM pg_advisory_xact_lock(p_l1, p_l2);"
+	" DELETE FROM guestlink_records r WHERE r.db = p_db AND r.k = p_k; GET DIAGNOSTICS n = ROW_COUNT;"
+	" RETURN n; END $f$;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 /* Any constant both hosts agree on: serialises the migrations. */
@@ -85,7 +119,7 @@ static const char *const migrations[] = {
 static const struct {
 	const char *name, *sql;
 	int nparams;
-	Oid types[4];
+	Oid types[6];
 } stmts[] = {
 	{ "get", "SELECT v, expires_at FROM guestlink_records WHERE db = $1 AND k = $2", 2, { OID_INT4, OID_BYTEA } },
 	{ "put",
@@ -93,8 +127,20 @@ static const struct {
 	  "ON CONFLICT (db, k) DO UPDATE SET v = EXCLUDED.v, expires_at = EXCLUDED.expires_at",
 	  4, { OID_INT4, OID_BYTEA, OID_BYTEA, OID_INT8 } },
 	{ "del", "DELETE FROM guestlink_records WHERE db = $1 AND k = $2", 2, { OID_INT4, OID_BYTEA } },
-	{ "each", "SELECT k, v, expires_at FROM guestlink_records WHERE db = $1 AND expires_at > $2 ORDER BY k", 2,
-	  { OID_INT4, OID_INT8 } },
+	/* each walks the key order a page at a time (EACH_PAGE rows), so a walk that stops early reads no more, and
+	 * the plan is the primary key's range scan (a whole-range SELECT was planned as a bitmap AND with the
+	 * expiry index, which scans every live record of every database). */
+	{ "each", "SELECT k, v, expires_at FROM guestlink_records WHERE db = $1 AND expires_at > $2 ORDER BY k LIMIT "
+		  STR(EACH_PAGE), 2, { OID_INT4, OID_INT8 } },
+	{ "each_next", "SELECT k, v, expires_at FROM guestlink_records WHERE db = $1 AND expires_at > $2 AND k > $3 "
+		       "ORDER BY k LIMIT " STR(EACH_PAGE), 3, { OID_INT4, OID_INT8, OID_BYTEA } },
+	/* A write transaction's: the same, under the key's lock (or the database's, for each). */
+	{ "get_w", "SELECT v, expires_at FROM guestlink_get_locked($1, $2, $3, $4)", 4,
+	  { OID_INT4, OID_BYTEA, OID_INT4, OID_INT4 } },
+	{ "put_w", "SELECT guestlink_put_locked($1, $2, $3, $4, $5, $6)", 6,
+	  { OID_INT4, OID_BYTEA, OID_BYTEA, OID_INT8, OID_INT4, OID_INT4 } },
+	{ "del_w", "SELECT guestlink_del_locked($1, $2, $3, $4)", 4, { OID_INT4, OID_BYTEA, OID_INT4, OID_INT4 } },
+	{ "lock_db", "SELECT pg_advisory_xact_lock(" DB_LOCK_BASE " + $1)", 1, { OID_INT4 } },
 	{ "sweep",
 	  "DELETE FROM guestlink_records WHERE ctid = ANY (ARRAY(SELECT ctid FROM guestlink_records "
 	  "WHERE expires_at <= $1 LIMIT 1000))",
@@ -624,7 +670,7 @@ static bool begin(struct store_txn_pg *t)
 		t->failed = true;
 		return false;
 	}
-	r = PQexec(t->c->pg, t->write ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+	r = PQexec(t->c->pg, t->write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
 				      : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		note_failure(t, r);
@@ -639,7 +685,7 @@ static bool begin(struct store_txn_pg *t)
 static PGresult *exec(struct store_txn_pg *t, const char *name, int n, const char *const *vals, const int *lens,
 		      ExecStatusType want)
 {
-	static const int fmts[4] = { 1, 1, 1, 1 };
+	static const int fmts[6] = { 1, 1, 1, 1, 1, 1 };
 	PGresult *r;
 
 	if (t->failed || !begin(t))
@@ -658,13 +704,29 @@ static uint64_t clamp(uint64_t v)
 	return v > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : v;
 }
 
+/* key_lock - the two integers of the advisory lock that stands for (db, key) in every host: a hash, so two keys
+ * may share a lock (they then wait for each other, nothing worse) */
+static void key_lock(int db, const void *key, size_t klen, uint8_t l1[4], uint8_t l2[4])
+{
+	uint8_t h[8], dbv[4];
+	crypto_generichash_state gs;
+
+	be_put(dbv, (uint64_t)db, 4);
+	crypto_generichash_init(&gs, NULL, 0, sizeof(h));
+	crypto_generichash_update(&gs, dbv, sizeof(dbv));
+	crypto_generichash_update(&gs, key, klen);
+	crypto_generichash_final(&gs, h, sizeof(h));
+	memcpy(l1, h, 4);
+	memcpy(l2, h + 4, 4);
+}
+
 static enum store_status pg_get(struct store_txn *pt, enum store_db db, const void *key, size_t klen, uint64_t now,
 				struct store_val *out)
 {
 	struct store_txn_pg *t = PT(pt);
-	uint8_t dbv[4];
-	const char *vals[2] = { (const char *)dbv, key };
-	int lens[2] = { 4, (int)klen };
+	uint8_t dbv[4], l1[4], l2[4];
+	const char *vals[4] = { (const char *)dbv, key, (const char *)l1, (const char *)l2 };
+	int lens[4] = { 4, (int)klen, 4, 4 };
 	uint64_t at = mono_ms();
 	PGresult *r;
 
@@ -673,7 +735,11 @@ static enum store_status pg_get(struct store_txn *pt, enum store_db db, const vo
 	if (!t->write && cacheable(db) && cache_get(t, (int)db, key, klen, out))
 		return out->expires_at > now ? STORE_OK : STORE_NOTFOUND;
 	be_put(dbv, (uint64_t)db, 4);
-	if ((r = exec(t, "get", 2, vals, lens, PGRES_TUPLES_OK)) == NULL)
+	/* A write transaction reads under the key's lock, held to its end: nobody changes (or creates) what it
+	 * read before it commits. */
+	if (t->write)
+		key_lock((int)db, key, klen, l1, l2);
+	if ((r = exec(t, t->write ? "get_w" : "get", t->write ? 4 : 2, vals, lens, PGRES_TUPLES_OK)) == NULL)
 		return STORE_ERROR;
 	if (PQntuples(r) != 1 || PQgetlength(r, 0, 1) != 8) {
 		PQclear(r);
@@ -696,16 +762,18 @@ static enum store_status pg_put(struct store_txn *pt, enum store_db db, const vo
 				size_t vlen, uint64_t expires_at)
 {
 	struct store_txn_pg *t = PT(pt);
-	uint8_t dbv[4], exp[8];
-	const char *vals[4] = { (const char *)dbv, key, vlen ? val : "", (const char *)exp };
-	int lens[4] = { 4, (int)klen, (int)vlen, 8 };
+	uint8_t dbv[4], exp[8], l1[4], l2[4];
+	const char *vals[6] = { (const char *)dbv, key, vlen ? val : "", (const char *)exp, (const char *)l1,
+				(const char *)l2 };
+	int lens[6] = { 4, (int)klen, (int)vlen, 8, 4, 4 };
 	PGresult *r;
 
 	if (vlen > CAP_RECORD_BYTES || !t->write)
 		return STORE_ERROR;
 	be_put(dbv, (uint64_t)db, 4);
 	be_put(exp, clamp(expires_at), 8);
-	if ((r = exec(t, "put", 4, vals, lens, PGRES_COMMAND_OK)) == NULL)
+	key_lock((int)db, key, klen, l1, l2);
+	if ((r = exec(t, "put_w", 6, vals, lens, PGRES_TUPLES_OK)) == NULL)
 		return STORE_ERROR;
 	PQclear(r);
 	touch(t, (int)db, key, klen);
@@ -715,18 +783,19 @@ static enum store_status pg_put(struct store_txn *pt, enum store_db db, const vo
 static enum store_status pg_del(struct store_txn *pt, enum store_db db, const void *key, size_t klen)
 {
 	struct store_txn_pg *t = PT(pt);
-	uint8_t dbv[4];
-	const char *vals[2] = { (const char *)dbv, key };
-	int lens[2] = { 4, (int)klen };
+	uint8_t dbv[4], l1[4], l2[4];
+	const char *vals[4] = { (const char *)dbv, key, (const char *)l1, (const char *)l2 };
+	int lens[4] = { 4, (int)klen, 4, 4 };
 	PGresult *r;
 	bool gone;
 
 	if (!t->write)
 		return STORE_ERROR;
 	be_put(dbv, (uint64_t)db, 4);
-	if ((r = exec(t, "del", 2, vals, lens, PGRES_COMMAND_OK)) == NULL)
+	key_lock((int)db, key, klen, l1, l2);
+	if ((r = exec(t, "del_w", 4, vals, lens, PGRES_TUPLES_OK)) == NULL)
 		return STORE_ERROR;
-	gone = strcmp(PQcmdTuples(r), "0") != 0;
+	gone = PQntuples(r) == 1 && PQgetlength(r, 0, 0) == 8 && be_get((const uint8_t *)PQgetvalue(r, 0, 0), 8) > 0;
 	PQclear(r);
 	touch(t, (int)db, key, klen);
 	return gone ? STORE_OK : STORE_NOTFOUND;
@@ -736,28 +805,50 @@ static enum store_status pg_each(struct store_txn *pt, enum store_db db, uint64_
 {
 	struct store_txn_pg *t = PT(pt);
 	uint8_t dbv[4], nowv[8];
-	const char *vals[2] = { (const char *)dbv, (const char *)nowv };
-	int lens[2] = { 4, 8 };
+	const char *vals[3] = { (const char *)dbv, (const char *)nowv, NULL };
+	int lens[3] = { 4, 8, 0 };
 	PGresult *r;
+	bool more = true;
 
 	be_put(dbv, (uint64_t)db, 4);
 	be_put(nowv, clamp(now), 8);
-	if ((r = exec(t, "each", 2, vals, lens, PGRES_TUPLES_OK)) == NULL)
-		return STORE_ERROR;
-	if (!hold(t, r, true)) {
+	/* A write transaction's range read: the whole database's lock, so no put or delete in it (each shares
+	 * that lock) lands in the range before this transaction ends. */
+	if (t->write) {
+		if ((r = exec(t, "lock_db", 1, vals, lens, PGRES_TUPLES_OK)) == NULL)
+			return STORE_ERROR;
 		PQclear(r);
-		t->failed = true;
-		return STORE_ERROR;
 	}
-	for (int i = 0; i < PQntuples(r); i++) {
-		struct store_val v = {
-			.data = PQgetvalue(r, i, 1),
-			.len = (size_t)PQgetlength(r, i, 1),
-			.expires_at = PQgetlength(r, i, 2) == 8 ? be_get((const uint8_t *)PQgetvalue(r, i, 2), 8) : 0,
-		};
+	/* Pages after the first start past the last key of the one before (held: it is the parameter). The pages
+	 * see one snapshot in a read transaction; in a write transaction the database's lock keeps the range. */
+	while (more) {
+		int n;
 
-		if (v.expires_at > now && !fn(PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0), &v, arg))
-			break;
+		if ((r = exec(t, vals[2] == NULL ? "each" : "each_next", vals[2] == NULL ? 2 : 3, vals, lens,
+			      PGRES_TUPLES_OK)) == NULL)
+			return STORE_ERROR;
+		if (!hold(t, r, true)) {
+			PQclear(r);
+			t->failed = true;
+			return STORE_ERROR;
+		}
+		n = PQntuples(r);
+		more = n == EACH_PAGE;
+		for (int i = 0; i < n; i++) {
+			struct store_val v = {
+				.data = PQgetvalue(r, i, 1),
+				.len = (size_t)PQgetlength(r, i, 1),
+				.expires_at = PQgetlength(r, i, 2) == 8 ? be_get((const uint8_t *)PQgetvalue(r, i, 2), 8)
+									 : 0,
+			};
+
+			if (v.expires_at > now && !fn(PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0), &v, arg))
+				return STORE_OK;
+		}
+		if (n > 0) {
+			vals[2] = PQgetvalue(r, n - 1, 0);
+			lens[2] = PQgetlength(r, n - 1, 0);
+		}
 	}
 	return STORE_OK;
 }
@@ -812,7 +903,7 @@ static enum store_status run(struct store *s, bool write, store_fn fn, void *arg
 {
 	struct store_txn_pg t = { .base = { &pg_ops }, .st = P(s), .write = write };
 	enum store_status res = STORE_ERROR;
-	int lost = 0;
+	int lost = 0, reruns = 0;
 
 	for (int i = 0; i < PG_TRIES; i++) {
 		bool unknown;
@@ -826,6 +917,7 @@ static enum store_status run(struct store *s, bool write, store_fn fn, void *arg
 				cache_drop(t.st, t.touched[j].db, t.touched[j].key, t.touched[j].klen);
 		}
 		if (t.retry) {
+			reruns++;
 			txn_reset(&t);
 			/* Back off a little, more each time, so the hosts stop colliding. */
 			usleep((useconds_t)(randombytes_uniform(1000u << (i < 5 ? i : 5)) + 100));
@@ -838,9 +930,13 @@ static enum store_status run(struct store *s, bool write, store_fn fn, void *arg
 		}
 		break;
 	}
-	if (t.retry)
+	/* (txn_reset clears t.retry, so the reruns say whether the last try failed too) */
+	if (reruns >= PG_TRIES)
 		log_error("event=store_error database=%s reason=\"serialization failures: gave up after %d tries\"",
 			  t.st->base.where, PG_TRIES);
+	else if (reruns > 0)
+		/* Countable: key locks leave only deadlocks (40P01) to rerun, so this should be rare. */
+		log_info("event=store_rerun database=%s reruns=%d", t.st->base.where, reruns);
 	txn_reset(&t);
 	free(t.held);
 	free(t.held_is_result);
