@@ -9,7 +9,11 @@
 # session on each), code issue and code verification (JSON API, links and codes made by bench/otpdpop
 # through the store API, so the same on both backends), then pgbench -N -c 8 -j 2 -T SECONDS.
 # Targets (issue 13): code issue and verification on PostgreSQL >= 0.5 x pgbench's TPS; /auth on
-# PostgreSQL >= 0.5 x /auth on LMDB.
+# PostgreSQL >= 0.5 x /auth on LMDB. Both otpd run threads = THREADS (default 8: as many transactions in
+# flight as pgbench's 8 clients; an HTTP worker waits on the database's round trips and its commit);
+# PG_THREADS sets the PostgreSQL one's alone. Code issue and verification run twice on PostgreSQL: all
+# from 127.0.0.1 (one per-client rate-limit row for every request), and each request as from another
+# client network (X-Forwarded-For from the trusted proxy), as guests' requests come.
 set -eu
 ROUNDS=${1:-3}
 SECS=${2:-4}
@@ -28,7 +32,9 @@ wrk_run() {
 	env "$@" wrk -t"$WRK_THREADS" -c64 -d"${SECS}s" -s "$WRK_DIR/$script" "$url" | grep '^requests='
 }
 
-setup "mail_interval = 0s" "mails_per_hour = 1000" "ip_tries_per_hour = 1000000" "ip_mails_per_hour = 1000000"
+THREADS=${THREADS:-8}
+setup "mail_interval = 0s" "mails_per_hour = 1000" "ip_tries_per_hour = 1000000" "ip_mails_per_hour = 1000000" \
+	"threads = $THREADS"
 start_sink
 pg_start "$T/pgcluster" >&2 || fail "PostgreSQL did not start"
 URI=$(pg_createdb otpd_bench) || fail "createdb"
@@ -44,7 +50,7 @@ PG_PORT_HTTP=$(free_port)
 sed -e "s|^listen = .*|listen = 127.0.0.1:$PG_PORT_HTTP|" -e "s|^database = .*|database = $URI\ndatabase_password_file = $T/pgpass|" \
 	"$T/otpd.conf" >"$T/pg.conf"
 # PG_THREADS: HTTP workers (and so connections) of the PostgreSQL otpd; default: the same as LMDB's.
-[ -n "${PG_THREADS:-}" ] && echo "threads = $PG_THREADS" >>"$T/pg.conf"
+[ -n "${PG_THREADS:-}" ] && sed -i "s/^threads = .*/threads = $PG_THREADS/" "$T/pg.conf"
 "$OTPD" -f -c "$T/pg.conf" >>"$T/otpd.log" 2>&1 &
 PG_OTPD_PID=$!
 PG_BASE=http://127.0.0.1:$PG_PORT_HTTP
@@ -69,6 +75,7 @@ CODES_PER_RUN=${CODES_PER_RUN:-20000}
 	fail "pgbench -i: $(tail -3 "$T/pgbench-init.log")"
 
 : >"$T/results"
+load_before=$(uptime | sed 's/.*load average: //')
 for r in $(seq "$ROUNDS"); do
 	"$POP" codes "$T/db" "$T/keys/otpd.secret" "$SIGNING_KEY" "$CODES_PER_RUN" "$T/v-lmdb.lines"
 	"$POP" codes "$URI" "$T/keys/otpd.secret" "$SIGNING_KEY" "$CODES_PER_RUN" "$T/v-pg.lines"
@@ -87,11 +94,19 @@ for r in $(seq "$ROUNDS"); do
 	echo "pgbench tps=${tps:-0}" >>"$T/results"
 	note "round $r done"
 done
+load_after=$(uptime | sed 's/.*load average: //')
 [ -z "$(grep -E 'event=store_(error|full)' "$T/otpd.log")" ] || note "store errors: $(grep -cE 'event=store_(error|full)' "$T/otpd.log")"
+# Transactions rerun after a deadlock or serialization failure (store_pg.c logs each), and PostgreSQL's own
+# count of rolled-back transactions in otpd's database.
+reruns=$(grep -c 'event=store_rerun' "$T/otpd.log" || true)
+rollbacks=$(PG_PSQL_DB=otpd_bench pg_psql "SELECT xact_rollback FROM pg_stat_database WHERE datname = 'otpd_bench'" || echo ?)
+commits=$(PG_PSQL_DB=otpd_bench pg_psql "SELECT xact_commit FROM pg_stat_database WHERE datname = 'otpd_bench'" || echo ?)
 
-python3 - "$T/results" "$ROUNDS" "$SECS" <<'PY'
+python3 - "$T/results" "$ROUNDS" "$SECS" "$THREADS" "${PG_THREADS:-$THREADS}" "$load_before" "$load_after" \
+	"$reruns" "$rollbacks" "$commits" <<'PY'
 import sys, statistics as st
 res, rounds, secs = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+threads, pg_threads, load_before, load_after, reruns, rollbacks, commits = sys.argv[4:11]
 rows = {}
 for line in open(res):
     p = line.split()
@@ -102,7 +117,9 @@ def ratio(a, ka, b, kb):
     q = sorted(x[ka] / y[kb] for x, y in zip(rows[a], rows[b]) if y[kb] > 0)
     return f"{q[0]:.2f} / {st.median(q):.2f} / {q[-1]:.2f}" if q else "-"
 print(f"{rounds} interleaved rounds, each run {secs} s, wrk -t2 -c64; one private PostgreSQL 15 cluster on the same")
-print("machine and filesystem (default settings, durable commits); pgbench -N -c 8 -j 2 against it in each round.")
+print("machine and filesystem (default settings, durable commits: fsync and synchronous_commit on); pgbench -N -c 8 -j 2")
+print(f"against it in each round. otpd threads = {threads} on LMDB, {pg_threads} on PostgreSQL. Machine load (uptime, 1/5/15 min)")
+print(f"before the first round: {load_before}; after the last: {load_after}.")
 print()
 print("| run | per second min | median | max | p99 ms (median) | non-2xx |")
 print("|---|---|---|---|---|---|")
@@ -123,8 +140,11 @@ print(f"- code verification on PostgreSQL to pgbench TPS: {ratio('verify_pg', 'r
 print(f"- the same, clients from many networks: issue {ratio('issue_pg_spread', 'rps', 'pgbench', 'tps')}, "
       f"verification {ratio('verify_pg_spread', 'rps', 'pgbench', 'tps')}")
 print()
-print("All load comes from 127.0.0.1: every request of the plain runs takes the one per-client-IP rate-limit row,")
-print("so on PostgreSQL each such transaction waits for (or is rerun after) the one before it, and their commits")
-print("cannot share an fsync as LMDB's group commit does. The spread runs send each request as from another")
-print("network (X-Forwarded-For from the trusted proxy), as guests' requests are.")
+print(f"otpd's PostgreSQL database over the whole run: {commits} transactions committed, {rollbacks} rolled back")
+print(f"(a callback's own abort, or a rerun); {reruns} write transactions rerun after a deadlock (store_rerun).")
+print()
+print("In the plain runs every request comes from 127.0.0.1 and so takes the one per-client rate-limit row: on")
+print("PostgreSQL each transaction waits for that row's lock until the one before it has committed, so those")
+print("runs are one commit at a time. The spread runs send each request as from another client network")
+print("(X-Forwarded-For from the trusted proxy), as guests' requests come.")
 PY

@@ -248,8 +248,9 @@ static enum store_status claim(struct store_txn *txn, void *arg)
 	return st;
 }
 
+/* deliver_due - one batch; *full: the batch was full (more may be due at once) */
 static size_t deliver_due(struct store *st, const struct secrets *keys, uint64_t now, uint64_t lease,
-			  outbox_send_fn send, void *arg)
+			  outbox_send_fn send, void *arg, bool *full)
 {
 	struct collect *c = calloc(1, sizeof(*c));
 	struct settle_all *a = calloc(1, sizeof(*a));
@@ -262,7 +263,9 @@ static size_t deliver_due(struct store *st, const struct secrets *keys, uint64_t
 	}
 	c->keys = keys;
 	c->now = now;
+	*full = false;
 	if (store_read(st, collect_due, c) == STORE_OK) {
+		*full = c->n == BATCH;
 		for (size_t i = 0; i < c->n; i++) {
 			struct settle s = { &c->due[i], false, now };
 			struct claim cl = { &c->due[i], now, lease, false };
@@ -295,7 +298,9 @@ static size_t deliver_due(struct store *st, const struct secrets *keys, uint64_t
 
 size_t outbox_deliver_due(struct store *st, const struct secrets *keys, uint64_t now, outbox_send_fn send, void *arg)
 {
-	return deliver_due(st, keys, now, OUTBOX_LEASE, send, arg);
+	bool full;
+
+	return deliver_due(st, keys, now, OUTBOX_LEASE, send, arg, &full);
 }
 
 static bool earliest(const void *key, size_t klen, const struct store_val *v, void *arg)
@@ -399,14 +404,19 @@ static void *sender_main(void *arg)
 	while (!ob->stopping) {
 		uint64_t now, wait;
 		struct timespec until;
+		bool full;
 
 		ob->kicked = false;
 		pthread_mutex_unlock(&ob->lock);
 		now = (uint64_t)time(NULL);
 		/* The lease outlasts one delivery attempt (curl's timeout), so a claim never ends mid-send. */
-		deliver_due(ob->st, ob->keys, now, (uint64_t)ob->smtp.timeout + 5, outbox_smtp_send, &ob->smtp);
-		/* A shared store: other hosts queue mails this one hears nothing of, so look more often. */
-		wait = outbox_next_due(ob->st, (uint64_t)time(NULL), store_is_shared(ob->st) ? OUTBOX_SHARED_POLL : 30);
+		deliver_due(ob->st, ob->keys, now, (uint64_t)ob->smtp.timeout + 5, outbox_smtp_send, &ob->smtp, &full);
+		/* A full batch: more is due now, so no walk of the whole outbox for the next due time (on
+		 * PostgreSQL that walk read every queued mail, once per batch of a backlog). A shared store:
+		 * other hosts queue mails this one hears nothing of, so look more often. */
+		wait = full ? 0
+			    : outbox_next_due(ob->st, (uint64_t)time(NULL),
+					      store_is_shared(ob->st) ? OUTBOX_SHARED_POLL : 30);
 		pthread_mutex_lock(&ob->lock);
 		if (ob->kicked || ob->stopping || wait == 0)
 			continue;

@@ -16,8 +16,8 @@
  * STORE_FULL and the caller answers 503. Stale reader slots are cleared at
  * open and by store_check_readers().
  *
- * PostgreSQL: a write transaction runs at SERIALIZABLE and is run again on a
- * serialization failure or deadlock (40001, 40P01), which is why callbacks
+ * PostgreSQL: a write transaction locks every key it reads or writes (store_pg.c)
+ * and is run again on a serialization failure or deadlock (40001, 40P01), which is why callbacks
  * must have no side effects outside the transaction; a lost connection is
  * STORE_ERROR (the caller answers 503) and the next call reconnects.
  * store_set_batch() is LMDB's; PostgreSQL commits each transaction itself.

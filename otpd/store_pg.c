@@ -8,12 +8,22 @@
  * hosts starting together migrate once. A newer schema than this otpd
  * knows is refused.
  *
- * Transactions: a write runs at SERIALIZABLE, so two hosts spending the
- * same code or the same rate-limit token cannot both commit; on 40001 or
- * 40P01 it is rolled back and the callback runs again (callbacks have no
- * side effects outside the transaction, store.h). A read runs at
- * REPEATABLE READ READ ONLY (one snapshot). Expiry is judged against the
- * caller's now, as in LMDB; any host's sweeper deletes expired rows.
+ * Transactions: a write runs at READ COMMITTED under key locks: every key
+ * it reads, writes or deletes is locked (an advisory lock on a hash of db
+ * and key, taken in the same statement, held to the end of the
+ * transaction), present or absent, and a range read (each) locks its whole
+ * database, which every put and delete shares. That is strict two-phase
+ * locking, so write transactions are serializable: two hosts spending the
+ * same code or the same rate-limit token run one after the other, and the
+ * second sees what the first committed (each statement's snapshot is taken
+ * after its lock). SERIALIZABLE gave the same answers but rolled back
+ * about one transaction in two under load: its predicate locks are btree
+ * pages, and all databases share one index, so unrelated keys on one page
+ * conflicted. A deadlock (40P01) is rolled back and the callback runs
+ * again (callbacks have no side effects outside the transaction, store.h).
+ * A read runs at REPEATABLE READ READ ONLY (one snapshot, no locks).
+ * Expiry is judged against the caller's now, as in LMDB; any host's
+ * sweeper deletes expired rows.
  *
  * Connections: a pool, one connection per concurrent transaction. A
  * connection lost (PostgreSQL restarted) is reset at the next use; a
@@ -68,6 +78,13 @@
 #define OID_INT8 20
 #define OID_BYTEA 17
 
+/* Locks of a whole named database (bigint advisory locks DB_LOCK_BASE + db): a range read in a write transaction
+ * takes it exclusively, every put and delete shares it. Key locks are the two-integer kind, a separate space. */
+#define DB_LOCK_BASE "7263115420"
+#define EACH_PAGE 64
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 /* Version n's statements are migrations[n - 1]. Append; never edit a released one. */
 static const char *const migrations[] = {
 	"CREATE TABLE guestlink_records ("
@@ -77,6 +94,23 @@ static const char *const migrations[] = {
 	" expires_at bigint NOT NULL,"
 	" PRIMARY KEY (db, k));"
 	"CREATE INDEX guestlink_records_expiry ON guestlink_records (expires_at);",
+	/* 2: writes take key locks (see "Transactions" above) instead of running at SERIALIZABLE. Each function
+	 * takes its lock first, then runs its statement with a snapshot taken after the lock (a VOLATILE function
+	 * at READ COMMITTED takes one per statement), so it sees what the lock's last holder committed. */
+	"CREATE FUNCTION guestlink_get_locked(p_db integer, p_k bytea, p_l1 integer, p_l2 integer)"
+	" RETURNS TABLE (v bytea, expires_at bigint) LANGUAGE plpgsql VOLATILE AS $f$"
+	" BEGIN PERFORM pg_advisory_xact_lock(p_l1, p_l2);"
+	" RETURN QUERY SELECT r.v, r.expires_at FROM guestlink_records r WHERE r.db = p_db AND r.k = p_k; END $f$;"
+	"CREATE FUNCTION guestlink_put_locked(p_db integer, p_k bytea, p_v bytea, p_exp bigint, p_l1 integer,"
+	" p_l2 integer) RETURNS void LANGUAGE plpgsql VOLATILE AS $f$"
+	" BEGIN PERFORM pg_advisory_xact_lock_shared(" DB_LOCK_BASE " + p_db); PERFORM pg_advisory_xact_lock(p_l1, p_l2);"
+	" INSERT INTO guestlink_records (db, k, v, expires_at) VALUES (p_db, p_k, p_v, p_exp)"
+	" ON CONFLICT (db, k) DO UPDATE SET v = EXCLUDED.v, expires_at = EXCLUDED.expires_at; END $f$;"
+	"CREATE FUNCTION guestlink_del_locked(p_db integer, p_k bytea, p_l1 integer, p_l2 integer)"
+	" RETURNS bigint LANGUAGE plpgsql VOLATILE AS $f$ DECLARE n bigint;"
+	" BEGIN PERFORM pg_advisory_xact_lock_shared(" DB_LOCK_BASE " + p_db); PERFORM pg_advisory_xact_lock(p_l1, p_l2);"
+	" DELETE FROM guestlink_records r WHERE r.db = p_db AND r.k = p_k; GET DIAGNOSTICS n = ROW_COUNT;"
+	" RETURN n; END $f$;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 /* Any constant both hosts agree on: serialises the migrations. */
@@ -85,7 +119,7 @@ static const char *const migrations[] = {
 static const struct {
 	const char *name, *sql;
 	int nparams;
-	Oid types[4];
+	Oid types[6];
 } stmts[] = {
 	{ "get", "SELECT v, expires_at FROM guestlink_records WHERE db = $1 AND k = $2", 2, { OID_INT4, OID_BYTEA } },
 	{ "put",
@@ -93,8 +127,20 @@ static const struct {
 	  "ON CONFLICT (db, k) DO UPDATE SET v = EXCLUDED.v, expires_at = EXCLUDED.expires_at",
 	  4, { OID_INT4, OID_BYTEA, OID_BYTEA, OID_INT8 } },
 	{ "del", "DELETE FROM guestlink_records WHERE db = $1 AND k = $2", 2, { OID_INT4, OID_BYTEA } },
-	{ "each", "SELECT k, v, expires_at FROM guestlink_records WHERE db = $1 AND expires_at > $2 ORDER BY k", 2,
-	  { OID_INT4, OID_INT8 } },
+	/* each walks the key order a page at a time (EACH_PAGE rows), so a walk that stops early reads no more, and
+	 * the plan is the primary key's range scan (a whole-range SELECT was planned as a bitmap AND with the
+	 * expiry index, which scans every live record of every database). */
+	{ "each", "SELECT k, v, expires_at FROM guestlink_records WHERE db = $1 AND expires_at > $2 ORDER BY k LIMIT "
+		  STR(EACH_PAGE), 2, { OID_INT4, OID_INT8 } },
+	{ "each_next", "SELECT k, v, expires_at FROM guestlink_records WHERE db = $1 AND expires_at > $2 AND k > $3 "
+		       "ORDER BY k LIMIT " STR(EACH_PAGE), 3, { OID_INT4, OID_INT8, OID_BYTEA } },
+	/* A write transaction's: the same, under the key's lock (or the database's, for each). */
+	{ "get_w", "SELECT v, expires_at FROM guestlink_get_locked($1, $2, $3, $4)", 4,
+	  { OID_INT4, OID_BYTEA, OID_INT4, OID_INT4 } },
+	{ "put_w", "SELECT guestlink_put_locked($1, $2, $3, $4, $5, $6)", 6,
+	  { OID_INT4, OID_BYTEA, OID_BYTEA, OID_INT8, OID_INT4, OID_INT4 } },
+	{ "del_w", "SELECT guestlink_del_locked($1, $2, $3, $4)", 4, { OID_INT4, OID_BYTEA, OID_INT4, OID_INT4 } },
+	{ "lock_db", "SELECT pg_advisory_xact_lock(" DB_LOCK_BASE " + $1)", 1, { OID_INT4 } },
 	{ "sweep",
 	  "DELETE FROM guestlink_records WHERE ctid = ANY (ARRAY(SELECT ctid FROM guestlink_records "
 	  "WHERE expires_at <= $1 LIMIT 1000))",
@@ -147,6 +193,9 @@ struct store_txn_pg {
 	bool failed;		/* a statement failed: the transaction is dead */
 	bool retry;		/* ... with 40001 or 40P01: run it again */
 	bool lost;		/* ... because the connection is gone */
+	bool pipelined;		/* c is in pipeline mode for this transaction */
+	bool broken;		/* ... and out of step: no Sync, reset the connection */
+	unsigned pending;	/* statements sent whose answers are not read yet */
 	void **held;		/* PGresults and cache copies handed to the callback */
 	bool *held_is_result;
 	size_t nheld, capheld;
@@ -614,43 +663,156 @@ static void note_failure(struct store_txn_pg *t, const PGresult *r)
 		  why);
 }
 
+/* --- the pipeline ---
+ * A transaction's statements go out in libpq's pipeline mode: BEGIN, every put and a range read's lock are
+ * sent without waiting for their answers, which are read with the next statement that needs its own answer
+ * (a get, a delete, a page of each) or with COMMIT and the Sync that ends the transaction. A code issue went
+ * from 11 round trips to 4, and a key lock is held that much shorter. A put that failed fails the
+ * transaction at its next answered statement or at COMMIT (callbacks have no side effects outside it). */
+
+#define MAX_UNANSWERED 256
+
+/* collect - read the answers of the statements sent so far, in order; the last one's result when keep_last
+ * and it is what was wanted (else NULL). The first failure is noted when note. */
+static PGresult *collect(struct store_txn_pg *t, bool keep_last, ExecStatusType want, bool note)
+{
+	PGresult *last = NULL;
+
+	while (t->pending > 0) {
+		PGresult *r = PQgetResult(t->c->pg), *x;
+		bool is_last = t->pending == 1;
+		ExecStatusType rs;
+
+		if (r == NULL) {
+			/* The connection went (or the answers are out of step): reset it before its next use. */
+			t->pending = 0;
+			t->broken = true;
+			t->c->ready = false;
+			if (!t->failed)
+				note_failure(t, NULL);
+			t->failed = true;
+			break;
+		}
+		rs = PQresultStatus(r);
+		while ((x = PQgetResult(t->c->pg)) != NULL)	/* each statement's answers end with a NULL */
+			PQclear(x);
+		t->pending--;
+		if (rs == PGRES_PIPELINE_ABORTED) {	/* skipped after an earlier failure, noted then */
+			t->failed = true;
+			PQclear(r);
+			continue;
+		}
+		if (is_last && keep_last && rs == want && !t->failed) {
+			last = r;
+			continue;
+		}
+		if (is_last && keep_last ? rs != want : rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK) {
+			if (note && !t->failed)
+				note_failure(t, r);
+			t->failed = true;
+		}
+		PQclear(r);
+	}
+	return last;
+}
+
+/* send - one statement into the pipeline: a prepared one (name) or sql without parameters */
+static bool send(struct store_txn_pg *t, const char *name, const char *sql, int n, const char *const *vals,
+		 const int *lens)
+{
+	static const int fmts[6] = { 1, 1, 1, 1, 1, 1 };
+	int ok = name != NULL ? PQsendQueryPrepared(t->c->pg, name, n, vals, lens, fmts, 1)
+			      : PQsendQueryParams(t->c->pg, sql, 0, NULL, NULL, NULL, NULL, 1);
+
+	if (!ok) {
+		note_failure(t, NULL);
+		t->c->ready = false;
+		t->broken = true;
+		return false;
+	}
+	t->pending++;
+	return true;
+}
+
+/* flush - send what is queued and ask the server for its answers so far */
+static bool flush(struct store_txn_pg *t)
+{
+	if (PQsendFlushRequest(t->c->pg) == 1 && PQflush(t->c->pg) == 0)
+		return true;
+	note_failure(t, NULL);
+	t->c->ready = false;
+	t->broken = true;
+	return false;
+}
+
 static bool begin(struct store_txn_pg *t)
 {
-	PGresult *r;
-
 	if (t->c != NULL)
 		return true;
 	if ((t->c = acquire(t->st)) == NULL) {
 		t->failed = true;
 		return false;
 	}
-	r = PQexec(t->c->pg, t->write ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-				      : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		note_failure(t, r);
-		PQclear(r);
+	if (PQenterPipelineMode(t->c->pg) != 1) {
+		note_failure(t, NULL);
+		t->c->ready = false;
 		return false;
 	}
-	PQclear(r);
-	return true;
+	t->pipelined = true;
+	return send(t, NULL,
+		    t->write ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+		    0, NULL, NULL);
 }
 
-/* exec - a prepared statement in t's transaction; the result (NULL when dead) */
+/* exec - a prepared statement in t's transaction, answered now; the result (NULL when dead) */
 static PGresult *exec(struct store_txn_pg *t, const char *name, int n, const char *const *vals, const int *lens,
 		      ExecStatusType want)
 {
-	static const int fmts[4] = { 1, 1, 1, 1 };
+	if (t->failed || !begin(t) || !send(t, name, NULL, n, vals, lens) || !flush(t))
+		return NULL;
+	return collect(t, true, want, true);
+}
+
+/* exec_later - a prepared statement whose answer is read with the next answered one (or at COMMIT) */
+static bool exec_later(struct store_txn_pg *t, const char *name, int n, const char *const *vals, const int *lens)
+{
+	if (t->failed || !begin(t) || !send(t, name, NULL, n, vals, lens))
+		return false;
+	/* Bounded: a transaction of thousands of puts (otpctl migrate) reads its answers now and then. */
+	if (t->pending >= MAX_UNANSWERED && flush(t))
+		collect(t, false, PGRES_COMMAND_OK, true);
+	return !t->failed;
+}
+
+/* end_pipeline - the Sync that closes t's statements, every answer read (failures noted when note), out of
+ * pipeline mode; a transaction left open by a failure is rolled back */
+static void end_pipeline(struct store_txn_pg *t, bool note)
+{
+	PGconn *pg = t->c->pg;
 	PGresult *r;
 
-	if (t->failed || !begin(t))
-		return NULL;
-	r = PQexecPrepared(t->c->pg, name, n, vals, lens, fmts, 1);
-	if (PQresultStatus(r) != want) {
-		note_failure(t, r);
-		PQclear(r);
-		return NULL;
+	if (t->pipelined) {
+		if (!t->broken && PQpipelineSync(pg) == 1) {
+			collect(t, false, PGRES_COMMAND_OK, note);
+			if (!t->broken) {
+				r = PQgetResult(pg);
+				if (r == NULL || PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+					t->c->ready = false;
+				PQclear(r);
+			}
+		} else {
+			if (note && !t->failed)
+				note_failure(t, NULL);
+			t->failed = true;
+			t->c->ready = false;
+		}
+		t->pending = 0;
+		if (PQexitPipelineMode(pg) != 1)
+			t->c->ready = false;
+		t->pipelined = false;
 	}
-	return r;
+	if (PQstatus(pg) == CONNECTION_OK && PQtransactionStatus(pg) != PQTRANS_IDLE)
+		PQclear(PQexec(pg, "ROLLBACK"));
 }
 
 static uint64_t clamp(uint64_t v)
@@ -658,13 +820,29 @@ static uint64_t clamp(uint64_t v)
 	return v > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : v;
 }
 
+/* key_lock - the two integers of the advisory lock that stands for (db, key) in every host: a hash, so two keys
+ * may share a lock (they then wait for each other, nothing worse) */
+static void key_lock(int db, const void *key, size_t klen, uint8_t l1[4], uint8_t l2[4])
+{
+	uint8_t h[8], dbv[4];
+	crypto_generichash_state gs;
+
+	be_put(dbv, (uint64_t)db, 4);
+	crypto_generichash_init(&gs, NULL, 0, sizeof(h));
+	crypto_generichash_update(&gs, dbv, sizeof(dbv));
+	crypto_generichash_update(&gs, key, klen);
+	crypto_generichash_final(&gs, h, sizeof(h));
+	memcpy(l1, h, 4);
+	memcpy(l2, h + 4, 4);
+}
+
 static enum store_status pg_get(struct store_txn *pt, enum store_db db, const void *key, size_t klen, uint64_t now,
 				struct store_val *out)
 {
 	struct store_txn_pg *t = PT(pt);
-	uint8_t dbv[4];
-	const char *vals[2] = { (const char *)dbv, key };
-	int lens[2] = { 4, (int)klen };
+	uint8_t dbv[4], l1[4], l2[4];
+	const char *vals[4] = { (const char *)dbv, key, (const char *)l1, (const char *)l2 };
+	int lens[4] = { 4, (int)klen, 4, 4 };
 	uint64_t at = mono_ms();
 	PGresult *r;
 
@@ -673,7 +851,11 @@ static enum store_status pg_get(struct store_txn *pt, enum store_db db, const vo
 	if (!t->write && cacheable(db) && cache_get(t, (int)db, key, klen, out))
 		return out->expires_at > now ? STORE_OK : STORE_NOTFOUND;
 	be_put(dbv, (uint64_t)db, 4);
-	if ((r = exec(t, "get", 2, vals, lens, PGRES_TUPLES_OK)) == NULL)
+	/* A write transaction reads under the key's lock, held to its end: nobody changes (or creates) what it
+	 * read before it commits. */
+	if (t->write)
+		key_lock((int)db, key, klen, l1, l2);
+	if ((r = exec(t, t->write ? "get_w" : "get", t->write ? 4 : 2, vals, lens, PGRES_TUPLES_OK)) == NULL)
 		return STORE_ERROR;
 	if (PQntuples(r) != 1 || PQgetlength(r, 0, 1) != 8) {
 		PQclear(r);
@@ -696,18 +878,18 @@ static enum store_status pg_put(struct store_txn *pt, enum store_db db, const vo
 				size_t vlen, uint64_t expires_at)
 {
 	struct store_txn_pg *t = PT(pt);
-	uint8_t dbv[4], exp[8];
-	const char *vals[4] = { (const char *)dbv, key, vlen ? val : "", (const char *)exp };
-	int lens[4] = { 4, (int)klen, (int)vlen, 8 };
-	PGresult *r;
+	uint8_t dbv[4], exp[8], l1[4], l2[4];
+	const char *vals[6] = { (const char *)dbv, key, vlen ? val : "", (const char *)exp, (const char *)l1,
+				(const char *)l2 };
+	int lens[6] = { 4, (int)klen, (int)vlen, 8, 4, 4 };
 
 	if (vlen > CAP_RECORD_BYTES || !t->write)
 		return STORE_ERROR;
 	be_put(dbv, (uint64_t)db, 4);
 	be_put(exp, clamp(expires_at), 8);
-	if ((r = exec(t, "put", 4, vals, lens, PGRES_COMMAND_OK)) == NULL)
+	key_lock((int)db, key, klen, l1, l2);
+	if (!exec_later(t, "put_w", 6, vals, lens))
 		return STORE_ERROR;
-	PQclear(r);
 	touch(t, (int)db, key, klen);
 	return STORE_OK;
 }
@@ -715,18 +897,19 @@ static enum store_status pg_put(struct store_txn *pt, enum store_db db, const vo
 static enum store_status pg_del(struct store_txn *pt, enum store_db db, const void *key, size_t klen)
 {
 	struct store_txn_pg *t = PT(pt);
-	uint8_t dbv[4];
-	const char *vals[2] = { (const char *)dbv, key };
-	int lens[2] = { 4, (int)klen };
+	uint8_t dbv[4], l1[4], l2[4];
+	const char *vals[4] = { (const char *)dbv, key, (const char *)l1, (const char *)l2 };
+	int lens[4] = { 4, (int)klen, 4, 4 };
 	PGresult *r;
 	bool gone;
 
 	if (!t->write)
 		return STORE_ERROR;
 	be_put(dbv, (uint64_t)db, 4);
-	if ((r = exec(t, "del", 2, vals, lens, PGRES_COMMAND_OK)) == NULL)
+	key_lock((int)db, key, klen, l1, l2);
+	if ((r = exec(t, "del_w", 4, vals, lens, PGRES_TUPLES_OK)) == NULL)
 		return STORE_ERROR;
-	gone = strcmp(PQcmdTuples(r), "0") != 0;
+	gone = PQntuples(r) == 1 && PQgetlength(r, 0, 0) == 8 && be_get((const uint8_t *)PQgetvalue(r, 0, 0), 8) > 0;
 	PQclear(r);
 	touch(t, (int)db, key, klen);
 	return gone ? STORE_OK : STORE_NOTFOUND;
@@ -736,28 +919,47 @@ static enum store_status pg_each(struct store_txn *pt, enum store_db db, uint64_
 {
 	struct store_txn_pg *t = PT(pt);
 	uint8_t dbv[4], nowv[8];
-	const char *vals[2] = { (const char *)dbv, (const char *)nowv };
-	int lens[2] = { 4, 8 };
+	const char *vals[3] = { (const char *)dbv, (const char *)nowv, NULL };
+	int lens[3] = { 4, 8, 0 };
 	PGresult *r;
+	bool more = true;
 
 	be_put(dbv, (uint64_t)db, 4);
 	be_put(nowv, clamp(now), 8);
-	if ((r = exec(t, "each", 2, vals, lens, PGRES_TUPLES_OK)) == NULL)
+	/* A write transaction's range read: the whole database's lock, so no put or delete in it (each shares
+	 * that lock) lands in the range before this transaction ends. */
+	if (t->write && !exec_later(t, "lock_db", 1, vals, lens))
 		return STORE_ERROR;
-	if (!hold(t, r, true)) {
-		PQclear(r);
-		t->failed = true;
-		return STORE_ERROR;
-	}
-	for (int i = 0; i < PQntuples(r); i++) {
-		struct store_val v = {
-			.data = PQgetvalue(r, i, 1),
-			.len = (size_t)PQgetlength(r, i, 1),
-			.expires_at = PQgetlength(r, i, 2) == 8 ? be_get((const uint8_t *)PQgetvalue(r, i, 2), 8) : 0,
-		};
+	/* Pages after the first start past the last key of the one before (held: it is the parameter). The pages
+	 * see one snapshot in a read transaction; in a write transaction the database's lock keeps the range. */
+	while (more) {
+		int n;
 
-		if (v.expires_at > now && !fn(PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0), &v, arg))
-			break;
+		if ((r = exec(t, vals[2] == NULL ? "each" : "each_next", vals[2] == NULL ? 2 : 3, vals, lens,
+			      PGRES_TUPLES_OK)) == NULL)
+			return STORE_ERROR;
+		if (!hold(t, r, true)) {
+			PQclear(r);
+			t->failed = true;
+			return STORE_ERROR;
+		}
+		n = PQntuples(r);
+		more = n == EACH_PAGE;
+		for (int i = 0; i < n; i++) {
+			struct store_val v = {
+				.data = PQgetvalue(r, i, 1),
+				.len = (size_t)PQgetlength(r, i, 1),
+				.expires_at = PQgetlength(r, i, 2) == 8 ? be_get((const uint8_t *)PQgetvalue(r, i, 2), 8)
+									 : 0,
+			};
+
+			if (v.expires_at > now && !fn(PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0), &v, arg))
+				return STORE_OK;
+		}
+		if (n > 0) {
+			vals[2] = PQgetvalue(r, n - 1, 0);
+			lens[2] = PQgetlength(r, n - 1, 0);
+		}
 	}
 	return STORE_OK;
 }
@@ -767,8 +969,6 @@ static enum store_status pg_each(struct store_txn *pt, enum store_db db, uint64_
 /* finish - commit or roll back; STORE_OK only when PostgreSQL said COMMIT */
 static enum store_status finish(struct store_txn_pg *t, enum store_status s, bool *committed_unknown)
 {
-	PGresult *r;
-
 	*committed_unknown = false;
 	/* A transaction that needed no statement (a read served from the cache) still proves the database
 	 * is there when it touched nothing at all (/healthz's empty read), so that one begins here. */
@@ -779,21 +979,20 @@ static enum store_status finish(struct store_txn_pg *t, enum store_status s, boo
 	if (t->c == NULL)
 		return t->failed ? STORE_ERROR : s;
 	if (!t->failed && s == STORE_OK && t->write) {
-		r = PQexec(t->c->pg, "COMMIT");
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			note_failure(t, r);
-			/* Security: the connection died under COMMIT: it may have committed or not; report a failure
-			 * (503) rather than run the callback again and, say, issue a second code. */
-			if (t->lost)
-				*committed_unknown = true;
-		}
-		PQclear(r);
+		/* COMMIT goes with the puts not answered yet; a failure of any of them is the transaction's. */
+		send(t, NULL, "COMMIT", 0, NULL, NULL);
+		end_pipeline(t, true);
+		/* Security: the connection died in the batch that carried COMMIT: it may have committed or not;
+		 * report a failure (503) rather than run the callback again and, say, issue a second code. */
+		if (t->lost)
+			*committed_unknown = true;
 		return t->failed ? STORE_ERROR : STORE_OK;
 	}
-	if (PQstatus(t->c->pg) == CONNECTION_OK && PQtransactionStatus(t->c->pg) != PQTRANS_IDLE) {
-		r = PQexec(t->c->pg, t->write || t->failed ? "ROLLBACK" : "COMMIT");
-		PQclear(r);
-	}
+	/* A read commits (its BEGIN may not be answered yet: /healthz's empty read checks it here); a write
+	 * the callback did not want, or that failed, rolls back, and its unanswered puts do not matter. */
+	if (!t->failed && PQstatus(t->c->pg) == CONNECTION_OK)
+		send(t, NULL, t->write ? "ROLLBACK" : "COMMIT", 0, NULL, NULL);
+	end_pipeline(t, !t->write);
 	return t->failed ? STORE_ERROR : s;
 }
 
@@ -803,7 +1002,8 @@ static void txn_reset(struct store_txn_pg *t)
 	if (t->c != NULL)
 		release(t->st, t->c);
 	t->c = NULL;
-	t->failed = t->retry = t->lost = false;
+	t->failed = t->retry = t->lost = t->broken = t->pipelined = false;
+	t->pending = 0;
 	t->ntouched = 0;
 	t->touched_overflow = false;
 }
@@ -812,7 +1012,7 @@ static enum store_status run(struct store *s, bool write, store_fn fn, void *arg
 {
 	struct store_txn_pg t = { .base = { &pg_ops }, .st = P(s), .write = write };
 	enum store_status res = STORE_ERROR;
-	int lost = 0;
+	int lost = 0, reruns = 0;
 
 	for (int i = 0; i < PG_TRIES; i++) {
 		bool unknown;
@@ -826,6 +1026,7 @@ static enum store_status run(struct store *s, bool write, store_fn fn, void *arg
 				cache_drop(t.st, t.touched[j].db, t.touched[j].key, t.touched[j].klen);
 		}
 		if (t.retry) {
+			reruns++;
 			txn_reset(&t);
 			/* Back off a little, more each time, so the hosts stop colliding. */
 			usleep((useconds_t)(randombytes_uniform(1000u << (i < 5 ? i : 5)) + 100));
@@ -838,9 +1039,13 @@ static enum store_status run(struct store *s, bool write, store_fn fn, void *arg
 		}
 		break;
 	}
-	if (t.retry)
+	/* (txn_reset clears t.retry, so the reruns say whether the last try failed too) */
+	if (reruns >= PG_TRIES)
 		log_error("event=store_error database=%s reason=serialization_failures attempts=%d",
 			  t.st->base.where, PG_TRIES);
+	else if (reruns > 0)
+		/* Countable: key locks leave only deadlocks (40P01) to rerun, so this should be rare. */
+		log_info("event=store_rerun database=%s reruns=%d", t.st->base.where, reruns);
 	txn_reset(&t);
 	free(t.held);
 	free(t.held_is_result);
