@@ -322,7 +322,9 @@ start_nginx() {
 	echo "sample resource 43" >"$T/www/team/43/index.html"
 	# NGINX_UPSTREAMS (two-host tests): "SERVER,SERVER...", nginx upstream servers, round-robin; default: the one otpd.
 	_ups=$(echo "${NGINX_UPSTREAMS:-127.0.0.1:$HTTP_PORT}" | sed 's/,/; server /g')
-	sed "s|@T@|$T|g; s|@PORT@|$NGX_PORT|g; s|@OTPD@|$_ups|g" tests/otpd/nginx.conf.in >"$T/nginx/nginx.conf"
+	# NGINX_APP: HOST:PORT of the application behind /app/ (t-app-cookie.sh); default a port nothing listens on.
+	sed "s|@T@|$T|g; s|@PORT@|$NGX_PORT|g; s|@OTPD@|$_ups|g; s|@SRC@|$PWD|g; s|@APP@|${NGINX_APP:-127.0.0.1:9}|g" \
+		tests/otpd/nginx.conf.in >"$T/nginx/nginx.conf"
 	nginx -p "$T/nginx/" -e "$T/nginx/error.log" -c "$T/nginx/nginx.conf" -t >"$T/nginx/t.log" 2>&1 ||
 		fail "nginx config: $(cat "$T/nginx/t.log")"
 	nginx -p "$T/nginx/" -e "$T/nginx/error.log" -c "$T/nginx/nginx.conf" &
