@@ -316,11 +316,44 @@ bool record_invitation_add_resource(struct invitation *inv, const char *url)
 	return true;
 }
 
+/* redeemed_index - where email is in inv's redeemed list, or n_redeemed */
+static size_t redeemed_index(const struct invitation *inv, size_t n, const char *email)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(inv->redeemed[i].email, email) == 0)
+			break;
+	return i;
+}
+
+/* compact_redeemed - keep the first entry of each address (records written before entries were unique) */
+static void compact_redeemed(struct invitation *inv)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < inv->n_redeemed; i++) {
+		if (redeemed_index(inv, kept, inv->redeemed[i].email) < kept) {
+			free(inv->redeemed[i].email);
+			continue;
+		}
+		inv->redeemed[kept++] = inv->redeemed[i];
+	}
+	inv->n_redeemed = kept;
+}
+
 bool record_invitation_add_redeemer(struct invitation *inv, const char *email, uint64_t at)
 {
 	struct invitation_redeemer *r;
 	char *s;
 
+	/* Security: one entry per address, the first redemption's. Every sign-in through a link redeems it
+	 * again; an entry each time filled the list (CAP_GUESTS) and then refused every guest of the link
+	 * (red team 2, finding 08). */
+	if (redeemed_index(inv, inv->n_redeemed, email) < inv->n_redeemed)
+		return true;
+	if (inv->n_redeemed >= CAP_GUESTS)
+		compact_redeemed(inv);
 	if (inv->n_redeemed >= CAP_GUESTS || strlen(email) > CAP_ADDR_BYTES)
 		return false;
 	if ((r = realloc(inv->redeemed, (inv->n_redeemed + 1) * sizeof(*r))) == NULL)

@@ -194,7 +194,8 @@ enum record_status record_invitation_revoked(const void *data, size_t len, bool 
 	__attribute__((warn_unused_result, nonnull));
 enum record_status record_invitation_encode(const struct invitation *inv, struct buf *b)
 	__attribute__((warn_unused_result, nonnull));
-/* record_invitation_add_redeemer - append (email, at); false if out of memory or CAP_GUESTS are there */
+/* record_invitation_add_redeemer - (email, at) unless email is there already (its first time stays); false if
+ * out of memory or CAP_GUESTS other addresses are there */
 bool record_invitation_add_redeemer(struct invitation *inv, const char *email, uint64_t at)
 	__attribute__((warn_unused_result, nonnull));
 /* record_invitation_add_resource - append url; false if out of memory or past CAP_LINKS */

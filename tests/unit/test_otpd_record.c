@@ -302,6 +302,49 @@ struct poke {
 	uint8_t value;
 };
 
+/* One entry per address: the first redemption's time stays; a full list of duplicates (older records)
+ * still takes a new address; CAP_GUESTS different addresses are the most (red team 2, finding 08). */
+static void test_redeemers_unique(void **state)
+{
+	struct invitation inv;
+	char addr[64];
+
+	(void)state;
+	memset(&inv, 0, sizeof(inv));
+	for (int i = 0; i < 300; i++)
+		assert_true(record_invitation_add_redeemer(&inv, "mallory@example.net", 1000 + (uint64_t)i));
+	assert_int_equal(inv.n_redeemed, 1);
+	assert_int_equal(inv.redeemed[0].at, 1000);
+	assert_true(record_invitation_add_redeemer(&inv, "victim@example.com", 2000));
+	assert_int_equal(inv.n_redeemed, 2);
+	record_invitation_clear(&inv);
+
+	/* a record written before entries were unique: CAP_GUESTS copies of one address */
+	memset(&inv, 0, sizeof(inv));
+	inv.redeemed = calloc(CAP_GUESTS, sizeof(*inv.redeemed));
+	assert_non_null(inv.redeemed);
+	for (size_t i = 0; i < CAP_GUESTS; i++) {
+		inv.redeemed[i].email = strdup("mallory@example.net");
+		assert_non_null(inv.redeemed[i].email);
+		inv.redeemed[i].at = 1000 + i;
+	}
+	inv.n_redeemed = CAP_GUESTS;
+	assert_true(record_invitation_add_redeemer(&inv, "victim@example.com", 2000));
+	assert_int_equal(inv.n_redeemed, 2);
+	assert_int_equal(inv.redeemed[0].at, 1000);
+	record_invitation_clear(&inv);
+
+	memset(&inv, 0, sizeof(inv));
+	for (size_t i = 0; i < CAP_GUESTS; i++) {
+		snprintf(addr, sizeof(addr), "g%zu@example.net", i);
+		assert_true(record_invitation_add_redeemer(&inv, addr, 1000));
+	}
+	assert_false(record_invitation_add_redeemer(&inv, "one-more@example.net", 1000));
+	assert_true(record_invitation_add_redeemer(&inv, "g7@example.net", 1001));
+	assert_int_equal(inv.n_redeemed, CAP_GUESTS);
+	record_invitation_clear(&inv);
+}
+
 static void test_malformed(void **state)
 {
 	struct guest g;
@@ -367,7 +410,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_guest_round_trip), cmocka_unit_test(test_legacy_guest),
 		cmocka_unit_test(test_invitation_round_trip), cmocka_unit_test(test_session),
-		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_malformed), cmocka_unit_test(test_redeemers_unique),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
