@@ -59,7 +59,9 @@ grep -q 'name="email_code"' "$T/pg" || fail "new authenticator: no field for the
 wait_mails $((n0 + 1)) 10 || fail "new authenticator: no code mail"
 mcode=$(latest_code)
 rc3=$(sed -n 3p "$T/recovery2")
-wrong=$(printf '%08d' $(( (10#$mcode + 1) % 100000000 )))
+# POSIX sh (run.sh uses sh): awk reads the digits as a decimal number, leading zeros and all.
+wrong=$(awk -v c="$mcode" 'BEGIN { printf "%08d", (c + 1) % 100000000 }')
+[ "${#wrong}" = 8 ] && [ "$wrong" != "$mcode" ] || fail "no wrong emailed code computed from '$mcode': '$wrong'"
 [ "$(page --data "csrf=$csrf&code=$rc3&email_code=$wrong" "$BASE/account/authenticator")" = 401 ] ||
 	fail "new authenticator with a wrong emailed code"
 [ "$(page --data "csrf=$csrf&code=000000&email_code=$wrong" "$BASE/account/authenticator")" = 401 ] ||
