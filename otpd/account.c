@@ -175,20 +175,48 @@ enum account_result account_new_recovery(const struct flow_ctx *fx, const char *
 	return ACCOUNT_OK;
 }
 
+/* code_slot - the pseudo invitation id the new authenticator's emailed code is kept under: the full session's
+ * own (its database key, hashed). Security: no public code step names it (they know invitations and
+ * FLOW_LOGIN_ID only), so guessing there cannot burn the guest's digits, and only this session checks them. */
+static void code_slot(const struct session_info *si, uint8_t slot[TOKEN_ID_LEN])
+{
+	static const char tag[] = "guestlink account code";
+
+	crypto_generichash(slot, TOKEN_ID_LEN, (const uint8_t *)tag, sizeof(tag) - 1, si->key, sizeof(si->key));
+}
+
+struct mail_work {
+	struct account_work a;
+	uint8_t slot[TOKEN_ID_LEN];
+};
+
+static enum store_status mail_txn(struct store_txn *txn, void *arg)
+{
+	struct mail_work *w = arg;
+	struct session_info si;
+
+	w->a.result = ACCOUNT_NO_SESSION;
+	if (!full_session(txn, &w->a, &si) || !guest_exists(txn, si.addr, w->a.now))
+		return STORE_OK;
+	memcpy(w->a.addr, si.addr, strlen(si.addr) + 1);
+	code_slot(&si, w->slot);
+	w->a.result = ACCOUNT_OK;
+	return STORE_OK;
+}
+
 enum account_result account_mail_code(const struct flow_ctx *fx, const char *cookie, const struct flow_client *client,
 				      enum lang lang, uint64_t now)
 {
-	struct account_view *v = malloc(sizeof(*v));
-	enum account_result r;
+	struct mail_work w = { { .fx = fx, .cookie = cookie, .now = now, .result = ACCOUNT_NO_SESSION }, { 0 } };
 
-	if (v == NULL)
+	if (cookie[0] == '\0')
+		return ACCOUNT_NO_SESSION;
+	if (store_read(fx->st, mail_txn, &w) != STORE_OK)
 		return ACCOUNT_UNAVAILABLE;
-	r = account_show(fx, cookie, now, v);
-	/* The /login email step: the same limits, the same mail, to the guest's own address. */
-	if (r == ACCOUNT_OK && flow_login_email(fx, v->addr, client, lang, now) != FLOW_ACCEPTED)
-		r = ACCOUNT_UNAVAILABLE;
-	free(v);
-	return r;
+	/* The /login email step's limits and outbox, to the guest's own address, the code in the session's slot. */
+	if (w.a.result == ACCOUNT_OK && flow_account_email(fx, w.a.addr, w.slot, client, lang, now) != FLOW_ACCEPTED)
+		w.a.result = ACCOUNT_UNAVAILABLE;
+	return w.a.result;
 }
 
 struct auth_work {
@@ -202,10 +230,14 @@ struct auth_work {
 static enum store_status both_factors(struct store_txn *txn, struct auth_work *w, const struct session_info *si,
 				      struct guest *rec)
 {
-	struct factor_try ft = { .use = FACTOR_CHECK, .code = w->code, .email_slot = FLOW_LOGIN_ID,
-				 .email_code = w->email_code, .client = w->client, .now = w->a.now };
+	uint8_t slot[TOKEN_ID_LEN];
+	struct factor_try ft = { .use = FACTOR_CHECK, .code = w->code, .email_slot = slot, .email_code = w->email_code,
+				 .client = w->client, .now = w->a.now };
 	struct factor_done fd = { .result = FACTOR_WRONG };
-	enum store_status s = signin_factor(txn, w->a.fx, si, rec, &ft, &fd);
+	enum store_status s;
+
+	code_slot(si, slot);
+	s = signin_factor(txn, w->a.fx, si, rec, &ft, &fd);
 
 	fd.recovery = mfa_recovery_free(fd.recovery);
 	if (s == STORE_OK)
