@@ -5,10 +5,11 @@
  *   'i' client   code mails really sent on a client's requests (not the decoys of made-up addresses)
  *   'r' client   provider redirects asked for from a client (idp.c, flow_take_step)
  *   't' client   typed digits (and malformed codes) from a client; never a mail key
- *   'm' slot     MFA tries of a code session's address from a client (slot: client and address)
+ *   'm' slot     second-factor tries of a session's address from a client (slot: client and address;
+ *                signin_factor: the MFA steps and /account)
  *   'g' slot     mail_interval between code mails (invitation and address)
  *   'h' slot     mails_per_hour (invitation and address)
- *   'f' addr     failed MFA tries of an address (signin.c): count (4) and last
+ *   'f' addr     failed second-factor tries of an address (signin_factor): count (4) and last
  *                failure (8); at max_failed_tries only a session created later works.
  *                Only someone who got past the emailed code can fail there.
  *   'b' slot     the guess budget: emailed digits compared for the invitation and

@@ -111,8 +111,9 @@ bool flow_take_step(struct store_txn *txn, const struct flow_ctx *fx, const stru
  * malformed; never a mail key) from client, ip_tries_per_hour. */
 bool flow_take_try(struct store_txn *txn, const struct flow_ctx *fx, const struct flow_client *client, uint64_t now,
 		   uint64_t *retry_after) __attribute__((warn_unused_result, nonnull));
-/* flow_take_mfa_try - one MFA try of a code session's address addr from client (ip_tries_per_hour, per client
- * and address: only someone with that guest's code session can spend it). Take it after finding the session. */
+/* flow_take_mfa_try - one second-factor try of a session's address addr from client (ip_tries_per_hour, per
+ * client and address: only someone with a session of that guest can spend it). Take it after finding the
+ * session (signin_factor does). */
 bool flow_take_mfa_try(struct store_txn *txn, const struct flow_ctx *fx, const struct flow_client *client,
 		       const char *addr, uint64_t now, uint64_t *retry_after) __attribute__((warn_unused_result, nonnull));
 bool flow_locked_out(struct store_txn *txn, const struct flow_ctx *fx, uint64_t issued_at, const char *addr,
