@@ -16,6 +16,7 @@
 #include "log.h"
 #include "mfa.h"
 #include "session.h"
+#include "signin.h"
 
 struct account_work {
 	const struct flow_ctx *fx;
@@ -23,6 +24,7 @@ struct account_work {
 	uint64_t now;
 	struct account_view *view;	/* account_show */
 	enum account_result result;
+	const char *outcome;	/* for the log line */
 	char addr[ADDR_BUF];
 };
 
@@ -94,35 +96,56 @@ struct recovery_work {
 	struct mfa_recovery *out;
 };
 
+/* factor_result - an account step's outcome from signin_factor's (the word for the log line to *outcome) */
+static enum account_result factor_result(enum factor_result fr, const char **outcome)
+{
+	switch (fr) {
+	case FACTOR_OK:
+	case FACTOR_OK_RECOVERY:
+		*outcome = "ok";
+		return ACCOUNT_OK;
+	case FACTOR_LIMITED:
+		*outcome = "client_limit";
+		return ACCOUNT_LIMITED;
+	case FACTOR_LOCKED:
+		*outcome = "address_locked";
+		return ACCOUNT_LIMITED;
+	case FACTOR_NOT_READY:
+		*outcome = "not_enrolled";
+		return ACCOUNT_WRONG;
+	case FACTOR_REPLAYED:
+	case FACTOR_WRONG:
+	default:
+		*outcome = "wrong_code";
+		return ACCOUNT_WRONG;
+	}
+}
+
 static enum store_status recovery_txn(struct store_txn *txn, void *arg)
 {
 	struct recovery_work *w = arg;
+	struct factor_try ft = { .use = FACTOR_RENEW, .code = w->code, .client = w->client, .now = w->a.now };
+	struct factor_done fd = { .result = FACTOR_WRONG };
 	struct session_info si;
-	enum store_status s = STORE_OK;
-	enum mfa_result mr;
-	uint64_t retry = 0;
+	enum store_status s;
 	struct guest *rec;
 
 	w->out = mfa_recovery_free(w->out);
 	w->a.result = ACCOUNT_NO_SESSION;
+	w->a.outcome = "no_session";
 	if (!full_session(txn, &w->a, &si) || (rec = guest_load(txn, si.addr, w->a.now)) == NULL)
 		return STORE_OK;
 	memcpy(w->a.addr, si.addr, strlen(si.addr) + 1);
 	/* Security: a stolen cookie alone does not get new recovery codes: the current second factor is needed,
-	 * and its tries count like the MFA step's. */
-	if (!flow_take_try(txn, w->a.fx, w->client, w->a.now, &retry)) {
-		w->a.result = ACCOUNT_LIMITED;
-	} else if ((mr = mfa_renew_recovery(rec, w->a.fx->keys, si.addr, w->code, w->a.now, &w->out)) == MFA_OK ||
-		   mr == MFA_OK_RECOVERY) {
-		s = guest_save(txn, si.addr, rec, w->a.now);
-		if (s == STORE_OK)
+	 * checked as the MFA step checks it (signin_factor: its try budget, the address's failure bound). */
+	s = signin_factor(txn, w->a.fx, &si, rec, &ft, &fd);
+	w->out = fd.recovery;
+	if (s == STORE_OK) {
+		w->a.result = factor_result(fd.result, &w->a.outcome);
+		if (w->a.result == ACCOUNT_OK)
+			s = guest_save(txn, si.addr, rec, w->a.now);
+		if (w->a.result == ACCOUNT_OK && s == STORE_OK)
 			s = flow_audit(txn, w->a.now, "recovery_renewed", LIFECYCLE_ID, si.addr);
-		w->a.result = ACCOUNT_OK;
-	} else if (mr == MFA_ERROR) {
-		s = STORE_ERROR;
-	} else {
-		w->a.result = ACCOUNT_WRONG;
-		s = flow_count_failure(txn, w->a.fx, 0, si.addr, w->a.now);
 	}
 	guest_free(rec);
 	return s;
@@ -144,9 +167,7 @@ enum account_result account_new_recovery(const struct flow_ctx *fx, const char *
 		if (s != STORE_OK)
 			log_error("event=recovery_renewed outcome=store_%s", store_status_word(s));
 		else
-			log_info("event=recovery_renewed guest=%s outcome=%s", w.a.addr,
-				 w.a.result == ACCOUNT_WRONG ? "wrong_code" : w.a.result == ACCOUNT_LIMITED ? "client_limit"
-													 : "no_session");
+			log_info("event=recovery_renewed guest=%s outcome=%s", w.a.addr, w.a.outcome);
 		return s != STORE_OK ? ACCOUNT_UNAVAILABLE : w.a.result;
 	}
 	log_info("event=recovery_renewed guest=%s outcome=ok", w.a.addr);
@@ -154,20 +175,48 @@ enum account_result account_new_recovery(const struct flow_ctx *fx, const char *
 	return ACCOUNT_OK;
 }
 
+/* code_slot - the pseudo invitation id the new authenticator's emailed code is kept under: the full session's
+ * own (its database key, hashed). Security: no public code step names it (they know invitations and
+ * FLOW_LOGIN_ID only), so guessing there cannot burn the guest's digits, and only this session checks them. */
+static void code_slot(const struct session_info *si, uint8_t slot[TOKEN_ID_LEN])
+{
+	static const char tag[] = "guestlink account code";
+
+	crypto_generichash(slot, TOKEN_ID_LEN, (const uint8_t *)tag, sizeof(tag) - 1, si->key, sizeof(si->key));
+}
+
+struct mail_work {
+	struct account_work a;
+	uint8_t slot[TOKEN_ID_LEN];
+};
+
+static enum store_status mail_txn(struct store_txn *txn, void *arg)
+{
+	struct mail_work *w = arg;
+	struct session_info si;
+
+	w->a.result = ACCOUNT_NO_SESSION;
+	if (!full_session(txn, &w->a, &si) || !guest_exists(txn, si.addr, w->a.now))
+		return STORE_OK;
+	memcpy(w->a.addr, si.addr, strlen(si.addr) + 1);
+	code_slot(&si, w->slot);
+	w->a.result = ACCOUNT_OK;
+	return STORE_OK;
+}
+
 enum account_result account_mail_code(const struct flow_ctx *fx, const char *cookie, const struct flow_client *client,
 				      enum lang lang, uint64_t now)
 {
-	struct account_view *v = malloc(sizeof(*v));
-	enum account_result r;
+	struct mail_work w = { { .fx = fx, .cookie = cookie, .now = now, .result = ACCOUNT_NO_SESSION }, { 0 } };
 
-	if (v == NULL)
+	if (cookie[0] == '\0')
+		return ACCOUNT_NO_SESSION;
+	if (store_read(fx->st, mail_txn, &w) != STORE_OK)
 		return ACCOUNT_UNAVAILABLE;
-	r = account_show(fx, cookie, now, v);
-	/* The /login email step: the same limits, the same mail, to the guest's own address. */
-	if (r == ACCOUNT_OK && flow_login_email(fx, v->addr, client, lang, now) != FLOW_ACCEPTED)
-		r = ACCOUNT_UNAVAILABLE;
-	free(v);
-	return r;
+	/* The /login email step's limits and outbox, to the guest's own address, the code in the session's slot. */
+	if (w.a.result == ACCOUNT_OK && flow_account_email(fx, w.a.addr, w.slot, client, lang, now) != FLOW_ACCEPTED)
+		w.a.result = ACCOUNT_UNAVAILABLE;
+	return w.a.result;
 }
 
 struct auth_work {
@@ -177,37 +226,23 @@ struct auth_work {
 	char *session;
 };
 
-/* both_factors - the current second factor and the emailed code, each counted as a try */
-static enum account_result both_factors(struct store_txn *txn, struct auth_work *w, struct guest *rec, const char *addr,
-					enum store_status *s)
+/* both_factors - the current second factor and the emailed code, in one try of signin_factor */
+static enum store_status both_factors(struct store_txn *txn, struct auth_work *w, const struct session_info *si,
+				      struct guest *rec)
 {
-	char digits[CODE_BUF];
-	enum mfa_result mr;
-	enum code_result cr = CODE_ABSENT;
-	uint64_t retry = 0;
+	uint8_t slot[TOKEN_ID_LEN];
+	struct factor_try ft = { .use = FACTOR_CHECK, .code = w->code, .email_slot = slot, .email_code = w->email_code,
+				 .client = w->client, .now = w->a.now };
+	struct factor_done fd = { .result = FACTOR_WRONG };
+	enum store_status s;
 
-	if (!flow_take_try(txn, w->a.fx, w->client, w->a.now, &retry))
-		return ACCOUNT_LIMITED;
-	mr = mfa_check(rec, w->a.fx->keys, addr, w->code, w->a.now);
-	if (mr == MFA_ERROR) {
-		*s = STORE_ERROR;
-		return ACCOUNT_UNAVAILABLE;
-	}
-	if (codes_well_formed(w->email_code, digits))
-		/* A full session and the current TOTP (or a recovery code) stand beside the digits here, so the
-		 * per-code tries and the per-client and per-address failure counts are the bound. */
-		cr = codes_check(txn, w->a.fx->keys, FLOW_LOGIN_ID, addr, digits, w->a.now,
-				 (unsigned)w->a.fx->cfg->code_tries, true);
-	sodium_memzero(digits, sizeof(digits));
-	if (cr == CODE_STORE_ERROR) {
-		*s = STORE_ERROR;
-		return ACCOUNT_UNAVAILABLE;
-	}
-	if ((mr != MFA_OK && mr != MFA_OK_RECOVERY) || cr != CODE_OK) {
-		*s = flow_count_failure(txn, w->a.fx, 0, addr, w->a.now);
-		return ACCOUNT_WRONG;
-	}
-	return ACCOUNT_OK;
+	code_slot(si, slot);
+	s = signin_factor(txn, w->a.fx, si, rec, &ft, &fd);
+
+	fd.recovery = mfa_recovery_free(fd.recovery);
+	if (s == STORE_OK)
+		w->a.result = factor_result(fd.result, &w->a.outcome);
+	return s;
 }
 
 static enum store_status auth_txn(struct store_txn *txn, void *arg)
@@ -221,13 +256,19 @@ static enum store_status auth_txn(struct store_txn *txn, void *arg)
 
 	w->session[0] = '\0';
 	w->a.result = ACCOUNT_NO_SESSION;
+	w->a.outcome = "no_session";
 	if (!full_session(txn, &w->a, &si) || (rec = guest_load(txn, si.addr, w->a.now)) == NULL)
 		return STORE_OK;
 	memcpy(w->a.addr, si.addr, strlen(si.addr) + 1);
 	/* Security: a stolen cookie alone cannot swap the authenticator: it takes the current one (or a recovery
 	 * code) and the mailbox. Then every session ends; the new one may only enrol (SESSION_CODE). */
-	w->a.result = mfa_enrolled(rec) ? both_factors(txn, w, rec, si.addr, &s) : ACCOUNT_WRONG;
-	if (w->a.result == ACCOUNT_OK) {
+	if (mfa_enrolled(rec)) {
+		s = both_factors(txn, w, &si, rec);
+	} else {
+		w->a.result = ACCOUNT_WRONG;
+		w->a.outcome = "not_enrolled";
+	}
+	if (s == STORE_OK && w->a.result == ACCOUNT_OK) {
 		mfa_reset(rec);
 		s = guest_save(txn, si.addr, rec, w->a.now);
 		if (s == STORE_OK)
@@ -258,9 +299,7 @@ enum account_result account_new_authenticator(const struct flow_ctx *fx, const c
 		log_error("event=authenticator_reset outcome=store_%s", store_status_word(s));
 		return ACCOUNT_UNAVAILABLE;
 	}
-	log_info("event=authenticator_reset guest=%s outcome=%s", w.a.addr,
-		 w.a.result == ACCOUNT_OK ? "ok" : w.a.result == ACCOUNT_WRONG ? "wrong_code"
-						: w.a.result == ACCOUNT_LIMITED ? "client_limit" : "no_session");
+	log_info("event=authenticator_reset guest=%s outcome=%s", w.a.addr, w.a.outcome);
 	if (w.a.result != ACCOUNT_OK)
 		session[0] = '\0';
 	return w.a.result;

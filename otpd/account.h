@@ -27,7 +27,7 @@
 enum account_result {
 	ACCOUNT_OK,
 	ACCOUNT_WRONG,		/* new recovery codes: the TOTP or recovery code was wrong (or replayed) */
-	ACCOUNT_LIMITED,	/* too many tries from this client */
+	ACCOUNT_LIMITED,	/* too many tries from this client for this guest, or the address is locked (signin_factor) */
 	ACCOUNT_NO_SESSION,	/* no live full session: sign in first */
 	ACCOUNT_UNAVAILABLE,
 };

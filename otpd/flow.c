@@ -5,10 +5,11 @@
  *   'i' client   code mails really sent on a client's requests (not the decoys of made-up addresses)
  *   'r' client   provider redirects asked for from a client (idp.c, flow_take_step)
  *   't' client   typed digits (and malformed codes) from a client; never a mail key
- *   'm' slot     MFA tries of a code session's address from a client (slot: client and address)
+ *   'm' slot     second-factor tries of a session's address from a client (slot: client and address;
+ *                signin_factor: the MFA steps and /account)
  *   'g' slot     mail_interval between code mails (invitation and address)
  *   'h' slot     mails_per_hour (invitation and address)
- *   'f' addr     failed MFA tries of an address (signin.c): count (4) and last
+ *   'f' addr     failed second-factor tries of an address (signin_factor): count (4) and last
  *                failure (8); at max_failed_tries only a session created later works.
  *                Only someone who got past the emailed code can fail there.
  *   'b' slot     the guess budget: emailed digits compared for the invitation and
@@ -29,6 +30,7 @@
 #include "bytes.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +288,8 @@ struct email_work {
 	const char *tok;	/* the link's token text (not NUL-terminated; NULL for /login) */
 	size_t tok_len;
 	struct code_prep *prep;
+	bool account;		/* /account's code for a new authenticator: its own slot (t->id), no mail key link */
+	const uint8_t *limit_id;	/* the mail limits' invitation id (NULL: t->id) */
 };
 
 static bool mail_limits(struct store_txn *txn, struct email_work *w)
@@ -294,10 +298,11 @@ static bool mail_limits(struct store_txn *txn, struct email_work *w)
 	uint8_t gk[LIMIT_KEY_LEN], hk[LIMIT_KEY_LEN];
 	struct gcra_limit gap = { (uint64_t)cfg->mail_interval * 1000, 1 };
 	struct gcra_limit hour = { 3600000u / (uint64_t)cfg->mails_per_hour, (uint64_t)cfg->mails_per_hour };
+	const uint8_t *id = w->limit_id != NULL ? w->limit_id : w->t->id;
 	uint64_t now_ms = w->now * 1000, g_tat, h_tat, g_new, h_new, wait;
 
-	limit_key(w->fx->keys, 'g', w->t->id, w->addr, gk);
-	limit_key(w->fx->keys, 'h', w->t->id, w->addr, hk);
+	limit_key(w->fx->keys, 'g', id, w->addr, gk);
+	limit_key(w->fx->keys, 'h', id, w->addr, hk);
 	g_tat = gcra_load(txn, gk, sizeof(gk), now_ms);
 	h_tat = gcra_load(txn, hk, sizeof(hk), now_ms);
 	if (!gcra_check(&gap, g_tat, now_ms, &g_new, &wait) || !gcra_check(&hour, h_tat, now_ms, &h_new, &wait))
@@ -316,7 +321,8 @@ static void prepare_code(const struct email_work *w, struct code_prep *p)
 	struct mailmsg_params mp = {
 		.from = fx->from, .to = w->addr, .org_name = fx->cfg->org_name, .inviter = w->t->inviter,
 		.resource = w->t->resource, .code = code, .ttl_minutes = (unsigned)((ttl + 59) / 60),
-		.lang = w->lang, .now = w->now, .purpose = w->login ? MAIL_SIGN_IN : MAIL_ACCEPT,
+		.lang = w->lang, .now = w->now,
+		.purpose = w->account ? MAIL_NEW_AUTH : w->login ? MAIL_SIGN_IN : MAIL_ACCEPT,
 	};
 
 	p->ok = false;
@@ -324,9 +330,11 @@ static void prepare_code(const struct email_work *w, struct code_prep *p)
 	/* The mail key rides in a link to a confirm page (a GET spends nothing; the page's POST does). */
 	buf_init(&link, CAP_URL_BYTES + CAP_TOKEN_BYTES);
 	buf_init(&msg, CAP_MAIL_BYTES);
-	if ((w->login ? buf_printf(&link, "%s/login?k=%s", fx->cfg->public_url, mkey)
+	/* /account's code is typed on the signed-in page only: no step takes its key, so the mail has no link. */
+	if (w->account ||
+	    (w->login ? buf_printf(&link, "%s/login?k=%s", fx->cfg->public_url, mkey)
 		      : buf_printf(&link, "%s/accept/%.*s?k=%s", fx->cfg->public_url, (int)w->tok_len, w->tok, mkey))) {
-		mp.link = link.data;
+		mp.link = w->account ? NULL : link.data;
 		p->ok = mailmsg_compose(&mp, &msg) &&
 			outbox_seal(fx->keys, w->addr, msg.data, msg.len, w->now, &p->mail, &p->mail_len);
 	}
@@ -470,7 +478,7 @@ static enum flow_result email_run(struct email_work *w, const char *event)
 
 	token_id_hex(w->t, id);
 	if (w->login)
-		memcpy(id, "login", sizeof("login"));
+		snprintf(id, sizeof(id), "%s", w->account ? "account" : "login");
 	if (s != STORE_OK) {
 		log_error("event=%s invitation=%s outcome=store_%s", event, id, store_status_word(s));
 		return FLOW_UNAVAILABLE;
@@ -485,7 +493,7 @@ enum flow_result flow_email(const struct flow_ctx *fx, const struct token *t, co
 			    const char *email, const struct flow_client *client, enum lang lang, uint64_t now)
 {
 	char addr[ADDR_BUF] = "";
-	struct email_work w = { fx, t, addr, false, client, lang, now, "", false, false, tok, tok_len, NULL };
+	struct email_work w = { fx, t, addr, false, client, lang, now, "", false, false, tok, tok_len, NULL, false, NULL };
 
 	/* Security: token_has_guest runs for every address, well-formed or not. */
 	if (addr_normalize(email, strlen(email), addr))
@@ -510,7 +518,7 @@ enum flow_result flow_login_email(const struct flow_ctx *fx, const char *email, 
 {
 	char addr[ADDR_BUF] = "";
 	struct token *t = login_token();
-	struct email_work w = { fx, t, addr, false, client, lang, now, "", false, true, NULL, 0, NULL };
+	struct email_work w = { fx, t, addr, false, client, lang, now, "", false, true, NULL, 0, NULL, false, NULL };
 	enum flow_result r;
 
 	if (t == NULL)
@@ -518,6 +526,26 @@ enum flow_result flow_login_email(const struct flow_ctx *fx, const char *email, 
 	if (!addr_normalize(email, strlen(email), addr))
 		addr[0] = '\0';
 	r = email_run(&w, "login_code_request");
+	free(t);
+	return r;
+}
+
+enum flow_result flow_account_email(const struct flow_ctx *fx, const char *addr, const uint8_t slot[TOKEN_ID_LEN],
+				    const struct flow_client *client, enum lang lang, uint64_t now)
+{
+	char a[ADDR_BUF] = "";
+	struct token *t = login_token();
+	struct email_work w = { fx, t, a, false, client, lang, now, "", false, true, NULL, 0, NULL, true, FLOW_LOGIN_ID };
+	enum flow_result r;
+
+	if (t == NULL)
+		return FLOW_UNAVAILABLE;
+	/* Security: the code lives in the session's own slot, which no public code step names, so guesses at
+	 * /login/code (FLOW_LOGIN_ID) cannot burn it; the mails share the address's /login mail limits. */
+	memcpy(t->id, slot, TOKEN_ID_LEN);
+	if (!addr_normalize(addr, strlen(addr), a))
+		a[0] = '\0';
+	r = email_run(&w, "account_code_request");
 	free(t);
 	return r;
 }

@@ -89,6 +89,13 @@ enum flow_result flow_code(const struct flow_ctx *fx, const struct token *t, con
 enum flow_result flow_login_email(const struct flow_ctx *fx, const char *email, const struct flow_client *client,
 				  enum lang lang, uint64_t now) __attribute__((warn_unused_result, nonnull));
 
+/* flow_account_email - /account: mail a signed-in guest (addr) the code for a new authenticator, stored in
+ * slot (a pseudo invitation id bound to the session: account.c) and checked there by signin_factor; the
+ * address's /login mail limits apply; FLOW_ACCEPTED when it is queued or a limit held it back */
+enum flow_result flow_account_email(const struct flow_ctx *fx, const char *addr, const uint8_t slot[TOKEN_ID_LEN],
+				    const struct flow_client *client, enum lang lang, uint64_t now)
+	__attribute__((warn_unused_result, nonnull));
+
 /* flow_login_code - /login: the emailed code; rd (may be NULL) is kept in the session, checked after MFA */
 enum flow_result flow_login_code(const struct flow_ctx *fx, const char *email, const char *code, const char *rd,
 				 const struct flow_client *client, uint64_t now, char session[SESSION_TEXT],
@@ -104,8 +111,9 @@ bool flow_take_step(struct store_txn *txn, const struct flow_ctx *fx, const stru
  * malformed; never a mail key) from client, ip_tries_per_hour. */
 bool flow_take_try(struct store_txn *txn, const struct flow_ctx *fx, const struct flow_client *client, uint64_t now,
 		   uint64_t *retry_after) __attribute__((warn_unused_result, nonnull));
-/* flow_take_mfa_try - one MFA try of a code session's address addr from client (ip_tries_per_hour, per client
- * and address: only someone with that guest's code session can spend it). Take it after finding the session. */
+/* flow_take_mfa_try - one second-factor try of a session's address addr from client (ip_tries_per_hour, per
+ * client and address: only someone with a session of that guest can spend it). Take it after finding the
+ * session (signin_factor does). */
 bool flow_take_mfa_try(struct store_txn *txn, const struct flow_ctx *fx, const struct flow_client *client,
 		       const char *addr, uint64_t now, uint64_t *retry_after) __attribute__((warn_unused_result, nonnull));
 bool flow_locked_out(struct store_txn *txn, const struct flow_ctx *fx, uint64_t issued_at, const char *addr,

@@ -21,6 +21,8 @@ struct mail_text {
 	const char *other;	/* the short note in the other language; %s inviter, %u minutes */
 	const char *login_intro;	/* %s: org name */
 	const char *login_other;	/* %s: org name, %u minutes */
+	const char *auth_intro;		/* %s: org name */
+	const char *auth_other;		/* %s: org name, %u minutes */
 	const char *link;	/* before the mail key's link */
 };
 
@@ -34,6 +36,9 @@ static const struct mail_text texts[LANG_N] = {
 		"It is valid for %u minutes.",
 		"Your code to sign in to %s is:",
 		"(English) Your code to sign in to %s is the 8-digit number above. It is valid for %u minutes.",
+		"Your code to set up a new authenticator app for %s is:",
+		"(English) Your code to set up a new authenticator app for %s is the 8-digit number above. "
+		"It is valid for %u minutes.",
 		"If the code does not work, open this link instead (as long as the code is valid; it is for you only, "
 		"do not forward it):",
 	},
@@ -47,6 +52,9 @@ static const struct mail_text texts[LANG_N] = {
 		"Je code om in te loggen bij %s is:",
 		"(Nederlands) Je code om in te loggen bij %s is het getal van 8 cijfers hierboven. "
 		"Hij is %u minuten geldig.",
+		"Je code om een nieuwe authenticator-app in te stellen voor %s is:",
+		"(Nederlands) Je code om een nieuwe authenticator-app in te stellen voor %s is het getal van 8 cijfers "
+		"hierboven. Hij is %u minuten geldig.",
 		"Werkt de code niet? Open dan deze link (zolang de code geldig is; hij is alleen voor jou, "
 		"stuur hem niet door):",
 	},
@@ -167,17 +175,17 @@ static bool put_headers(struct buf *b, const struct mailmsg_params *p, const cha
 /* intro, other, arg - the purpose's sentences and what fills their %s */
 static const char *intro(const struct mail_text *tx, const struct mailmsg_params *p)
 {
-	return p->purpose == MAIL_SIGN_IN ? tx->login_intro : tx->intro;
+	return p->purpose == MAIL_SIGN_IN ? tx->login_intro : p->purpose == MAIL_NEW_AUTH ? tx->auth_intro : tx->intro;
 }
 
 static const char *other(const struct mail_text *tx, const struct mailmsg_params *p)
 {
-	return p->purpose == MAIL_SIGN_IN ? tx->login_other : tx->other;
+	return p->purpose == MAIL_SIGN_IN ? tx->login_other : p->purpose == MAIL_NEW_AUTH ? tx->auth_other : tx->other;
 }
 
 static const char *arg(const struct mailmsg_params *p)
 {
-	if (p->purpose != MAIL_SIGN_IN)
+	if (p->purpose == MAIL_ACCEPT)
 		return p->inviter;
 	return p->org_name[0] ? p->org_name : p->from->addr;
 }

@@ -26,6 +26,7 @@ struct mail_from {
 enum mail_purpose {
 	MAIL_ACCEPT,		/* accepting an invitation (inviter named) */
 	MAIL_SIGN_IN,		/* a returning guest signing in (/login) */
+	MAIL_NEW_AUTH,		/* a signed-in guest replacing the authenticator (/account) */
 };
 
 struct mailmsg_params {

@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "codes.h"
 #include "guest.h"
 #include "log.h"
 #include "signin_finish.h"
@@ -103,13 +104,89 @@ enum signin_result signin_setup_begin(const struct flow_ctx *fx, const char *coo
 	return w.result;
 }
 
+/* factor_mfa - the code itself, by use */
+static enum mfa_result factor_mfa(const struct flow_ctx *fx, const struct session_info *si, struct guest *rec,
+				  const struct factor_try *ft, struct factor_done *out)
+{
+	switch (ft->use) {
+	case FACTOR_CONFIRM:
+		return mfa_confirm(rec, fx->keys, si->addr, ft->code, ft->now, &out->recovery);
+	case FACTOR_RENEW:
+		return mfa_renew_recovery(rec, fx->keys, si->addr, ft->code, ft->now, &out->recovery);
+	case FACTOR_CHECK:
+	default:
+		return mfa_check(rec, fx->keys, si->addr, ft->code, ft->now);
+	}
+}
+
+/* factor_email - the emailed digits beside the code (CODE_OK when none are asked for) */
+static enum code_result factor_email(struct store_txn *txn, const struct flow_ctx *fx, const struct session_info *si,
+				     const struct factor_try *ft)
+{
+	char digits[CODE_BUF];
+	enum code_result cr = CODE_ABSENT;
+
+	if (ft->email_slot == NULL)
+		return CODE_OK;
+	/* The session, the code beside them and the address's failure bound stand behind these digits, so
+	 * the per-code tries are their bound, not the public code step's guess budget. */
+	if (ft->email_code != NULL && codes_well_formed(ft->email_code, digits))
+		cr = codes_check(txn, fx->keys, ft->email_slot, si->addr, digits, ft->now, (unsigned)fx->cfg->code_tries,
+				 true);
+	sodium_memzero(digits, sizeof(digits));
+	return cr;
+}
+
+enum store_status signin_factor(struct store_txn *txn, const struct flow_ctx *fx, const struct session_info *si,
+				struct guest *rec, const struct factor_try *ft, struct factor_done *out)
+{
+	enum mfa_result mr;
+	enum code_result cr;
+
+	out->recovery = mfa_recovery_free(out->recovery);
+	out->retry_after = 0;
+	/* Security: the try budget is keyed by client and guest and taken only with a session of that guest:
+	 * a neighbour on the same client address (NAT, proxy, /64) cannot fill it. */
+	if (!flow_take_mfa_try(txn, fx, ft->client, si->addr, ft->now, &out->retry_after)) {
+		out->result = FACTOR_LIMITED;
+		return STORE_OK;
+	}
+	/* Security: the address's failures bound every guess at its second factor, from however many client
+	 * addresses. Only a session begun after the last failure (the emailed code typed since) is let on. */
+	if (flow_locked_out(txn, fx, si->created_at, si->addr, ft->now)) {
+		out->result = FACTOR_LOCKED;
+		out->retry_after = 3600;
+		return STORE_OK;
+	}
+	mr = factor_mfa(fx, si, rec, ft, out);
+	if (mr == MFA_ERROR)
+		return STORE_ERROR;
+	if (mr == MFA_NOT_READY) {
+		out->result = FACTOR_NOT_READY;
+		return STORE_OK;
+	}
+	/* The digits are checked (and their try spent) whatever the code was, so a wrong code tells nothing. */
+	cr = factor_email(txn, fx, si, ft);
+	if (cr == CODE_STORE_ERROR)
+		return STORE_ERROR;
+	if ((mr == MFA_OK || mr == MFA_OK_RECOVERY) && cr == CODE_OK) {
+		out->result = mr == MFA_OK ? FACTOR_OK : FACTOR_OK_RECOVERY;
+		return STORE_OK;
+	}
+	out->recovery = mfa_recovery_free(out->recovery);
+	out->result = mr == MFA_REPLAYED ? FACTOR_REPLAYED : FACTOR_WRONG;
+	return flow_count_failure(txn, fx, si->created_at, si->addr, ft->now);
+}
+
 /* check_txn - a code at /mfa/setup (confirm) or /mfa/verify */
 static enum store_status check_txn(struct store_txn *txn, void *arg)
 {
 	struct mfa_work *w = arg;
+	struct factor_try ft = { .use = w->setup ? FACTOR_CONFIRM : FACTOR_CHECK, .code = w->code, .client = w->client,
+				 .now = w->now };
+	struct factor_done fd = { .result = FACTOR_WRONG };
 	struct session_info si;
 	struct guest *rec;
-	enum mfa_result mr;
 	enum store_status s;
 
 	w->done->recovery = mfa_recovery_free(w->done->recovery);
@@ -118,52 +195,45 @@ static enum store_status check_txn(struct store_txn *txn, void *arg)
 		w->outcome = "no_session";
 		return STORE_OK;
 	}
-	/* Security: the try budget is taken only with a code session, per client and address: only someone who
-	 * had this guest's mail can fill it, not a neighbour on the same client address. */
-	if (!flow_take_mfa_try(txn, w->fx, w->client, si.addr, w->now, &w->done->retry_after)) {
-		w->result = SIGNIN_LIMITED;
-		w->outcome = "client_limit";
-		guest_free(rec);
-		return STORE_OK;
-	}
 	if (w->setup != !mfa_enrolled(rec)) {
 		w->result = w->setup ? SIGNIN_ENROLLED : SIGNIN_NOT_ENROLLED;
 		w->outcome = "wrong_step";
 		guest_free(rec);
 		return STORE_OK;
 	}
-	/* The session proves the emailed code was right after the last failure: see flow_locked_out. */
-	if (flow_locked_out(txn, w->fx, si.created_at, si.addr, w->now)) {
-		w->result = SIGNIN_LIMITED;
-		w->done->retry_after = 3600;
-		w->outcome = "address_locked";
+	s = signin_factor(txn, w->fx, &si, rec, &ft, &fd);
+	w->done->recovery = fd.recovery;
+	w->done->retry_after = fd.retry_after;
+	if (s != STORE_OK) {
 		guest_free(rec);
-		return STORE_OK;
+		return s;
 	}
-	mr = w->setup ? mfa_confirm(rec, w->fx->keys, si.addr, w->code, w->now, &w->done->recovery)
-		      : mfa_check(rec, w->fx->keys, si.addr, w->code, w->now);
-	switch (mr) {
-	case MFA_OK:
-	case MFA_OK_RECOVERY:
-		w->done->used_recovery = mr == MFA_OK_RECOVERY;
+	switch (fd.result) {
+	case FACTOR_OK:
+	case FACTOR_OK_RECOVERY:
+		w->done->used_recovery = fd.result == FACTOR_OK_RECOVERY;
 		w->result = SIGNIN_OK;
-		w->outcome = w->setup ? "enrolled" : mr == MFA_OK_RECOVERY ? "recovery_code_used" : "totp_ok";
+		w->outcome = w->setup ? "enrolled" : fd.result == FACTOR_OK_RECOVERY ? "recovery_code_used" : "totp_ok";
 		s = finish(txn, w, &si, rec);
 		break;
-	case MFA_REPLAYED:
-	case MFA_WRONG:
-		w->result = mr == MFA_REPLAYED ? SIGNIN_REPLAYED : SIGNIN_WRONG;
-		w->outcome = mr == MFA_REPLAYED ? "totp_replayed" : "wrong_code";
-		s = flow_count_failure(txn, w->fx, si.created_at, si.addr, w->now);
+	case FACTOR_REPLAYED:
+		w->result = SIGNIN_REPLAYED;
+		w->outcome = "totp_replayed";
 		break;
-	case MFA_NOT_READY:
+	case FACTOR_WRONG:
+		w->result = SIGNIN_WRONG;
+		w->outcome = "wrong_code";
+		break;
+	case FACTOR_LIMITED:
+	case FACTOR_LOCKED:
+		w->result = SIGNIN_LIMITED;
+		w->outcome = fd.result == FACTOR_LOCKED ? "address_locked" : "client_limit";
+		break;
+	case FACTOR_NOT_READY:
+	default:
 		/* setup without a pending secret: the page was never shown */
 		w->result = SIGNIN_NO_SESSION;
 		w->outcome = "nothing_pending";
-		s = STORE_OK;
-		break;
-	default:
-		s = STORE_ERROR;
 		break;
 	}
 	guest_free(rec);

@@ -9,8 +9,10 @@
  * SESSION_FULL one under a new id. /auth answers yes only for a full
  * session whose guest holds a redeemed, unrevoked invitation covering the
  * URL.
- * Security: wrong MFA codes count as failed tries of the address and use the
- * client's try budget (flow.h); a TOTP step is used once; the destination
+ * Security: every second factor, here and at /account, goes through
+ * signin_factor(): wrong codes count as failed tries of the address, which
+ * bound it (max_failed_tries), and use the try budget of the client and
+ * guest (flow.h); a TOTP step is used once; the destination
  * after sign-in is only ever a URL under one of the guest's invitations.
  * Failure: SIGNIN_UNAVAILABLE when the store fails (answer 503).
  */
@@ -53,6 +55,48 @@ struct signin_done {
 	unsigned recovery_left;
 	uint64_t retry_after;			/* SIGNIN_LIMITED */
 };
+
+/* What a second factor is checked for (signin_factor). */
+enum factor_use {
+	FACTOR_CONFIRM,		/* /mfa/setup: the first code of the pending secret (mfa_confirm) */
+	FACTOR_CHECK,		/* /mfa/verify, /account/authenticator: a TOTP or recovery code (mfa_check) */
+	FACTOR_RENEW,		/* /account/recovery: as FACTOR_CHECK, then new recovery codes (mfa_renew_recovery) */
+};
+
+enum factor_result {
+	FACTOR_OK,		/* a right TOTP code (enrolment: the guest is enrolled) */
+	FACTOR_OK_RECOVERY,	/* a right recovery code (now spent) */
+	FACTOR_WRONG,		/* wrong (or the emailed code beside it wrong): counted as a failure of the address */
+	FACTOR_REPLAYED,	/* a TOTP step already used: counted too */
+	FACTOR_NOT_READY,	/* nothing to check against (nothing pending, nothing enrolled) */
+	FACTOR_LIMITED,		/* the try budget of this client and guest is spent: retry_after */
+	FACTOR_LOCKED,		/* the address has max_failed_tries failures since the session began */
+};
+
+/* One try of a second factor. */
+struct factor_try {
+	enum factor_use use;
+	const char *code;			/* as typed */
+	const uint8_t *email_slot;		/* also needed: the emailed digits of this code slot (NULL: none) */
+	const char *email_code;			/* as typed (email_slot only) */
+	const struct flow_client *client;
+	uint64_t now;
+};
+
+struct factor_done {
+	enum factor_result result;
+	uint64_t retry_after;			/* FACTOR_LIMITED, FACTOR_LOCKED */
+	struct mfa_recovery *recovery;		/* FACTOR_CONFIRM, FACTOR_RENEW on success (mfa_recovery_free) */
+};
+
+/* signin_factor - the one check of a known guest's second factor, in the caller's write transaction, for
+ * the MFA steps and the account's: the try budget of client and guest, the address's failure bound
+ * (flow_locked_out, against si->created_at: a session begun after the last failure proves the mailbox),
+ * the code (and the emailed digits), and a failure counted for the address. rec is changed as the mfa_*
+ * function changes it: the caller saves it on success only. */
+enum store_status signin_factor(struct store_txn *txn, const struct flow_ctx *fx, const struct session_info *si,
+				struct guest *rec, const struct factor_try *ft, struct factor_done *out)
+	__attribute__((warn_unused_result, nonnull));
 
 /* signin_setup_begin - the pending secret for the enrolment page */
 enum signin_result signin_setup_begin(const struct flow_ctx *fx, const char *cookie, uint64_t now,

@@ -58,8 +58,16 @@ n0=$(mail_count)
 grep -q 'name="email_code"' "$T/pg" || fail "new authenticator: no field for the emailed code"
 wait_mails $((n0 + 1)) 10 || fail "new authenticator: no code mail"
 mcode=$(latest_code)
+python3 -c 'import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+t = next(p for p in m.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+sys.exit(0 if "Your code to set up a new authenticator app for" in t else 1)' "$(ls -t "$T/sink"/* | head -1)" ||
+	fail "new authenticator: not the new-authenticator code mail"
+[ -z "$(latest_link)" ] || fail "new authenticator: the mail has a mail key link no step takes: $(latest_link)"
 rc3=$(sed -n 3p "$T/recovery2")
-wrong=$(printf '%08d' $(( (10#$mcode + 1) % 100000000 )))
+# POSIX sh (run.sh uses sh): awk reads the digits as a decimal number, leading zeros and all.
+wrong=$(awk -v c="$mcode" 'BEGIN { printf "%08d", (c + 1) % 100000000 }')
+[ "${#wrong}" = 8 ] && [ "$wrong" != "$mcode" ] || fail "no wrong emailed code computed from '$mcode': '$wrong'"
 [ "$(page --data "csrf=$csrf&code=$rc3&email_code=$wrong" "$BASE/account/authenticator")" = 401 ] ||
 	fail "new authenticator with a wrong emailed code"
 [ "$(page --data "csrf=$csrf&code=000000&email_code=$wrong" "$BASE/account/authenticator")" = 401 ] ||
