@@ -4,7 +4,7 @@
 # targets link them (tests/tests.mk).
 OTPD_BIN = $(O)/otpd/otpd
 OTPCTL_BIN = $(O)/otpd/otpctl
-OTPD_CORE_SRC = otpd/store.c otpd/store_lmdb.c otpd/store_pg.c otpd/gcra.c otpd/codes.c otpd/secrets.c otpd/lang.c otpd/text.c \
+OTPD_CORE_SRC = otpd/store.c otpd/store_lmdb.c otpd/store_pg.c otpd/store_pg_conn.c otpd/store_pg_cache.c otpd/gcra.c otpd/codes.c otpd/secrets.c otpd/lang.c otpd/text.c \
 		otpd/mailmsg.c otpd/outbox.c otpd/form.c otpd/invite.c otpd/session.c otpd/flow.c \
 		otpd/totp.c otpd/qr.c otpd/guest.c otpd/mfa.c otpd/signin.c otpd/signin_finish.c otpd/pages.c otpd/pages_words.c otpd/http.c \
 		otpd/routes.c otpd/step.c otpd/steps_signin.c otpd/steps_mfa.c otpd/steps_account.c otpd/steps_idp.c \
