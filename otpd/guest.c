@@ -103,6 +103,14 @@ bool guest_note_redeemed(struct guest *rec, const struct token *t, uint64_t now,
 			break;
 		}
 	}
+	/* Security: an invitation sent after the guest was disabled gives the access back (guest_may_sign_in), to
+	 * its own resource only: the invitations the guest held when disabled stay closed (their links are
+	 * refused, invite_close) until their own inviters send them again, so they leave the record. */
+	if (rec->disabled_at != 0 && t->issued_at >= rec->disabled_at) {
+		while (rec->n_inv > 0)
+			drop(rec, rec->n_inv - 1);
+		rec->disabled_at = 0;
+	}
 	while (rec->n_inv >= GUEST_MAX_INVITATIONS)
 		drop(rec, 0);
 	gi = &rec->inv[rec->n_inv++];
@@ -111,9 +119,6 @@ bool guest_note_redeemed(struct guest *rec, const struct token *t, uint64_t now,
 	gi->redeemed_at = now;
 	gi->inviter = who;
 	gi->resource = res;
-	/* An invitation sent after the guest was disabled gives the access back (guest_may_sign_in). */
-	if (rec->disabled_at != 0 && t->issued_at >= rec->disabled_at)
-		rec->disabled_at = 0;
 	return true;
 }
 

@@ -48,12 +48,14 @@ enum store_status guest_save(struct store_txn *txn, const char *addr, const stru
 
 /* guest_note_redeemed - in rec: addr redeemed invitation t (the same one again only moves to the end, the
  * latest); *first: rec had not redeemed t before. An invitation issued at or after the guest was disabled
- * enables the guest again. false: out of memory (rec unchanged). */
+ * enables the guest again with t alone: the invitations held when disabled leave rec (their links stay
+ * closed, invite_close). false: out of memory (rec unchanged). */
 bool guest_note_redeemed(struct guest *rec, const struct token *t, uint64_t now, bool *first)
 	__attribute__((warn_unused_result, nonnull));
 
 /* guest_redeemed - note that addr redeemed invitation t (record made if new); *first: this guest had not
- * redeemed t before. An invitation issued at or after the guest was disabled enables the guest again. */
+ * redeemed t before. An invitation issued at or after the guest was disabled enables the guest again, as
+ * guest_note_redeemed says. */
 enum store_status guest_redeemed(struct store_txn *txn, const char *addr, const struct token *t, uint64_t now,
 				 bool *first) __attribute__((warn_unused_result, nonnull));
 

@@ -187,6 +187,51 @@ enum store_status invite_redeemed(struct store_txn *txn, const struct token *t, 
 	return s;
 }
 
+enum store_status invite_close(struct store_txn *txn, const uint8_t id[TOKEN_ID_LEN], const char *addr, uint64_t now)
+{
+	uint64_t exp = 0;
+	struct invitation rec;
+	enum store_status s;
+	bool seen = false;
+
+	if (!load(txn, id, now, &exp, &rec))
+		return STORE_OK;
+	/* Every redemption added a redeemer (invite_redeemed): close each of addr's. */
+	for (size_t i = 0; i < rec.n_redeemed; i++) {
+		if (strcmp(rec.redeemed[i].email, addr) == 0) {
+			seen = true;
+			if (rec.redeemed[i].closed_at == 0)
+				rec.redeemed[i].closed_at = now;
+		}
+	}
+	/* Security: a record that does not list addr (an old one) must refuse the link too: add addr, closed; if
+	 * that cannot be done, fail (the sweeper tries again) rather than let the link back in. */
+	if (!seen) {
+		if (!record_invitation_add_redeemer(&rec, addr, 0)) {
+			record_invitation_clear(&rec);
+			return STORE_ERROR;
+		}
+		rec.redeemed[rec.n_redeemed - 1].closed_at = now;
+	}
+	s = save(txn, id, &rec, exp);
+	record_invitation_clear(&rec);
+	return s;
+}
+
+uint64_t invite_closed_at(struct store_txn *txn, const uint8_t id[TOKEN_ID_LEN], const char *addr, uint64_t now)
+{
+	uint64_t exp, at = 0;
+	struct invitation rec;
+
+	if (!load(txn, id, now, &exp, &rec))
+		return 0;
+	for (size_t i = 0; i < rec.n_redeemed; i++)
+		if (strcmp(rec.redeemed[i].email, addr) == 0 && rec.redeemed[i].closed_at > at)
+			at = rec.redeemed[i].closed_at;
+	record_invitation_clear(&rec);
+	return at;
+}
+
 enum store_status invite_revoke(struct store_txn *txn, const uint8_t id[TOKEN_ID_LEN], uint64_t now)
 {
 	uint64_t exp = INVITE_REVOKED_KEEP;
@@ -243,9 +288,14 @@ static json_t *to_json(const struct invitation *r, uint64_t now)
 		json_object_set_new(o, "sent_at", json_integer((json_int_t)r->sent_at));
 	if (r->has & INVITATION_HAS_REDEEMED) {
 		json_object_set_new(o, "redeemed", a = json_array());
-		for (size_t i = 0; i < r->n_redeemed; i++)
-			json_array_append_new(a, json_pack("{s:s,s:I}", "email", r->redeemed[i].email, "at",
-							   (json_int_t)r->redeemed[i].at));
+		for (size_t i = 0; i < r->n_redeemed; i++) {
+			const struct invitation_redeemer *rd = &r->redeemed[i];
+			json_t *e = json_pack("{s:s,s:I}", "email", rd->email, "at", (json_int_t)rd->at);
+
+			if (e != NULL && rd->closed_at != 0)
+				json_object_set_new(e, "closed_at", json_integer((json_int_t)rd->closed_at));
+			json_array_append_new(a, e);
+		}
 	}
 	if (r->has & INVITATION_HAS_REVOKED_AT)
 		json_object_set_new(o, "revoked_at", json_integer((json_int_t)r->revoked_at));

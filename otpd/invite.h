@@ -63,6 +63,16 @@ bool invite_is_revoked(struct store_txn *txn, const uint8_t id[TOKEN_ID_LEN], ui
 enum store_status invite_redeemed(struct store_txn *txn, const struct token *t, const char *addr, uint64_t now)
 	__attribute__((warn_unused_result, nonnull));
 
+/* invite_close - the guest addr was disabled at now: this invitation's link stays refused to addr, in the
+ * invitation's record (which keeps its expiry; a revoked one stays for good). No record: nothing to do (every
+ * redemption makes one, kept until the link expires + INVITE_KEEP, so its link has expired). */
+enum store_status invite_close(struct store_txn *txn, const uint8_t id[TOKEN_ID_LEN], const char *addr, uint64_t now)
+	__attribute__((warn_unused_result, nonnull));
+
+/* invite_closed_at - when this invitation was closed to addr (invite_close); 0: open, or no record */
+uint64_t invite_closed_at(struct store_txn *txn, const uint8_t id[TOKEN_ID_LEN], const char *addr, uint64_t now)
+	__attribute__((warn_unused_result, nonnull));
+
 /* invite_revoke - revoke by id (32 hex); record made if new */
 enum store_status invite_revoke(struct store_txn *txn, const uint8_t id[TOKEN_ID_LEN], uint64_t now)
 	__attribute__((warn_unused_result, nonnull));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "guest.h"
+#include "invite.h"
 #include "log.h"
 #include "notice.h"
 #include "outbox.h"
@@ -104,7 +105,19 @@ static enum store_status notify_all(struct store_txn *txn, const struct flow_ctx
 	return s;
 }
 
-/* disable - mark the guest disabled, end every session, tell the inviters */
+/* close_links - mark addr closed in each of its invitations' records: the refusal of the old links must
+ * outlive the guest record, which guest_disabled_delete removes (signin_finish checks the mark) */
+static enum store_status close_links(struct store_txn *txn, const char *addr, const struct guest *rec, uint64_t now)
+{
+	enum store_status s = STORE_OK;
+
+	for (size_t i = 0; s == STORE_OK && i < rec->n_inv; i++)
+		if (!rec->inv[i].id_unknown)
+			s = invite_close(txn, rec->inv[i].id, addr, now);
+	return s;
+}
+
+/* disable - mark the guest disabled, close their links, end every session, tell the inviters */
 static enum store_status disable(struct store_txn *txn, const struct flow_ctx *fx, const char *addr, uint64_t now,
 				 bool *queued)
 {
@@ -116,6 +129,8 @@ static enum store_status disable(struct store_txn *txn, const struct flow_ctx *f
 		return STORE_OK;
 	rec->disabled_at = now;
 	s = guest_save(txn, addr, rec, now);
+	if (s == STORE_OK)
+		s = close_links(txn, addr, rec, now);
 	if (s == STORE_OK)
 		s = session_end_all(txn, addr, now, &n);
 	if (s == STORE_OK)

@@ -362,6 +362,7 @@ bool record_invitation_add_redeemer(struct invitation *inv, const char *email, u
 	if ((s = record_strdup(email, strlen(email))) == NULL)
 		return false;
 	r[inv->n_redeemed].email = s;
+	r[inv->n_redeemed].closed_at = 0;
 	r[inv->n_redeemed++].at = at;
 	inv->has |= INVITATION_HAS_REDEEMED;
 	return true;
@@ -369,7 +370,8 @@ bool record_invitation_add_redeemer(struct invitation *inv, const char *email, u
 
 #define INV_HEAD (1 + 2 + 8)	/* version, has, revoked_at */
 
-static enum record_status decode_invitation_v1(struct rd *r, struct invitation *inv)
+/* decode_invitation - v1, or v2 (v2: each redeemer carries closed_at) */
+static enum record_status decode_invitation(struct rd *r, struct invitation *inv, unsigned version)
 {
 	const uint8_t *id;
 	size_t n;
@@ -407,6 +409,7 @@ static enum record_status decode_invitation_v1(struct rd *r, struct invitation *
 		inv->n_redeemed = i + 1;
 		inv->redeemed[i].email = get_textdup(r, 2, CAP_ADDR_BYTES, &oom);
 		inv->redeemed[i].at = get_int(r, 8);
+		inv->redeemed[i].closed_at = version >= RECORD_INVITATION_V2 ? get_int(r, 8) : 0;
 	}
 	if (oom)
 		return RECORD_NOMEM;
@@ -422,8 +425,8 @@ enum record_status record_invitation_decode(const void *data, size_t len, struct
 	memset(inv, 0, sizeof(*inv));
 	if (len > 0 && p[0] == '{')
 		s = record_legacy_invitation(data, len, inv);
-	else if (len > 0 && p[0] == RECORD_INVITATION_V1)
-		s = decode_invitation_v1(&r, inv);
+	else if (len > 0 && (p[0] == RECORD_INVITATION_V1 || p[0] == RECORD_INVITATION_V2))
+		s = decode_invitation(&r, inv, p[0]);
 	else
 		s = RECORD_MALFORMED;
 	if (s != RECORD_OK)
@@ -439,7 +442,8 @@ enum record_status record_invitation_revoked(const void *data, size_t len, bool 
 	if (len > 0 && p[0] == '{')
 		return record_legacy_invitation_revoked(data, len, revoked);
 	/* Security: only the head is read here, so a record whose rest is damaged still says it was revoked. */
-	if (len < INV_HEAD || p[0] != RECORD_INVITATION_V1 || (be_get(p + 1, 2) & ~(uint64_t)INVITATION_HAS_ALL) != 0)
+	if (len < INV_HEAD || (p[0] != RECORD_INVITATION_V1 && p[0] != RECORD_INVITATION_V2) ||
+	    (be_get(p + 1, 2) & ~(uint64_t)INVITATION_HAS_ALL) != 0)
 		return RECORD_MALFORMED;
 	*revoked = (be_get(p + 1, 2) & INVITATION_HAS_REVOKED_AT) != 0;
 	return RECORD_OK;
@@ -451,7 +455,7 @@ enum record_status record_invitation_encode(const struct invitation *inv, struct
 
 	if (inv->n_resources > CAP_LINKS || inv->n_redeemed > CAP_GUESTS || (inv->has & ~(unsigned)INVITATION_HAS_ALL))
 		return RECORD_TOO_BIG;
-	ok = put_int(b, RECORD_INVITATION_V1, 1) && put_int(b, inv->has, 2) && put_int(b, inv->revoked_at, 8) &&
+	ok = put_int(b, RECORD_INVITATION_V2, 1) && put_int(b, inv->has, 2) && put_int(b, inv->revoked_at, 8) &&
 	     buf_append(b, inv->id, TOKEN_ID_LEN) && put_int(b, inv->guests, 8) && put_int(b, inv->issued_at, 8) &&
 	     put_int(b, inv->expires_at, 8) && put_int(b, inv->sent_at, 8) && put_text(b, inv->kid, 1, RECORD_KID_MAX) &&
 	     put_text(b, inv->inviter, 2, RECORD_TEXT_MAX) && put_text(b, inv->queue_id, 2, RECORD_TEXT_MAX) &&
@@ -460,7 +464,8 @@ enum record_status record_invitation_encode(const struct invitation *inv, struct
 		ok = put_text(b, inv->resources[i], 2, CAP_URL_BYTES);
 	ok = ok && put_int(b, inv->n_redeemed, 2);
 	for (size_t i = 0; ok && i < inv->n_redeemed; i++)
-		ok = put_text(b, inv->redeemed[i].email, 2, CAP_ADDR_BYTES) && put_int(b, inv->redeemed[i].at, 8);
+		ok = put_text(b, inv->redeemed[i].email, 2, CAP_ADDR_BYTES) && put_int(b, inv->redeemed[i].at, 8) &&
+		     put_int(b, inv->redeemed[i].closed_at, 8);
 	return ok ? RECORD_OK : RECORD_TOO_BIG;
 }
 

@@ -24,6 +24,7 @@
  *                  id[16], u64 guests, issued_at, expires_at, sent_at,
  *                  u8 n + kid, u16 n + inviter, u16 n + queue_id,
  *                  u16 n + n { u16 n + resource }, u16 n + n { u16 n + email, u64 at }
+ *   invitation v2: as v1, each redeemer { u16 n + email, u64 at, u64 closed_at }
  *   session v3:    u8 3, u8 level, u64 created_at, u64 last_seen, u8 n + address,
  *                  u16 n + destination
  *
@@ -56,7 +57,8 @@
 #include "totp.h"
 
 #define RECORD_GUEST_V1 1
-#define RECORD_INVITATION_V1 1
+#define RECORD_INVITATION_V1 1	/* read only: redeemers without closed_at */
+#define RECORD_INVITATION_V2 2
 #define RECORD_SESSION_V2 2	/* read only: address NUL-terminated, the destination the rest */
 #define RECORD_SESSION_V3 3
 
@@ -169,6 +171,7 @@ enum invitation_has {
 struct invitation_redeemer {
 	char *email;
 	uint64_t at;
+	uint64_t closed_at;		/* 0: open; else when the guest was disabled (the link stays refused) */
 };
 
 /* What a milter report, a token or a revocation said; has says which fields were said (otpctl prints

@@ -142,10 +142,19 @@ static enum store_status start(struct store_txn *txn, const struct flow_ctx *fx,
 	return s;
 }
 
-/* disabled - is the guest's record there and disabled, with nothing in rq that enables it again? */
-static bool disabled(const struct finish_req *rq, const struct guest *rec)
+/* disabled - is the guest's record there and disabled, with nothing in rq that enables it again, or is rq's
+ * link one that was closed to addr when the guest was disabled (issued before the mark)? */
+static bool disabled(struct store_txn *txn, const struct finish_req *rq, const struct guest *rec, const char *addr,
+		     uint64_t now)
 {
-	return rec != NULL && !guest_may_sign_in(rec, rq->via == FINISH_MFA ? NULL : rq->t);
+	const struct token *t = rq->via == FINISH_MFA ? NULL : rq->t;
+	uint64_t closed;
+
+	if (rec != NULL && !guest_may_sign_in(rec, t))
+		return true;
+	/* Security: the mark is in the invitation's record, which outlives the guest record (deleted
+	 * guest_disabled_delete after the disabling) and a re-enabling by another invitation. */
+	return t != NULL && (closed = invite_closed_at(txn, t->id, addr, now)) != 0 && t->issued_at < closed;
 }
 
 /* privacy_first - would the new session be full for a guest (rec: their record, NULL: none yet) who has not
@@ -199,8 +208,9 @@ enum store_status signin_finish(struct store_txn *txn, const struct flow_ctx *fx
 	/* One guest record for the whole sign-in: the MFA step's, or loaded once here; changed in memory
 	 * (redemption, method, time) and saved once below. */
 	rec = rq->via == FINISH_MFA ? rq->rec : (own = guest_load(txn, out->addr, now));
-	/* Security: a disabled guest gets in again only by an invitation sent after the disabling. */
-	if (disabled(rq, rec)) {
+	/* Security: a disabled guest gets in again only by an invitation sent after the disabling, and never by
+	 * a link the disabling closed. */
+	if (disabled(txn, rq, rec, out->addr, now)) {
 		guest_free(own);
 		*res = FINISH_DISABLED;
 		memset(out, 0, sizeof(*out));

@@ -70,6 +70,39 @@ static void test_records(void **state)
 	}
 }
 
+/* Red team 2, finding 03: an invitation issued after the disabling enables the guest again for its own
+ * resource only; the invitations held when disabled leave the record (their links stay closed, invite.c).
+ * One issued before the disabling changes nothing. */
+static void test_reenable(void **state)
+{
+	const char *json = "{\"last_sign_in\":100,\"disabled_at\":500,\"invitations\":["
+			   "{\"invitation\":\"0123456789abcdef0123456789abcdef\",\"resource\":\"https://a.example/\","
+			   "\"redeemed_at\":90,\"inviter\":\"alice@example.org\"}]}";
+	struct guest g;
+	struct token t;
+	bool first = false;
+
+	(void)state;
+	assert_int_equal(record_guest_decode(json, strlen(json), &g), RECORD_OK);
+	assert_int_equal(g.n_inv, 1);
+	memset(&t, 0, sizeof(t));
+	memset(t.id, 0x42, TOKEN_ID_LEN);
+	snprintf(t.inviter, sizeof(t.inviter), "bob@example.org");
+	snprintf(t.resource, sizeof(t.resource), "https://b.example/");
+	t.issued_at = 499;
+	assert_false(guest_may_sign_in(&g, &t));
+	t.issued_at = 600;
+	assert_true(guest_may_sign_in(&g, &t));
+	assert_true(guest_note_redeemed(&g, &t, 700, &first));
+	assert_true(first);
+	assert_int_equal(guest_disabled_at(&g), 0);
+	assert_int_equal(g.n_inv, 1);
+	assert_string_equal(g.inv[0].resource, "https://b.example/");
+	assert_string_equal(g.inv[0].inviter, "bob@example.org");
+	assert_int_equal(g.inv[0].redeemed_at, 700);
+	record_guest_clear(&g);
+}
+
 struct interval_case {
 	long long disable, del;
 	unsigned want;
@@ -105,6 +138,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_records),
+		cmocka_unit_test(test_reenable),
 		cmocka_unit_test(test_interval),
 	};
 

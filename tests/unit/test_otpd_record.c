@@ -222,6 +222,51 @@ static void test_invitation_round_trip(void **state)
 	buf_release(&b);
 }
 
+/* An invitation v2 keeps each redeemer's closed_at (the guest was disabled); a v1 record (no closed_at)
+ * still reads, every redeemer open, and is written back as v2. */
+static void test_invitation_closed(void **state)
+{
+	struct invitation inv, back;
+	struct buf b;
+	bool revoked = true;
+
+	(void)state;
+	memset(&inv, 0, sizeof(inv));
+	memcpy(inv.id, id1, TOKEN_ID_LEN);
+	inv.has = INVITATION_HAS_INVITER;
+	inv.inviter = record_strdup("staff@example.org", strlen("staff@example.org"));
+	assert_non_null(inv.inviter);
+	assert_true(record_invitation_add_redeemer(&inv, "g@example.net", 15));
+	assert_int_equal(inv.redeemed[0].closed_at, 0);
+	inv.redeemed[0].closed_at = 0x0102030405060708ull;
+	buf_init(&b, CAP_RECORD_BYTES);
+	assert_int_equal(record_invitation_encode(&inv, &b), RECORD_OK);
+	assert_int_equal(b.data[0], RECORD_INVITATION_V2);
+	assert_int_equal(record_invitation_decode(b.data, b.len, &back), RECORD_OK);
+	assert_int_equal(back.n_redeemed, 1);
+	assert_string_equal(back.redeemed[0].email, "g@example.net");
+	assert_int_equal(back.redeemed[0].at, 15);
+	assert_int_equal(back.redeemed[0].closed_at, 0x0102030405060708ull);
+	assert_int_equal(record_invitation_revoked(b.data, b.len, &revoked), RECORD_OK);
+	assert_false(revoked);
+	record_invitation_clear(&back);
+	/* The same record as v1 wrote it: the last redeemer's closed_at (the record's last 8 bytes) was not there. */
+	assert_memory_equal(b.data + b.len - 8, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	b.data[0] = RECORD_INVITATION_V1;
+	assert_int_equal(record_invitation_decode(b.data, b.len - 8, &back), RECORD_OK);
+	assert_int_equal(back.n_redeemed, 1);
+	assert_int_equal(back.redeemed[0].at, 15);
+	assert_int_equal(back.redeemed[0].closed_at, 0);
+	assert_int_equal(record_invitation_revoked(b.data, b.len - 8, &revoked), RECORD_OK);
+	/* v1 bytes with the 8 more of v2 are left over: malformed, as is an unknown version. */
+	assert_int_equal(record_invitation_decode(b.data, b.len, &inv), RECORD_MALFORMED);
+	b.data[0] = RECORD_INVITATION_V2 + 1;
+	assert_int_equal(record_invitation_decode(b.data, b.len, &inv), RECORD_MALFORMED);
+	assert_int_equal(record_invitation_revoked(b.data, b.len, &revoked), RECORD_MALFORMED);
+	record_invitation_clear(&back);
+	buf_release(&b);
+}
+
 static void test_session(void **state)
 {
 	struct session s = { .level = 2, .created_at = 1700000000, .last_seen = 1700000060 }, back;
@@ -409,7 +454,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_guest_round_trip), cmocka_unit_test(test_legacy_guest),
-		cmocka_unit_test(test_invitation_round_trip), cmocka_unit_test(test_session),
+		cmocka_unit_test(test_invitation_round_trip),
+		cmocka_unit_test(test_invitation_closed), cmocka_unit_test(test_session),
 		cmocka_unit_test(test_malformed), cmocka_unit_test(test_redeemers_unique),
 	};
 
