@@ -104,14 +104,15 @@ echo "$line" | grep -q '"queue_id":"4XyZ1Q2".*"redeemed":\[{"email":"totp@exampl
 	fail "revoked invitation: $line"
 ok "revoking the old invitation takes effect"
 
-# No JSON is left: every guest and invitation record starts with version 1 (LMDB: store_lmdb keeps an
-# 8-byte expiry before each value).
+# No JSON is left: every guest record starts with version 1, every invitation record with version 2
+# (record.h; LMDB: store_lmdb keeps an 8-byte expiry before each value).
 if [ "${OTPD_TEST_PG:-0}" != 1 ]; then
 	kill_otpd
-	for db in guests:4 invitations:3; do
-		mdb_dump -s "${db%:*}" "$T/db" | sed -n '/^HEADER=END/,/^DATA=END/p' | sed -n '3~2p' >"$T/vals"
-		[ "$(cut -c18-19 "$T/vals" | sort | uniq -c | tr -s ' ')" = " ${db#*:} 01" ] ||
-			fail "${db%:*} records not all binary v1: $(cut -c18-19 "$T/vals" | tr '\n' ' ')"
+	for db in guests:4:01 invitations:3:02; do
+		name=${db%%:*} rest=${db#*:}
+		mdb_dump -s "$name" "$T/db" | sed -n '/^HEADER=END/,/^DATA=END/p' | sed -n '3~2p' >"$T/vals"
+		[ "$(cut -c18-19 "$T/vals" | sort | uniq -c | tr -s ' ')" = " ${rest%:*} ${rest#*:}" ] ||
+			fail "$name records not all binary v${rest#*:}: $(cut -c18-19 "$T/vals" | tr '\n' ' ')"
 	done
 	ok "every guest and invitation record is binary"
 fi
