@@ -284,6 +284,14 @@ accept_privacy() {
 	[ "$(page --data "csrf=$(csrf_of "$T/pg")" "$BASE/privacy")" = 303 ] || fail "accepting the privacy page"
 }
 
+# restart_with KEY VALUE - otpd stopped, "KEY = VALUE" set in its config, started again (the lifecycle
+# scenarios move the clock by configuration)
+restart_with() {
+	kill_otpd
+	sed -i "s/^$1 = .*/$1 = $2/" "$T/otpd.conf"
+	start_otpd
+}
+
 # verify_page - GET /mfa/verify (accepting the privacy page first if it comes up: a guest who enrolled before
 # the page existed accepts it once, at the next sign-in); prints the status
 verify_page() {

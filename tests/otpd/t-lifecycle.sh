@@ -23,9 +23,7 @@ setup_page
 cp "$T/jar" "$T/old.jar"
 guest_line | grep -q '"state":"active"' || fail "otpctl guests: not active: $(guest_line)"
 # The clock moves by configuration: 2s without a sign-in is inactive now.
-kill_otpd
-sed -i 's/^guest_inactive_disable = .*/guest_inactive_disable = 2s/' "$T/otpd.conf"
-start_otpd
+restart_with guest_inactive_disable 2s
 wait_state disabled 10 || fail "not disabled after 2s without sign-in: $(guest_line)"
 guest_line | grep -q '"last_sign_in":[0-9]' || fail "otpctl guests: no last_sign_in: $(guest_line)"
 grep -q 'event=guest_disabled guest=guest@example.net' "$T/otpd.log" || fail "no guest_disabled log line"
@@ -60,9 +58,7 @@ ok "disabled: /login and the old link refused (403, ask for a new invitation)"
 
 # The inviter sends the invitation again (a new link, issued now): enabled again. A long
 # guest_inactive_disable for this part, so the sweeper does not disable the guest again at once.
-kill_otpd
-sed -i 's/^guest_inactive_disable = .*/guest_inactive_disable = 1h/' "$T/otpd.conf"
-start_otpd
+restart_with guest_inactive_disable 1h
 sleep 1
 tok2=$(token guest@example.net)
 : >"$T/jar"

@@ -17,9 +17,7 @@ setup_page
 [ "$(mfa_post /mfa/setup "$(totp "$SECRET")")" = 200 ] || fail "enrolment"
 [ "$(auth "$RESOURCE")" = 200 ] || fail "/auth after enrolment"
 
-kill_otpd
-sed -i 's/^guest_inactive_disable = .*/guest_inactive_disable = 2s/' "$T/otpd.conf"
-start_otpd
+restart_with guest_inactive_disable 2s
 for _ in $(seq 100); do guest_line | grep -q '"state":"disabled"' && break; sleep 0.1; done
 guest_line | grep -q '"state":"disabled"' || fail "not disabled: $(guest_line)"
 n0=$(mail_count)
@@ -30,9 +28,7 @@ r=$(api "/api/v1/accept/$tok/code" "{\"email\":\"$G\",\"code\":\"$(latest_code)\
 ok "disabled: the old link is refused"
 
 # Deleted 2 s after the disabling.
-kill_otpd
-sed -i 's/^guest_disabled_delete = .*/guest_disabled_delete = 2s/' "$T/otpd.conf"
-start_otpd
+restart_with guest_disabled_delete 2s
 for _ in $(seq 100); do guest_line >/dev/null || break; sleep 0.1; done
 guest_line >/dev/null && fail "not deleted: $(guest_line)"
 grep -q "event=guest_deleted guest=$G" "$T/otpd.log" || fail "no guest_deleted log line"

@@ -20,14 +20,10 @@ setup_page
 [ "$(auth "$OLD")" = 200 ] || fail "/auth for A after enrolment"
 
 # Inactive: the sweeper disables the guest.
-kill_otpd
-sed -i 's/^guest_inactive_disable = .*/guest_inactive_disable = 2s/' "$T/otpd.conf"
-start_otpd
+restart_with guest_inactive_disable 2s
 for _ in $(seq 100); do guest_line | grep -q '"state":"disabled"' && break; sleep 0.1; done
 guest_line | grep -q '"state":"disabled"' || fail "not disabled: $(guest_line)"
-kill_otpd
-sed -i 's/^guest_inactive_disable = .*/guest_inactive_disable = 1h/' "$T/otpd.conf"
-start_otpd
+restart_with guest_inactive_disable 1h
 sleep 1
 ok "disabled for inactivity"
 
