@@ -73,15 +73,20 @@ int main(int argc, char **argv)
 		fputs("guestlink-milter: libsodium failed to initialise\n", stderr);
 		return 1;
 	}
-	if (!milter_config_load(cfg_path, &cfg, err, sizeof(err)) ||
-	    !milter_config_require(&cfg, err, sizeof(err)) ||
+	if (!milter_config_load(cfg_path, &cfg, err, sizeof(err))) {
+		fprintf(stderr, "guestlink-milter: %s\n", err);
+		return 1;
+	}
+	if (!milter_config_require(&cfg, err, sizeof(err)) ||
 	    !keys_load_signing(cfg.signing_key, &key, err, sizeof(err))) {
 		fprintf(stderr, "guestlink-milter: %s\n", err);
+		milter_config_free(&cfg);
 		return 1;
 	}
 	if (!keys_load_guest(cfg.guest_key, &key.guest, err, sizeof(err))) {
 		fprintf(stderr, "guestlink-milter: %s\n", err);
 		keys_free_signing(&key);
+		milter_config_free(&cfg);
 		return 1;
 	}
 	/* -n checks a named user as the start would; the start also refuses root without one. */

@@ -131,6 +131,7 @@ int main(int argc, char **argv)
 	}
 	if (!check_config(path, &cfg, &from, err, sizeof(err))) {
 		fprintf(stderr, "otpd: %s\n", err);
+		otpd_config_free(&cfg);
 		return 1;
 	}
 	/* -n checks a named user as the start would; the start also refuses root without one. */

@@ -509,6 +509,7 @@ int main(int argc, char **argv)
 	if (!otpd_config_load(cfg_path, &cfg, err, sizeof(err)) ||
 	    !otpd_config_require(&cfg, CONFIG_NEED_VERIFY, err, sizeof(err))) {
 		fprintf(stderr, "otpctl: %s\n", err);
+		otpd_config_free(&cfg);
 		return EXIT_USAGE;
 	}
 	rc = db ? cmd_db(&cfg, argc, argv) : guest ? cmd_guest(&cfg, argc, argv) : migrate ? cmd_migrate(&cfg, argc, argv)

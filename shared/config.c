@@ -649,10 +649,14 @@ bool config_load(const struct config_schema *own, const struct config_schema *co
 
 	if (!config_start(own, others, n_others, path, cfg, &st, err, errsz)) {
 		state_free(&st);
+		config_free(own, cfg);
 		return false;
 	}
 	errno = 0;
-	return config_finish(ini_parse(path, on_pair, &st), path, &st, err, errsz);
+	if (config_finish(ini_parse(path, on_pair, &st), path, &st, err, errsz))
+		return true;
+	config_free(own, cfg);
+	return false;
 }
 
 bool config_load_string(const struct config_schema *own, const struct config_schema *const *others,
@@ -662,9 +666,13 @@ bool config_load_string(const struct config_schema *own, const struct config_sch
 
 	if (!config_start(own, others, n_others, name, cfg, &st, err, errsz)) {
 		state_free(&st);
+		config_free(own, cfg);
 		return false;
 	}
-	return config_finish(ini_parse_string(text, on_pair, &st), name, &st, err, errsz);
+	if (config_finish(ini_parse_string(text, on_pair, &st), name, &st, err, errsz))
+		return true;
+	config_free(own, cfg);
+	return false;
 }
 
 static bool is_set(const void *base, const struct config_key *k)

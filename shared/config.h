@@ -131,7 +131,7 @@ extern const struct config_section config_section_guestlink;
 extern const struct config_section config_section_keys;
 
 /* config_load - parse path into cfg as own (a struct of own->size), knowing others' sections by name
- * only; false with "file:line: reason" (or "file: reason") in err */
+ * only; false with "file:line: reason" (or "file: reason") in err, and then cfg holds nothing to free */
 bool config_load(const struct config_schema *own, const struct config_schema *const *others, size_t n_others,
 		 const char *path, void *cfg, char *err, size_t errsz)
 	__attribute__((warn_unused_result, nonnull(1, 4, 5, 6)));
