@@ -2,13 +2,18 @@
  * flow.c - the accept flow (see flow.h).
  *
  * Limit keys in the limits database (one prefix byte, then):
- *   'i' client   code mails really sent on a client's requests (not the decoys of made-up addresses)
+ *   'i' slot     code mails to an address asked for from a client (slot: client and address; every
+ *                invitation and /login); never two addresses in one count (findings 04/05, below)
  *   'r' client   provider redirects asked for from a client (idp.c, flow_take_step)
  *   't' client   typed digits (and malformed codes) from a client; never a mail key
  *   'm' slot     second-factor tries of a session's address from a client (slot: client and address;
  *                signin_factor: the MFA steps and /account)
  *   'g' slot     mail_interval between code mails (invitation and address)
  *   'h' slot     mails_per_hour (invitation and address)
+ *   'e' slot     the last code mail's code is live (invitation and address; expires with that code):
+ *                written for decoys too. While it is live the 'g'/'h' limits hold back a new mail (the
+ *                guest has a working one); once it has expired they do not (finding 06: who knows only
+ *                the address cannot spend the limits and leave the guest without a live code).
  *   'f' addr     failed second-factor tries of an address (signin_factor): count (4) and last
  *                failure (8); at max_failed_tries only a session created later works.
  *                Only someone who got past the emailed code can fail there.
@@ -20,6 +25,12 @@
  *                locked out. Only compared digits count: a try for an address with
  *                no live code, or for dead digits, spends nothing.
  * slot/addr = keyed BLAKE2b-128 (limit key), so no address is a key.
+ *
+ * Security: no mail limit counts two addresses together. A count that only real mails spend tells the
+ * holder of a link whether another address is a guest (bring it to one left with mails to yourself, ask
+ * for the candidate, then for yourself: your own mail comes iff the candidate got none); a count that
+ * made-up addresses spend too lets a neighbour on the guest's client address spend the guest's mails.
+ * So every mail limit is per address: 'g' and 'h' per invitation, 'i' per client across invitations.
  *
  * Returning guests (/login) use the same machinery with a pseudo
  * invitation: id FLOW_LOGIN_ID, issued at 0, no inviter; "invited" means
@@ -292,23 +303,52 @@ struct email_work {
 	const uint8_t *limit_id;	/* the mail limits' invitation id (NULL: t->id) */
 };
 
-static bool mail_limits(struct store_txn *txn, struct email_work *w)
+/* live_code_key - the 'e' record of w's code slot: present while the last code mailed there is live */
+static void live_code_key(const struct email_work *w, uint8_t key[LIMIT_KEY_LEN])
+{
+	limit_key(w->fx->keys, 'e', w->t->id, w->addr, key);
+}
+
+/* mail_limits - mail_interval and mails_per_hour for the invitation and address: may a mail go? false: held
+ * back, and then the last code mailed there is still live. *s: a store error (then false too). */
+static bool mail_limits(struct store_txn *txn, struct email_work *w, enum store_status *s)
 {
 	const struct otpd_config *cfg = w->fx->cfg;
-	uint8_t gk[LIMIT_KEY_LEN], hk[LIMIT_KEY_LEN];
+	uint8_t gk[LIMIT_KEY_LEN], hk[LIMIT_KEY_LEN], ek[LIMIT_KEY_LEN];
 	struct gcra_limit gap = { (uint64_t)cfg->mail_interval * 1000, 1 };
 	struct gcra_limit hour = { 3600000u / (uint64_t)cfg->mails_per_hour, (uint64_t)cfg->mails_per_hour };
 	const uint8_t *id = w->limit_id != NULL ? w->limit_id : w->t->id;
 	uint64_t now_ms = w->now * 1000, g_tat, h_tat, g_new, h_new, wait;
+	struct store_val v;
+	bool g_ok, h_ok;
 
+	*s = STORE_OK;
 	limit_key(w->fx->keys, 'g', id, w->addr, gk);
 	limit_key(w->fx->keys, 'h', id, w->addr, hk);
 	g_tat = gcra_load(txn, gk, sizeof(gk), now_ms);
 	h_tat = gcra_load(txn, hk, sizeof(hk), now_ms);
-	if (!gcra_check(&gap, g_tat, now_ms, &g_new, &wait) || !gcra_check(&hour, h_tat, now_ms, &h_new, &wait))
-		return false;
-	return gcra_save(txn, gk, sizeof(gk), &gap, g_new) == STORE_OK &&
-	       gcra_save(txn, hk, sizeof(hk), &hour, h_new) == STORE_OK;
+	g_ok = gcra_check(&gap, g_tat, now_ms, &g_new, &wait);
+	h_ok = gcra_check(&hour, h_tat, now_ms, &h_new, &wait);
+	if (!g_ok || !h_ok) {
+		/* Security (finding 06): the limits are per address, so anyone who knows the address (and holds the
+		 * link, or asks at /login) can spend them. They hold a mail back only while the last one's code is
+		 * live: the guest then has that mail, whose link works until the code expires. Once it has expired
+		 * one more goes, the limits staying spent: at most one mail per code_ttl over them. A decoy writes
+		 * the same record, so this tells no guest from a made-up address. */
+		live_code_key(w, ek);
+		*s = store_get(txn, STORE_LIMITS, ek, sizeof(ek), w->now, &v);
+		if (*s == STORE_OK)
+			return false;
+		if (*s != STORE_NOTFOUND)
+			return false;
+		*s = STORE_OK;
+		g_new = g_ok ? g_new : g_tat;
+		h_new = h_ok ? h_new : h_tat;
+	}
+	*s = gcra_save(txn, gk, sizeof(gk), &gap, g_new);
+	if (*s == STORE_OK)
+		*s = gcra_save(txn, hk, sizeof(hk), &hour, h_new);
+	return *s == STORE_OK;
 }
 
 /* prepare_code - the code and its mail for w->addr, before the transaction; p->ok false if it cannot be made */
@@ -361,11 +401,16 @@ static enum store_status queue_code(struct store_txn *txn, struct email_work *w,
 {
 	const struct code_prep *p = w->prep;
 	uint64_t ttl = (uint64_t)w->fx->cfg->code_ttl;
+	uint8_t ek[LIMIT_KEY_LEN];
+	const uint8_t live = 1;
 	enum store_status s;
 
 	if (p == NULL || !p->ok)
 		return STORE_ERROR;
+	live_code_key(w, ek);
 	s = codes_put(txn, &p->code, w->now, ttl);
+	if (s == STORE_OK)
+		s = store_put(txn, STORE_LIMITS, ek, sizeof(ek), &live, 1, w->now + ttl);
 	if (s == STORE_OK)
 		s = outbox_put_sealed(txn, p->slot + 1, p->mail, p->mail_len, w->now + ttl);
 	if (s == STORE_OK && decoy) {
@@ -391,15 +436,22 @@ bool flow_take_step(struct store_txn *txn, const struct flow_ctx *fx, const stru
 	return gcra_take(txn, ck, cklen, &ip, now * 1000, &wait);
 }
 
-/* client_mails - the client's mail bucket ('i', ip_mails_per_hour): may one more mail go? *tat: its TAT now */
-static bool client_mails(struct store_txn *txn, const struct email_work *w, uint8_t ck[10], size_t *cklen,
-			 uint64_t *tat)
+/* client_mails - the mail bucket of the client and address ('i', ip_mails_per_hour): may one more mail go?
+ * *tat: its TAT now.
+ * Security: per client and address, never per client alone (see the top of this file): a count of the
+ * client's mails to every address would tell a link holder who else is invited (findings 04/05). */
+static bool client_mails(struct store_txn *txn, const struct email_work *w, uint8_t ck[LIMIT_KEY_LEN],
+			 size_t *cklen, uint64_t *tat)
 {
 	const struct otpd_config *cfg = w->fx->cfg;
 	struct gcra_limit ip = { 3600000u / (uint64_t)cfg->ip_mails_per_hour, (uint64_t)cfg->ip_mails_per_hour };
 	uint64_t now_ms = w->now * 1000, next, wait;
+	uint8_t who[TOKEN_ID_LEN] = { 0 };
 
-	client_key('i', w->client, ck, cklen);
+	memcpy(who, w->client->key, w->client->len);
+	who[TOKEN_ID_LEN - 1] = (uint8_t)w->client->len;
+	limit_key(w->fx->keys, 'i', who, w->addr, ck);
+	*cklen = LIMIT_KEY_LEN;
 	*tat = gcra_load(txn, ck, *cklen, now_ms);
 	return gcra_check(&ip, *tat, now_ms, &next, &wait);
 }
@@ -422,7 +474,7 @@ static enum store_status email_txn(struct store_txn *txn, void *arg)
 {
 	struct email_work *w = arg;
 	enum store_status s;
-	uint8_t ck[10];
+	uint8_t ck[LIMIT_KEY_LEN];
 	size_t cklen;
 	uint64_t tat;
 
@@ -433,16 +485,18 @@ static enum store_status email_txn(struct store_txn *txn, void *arg)
 		w->outcome = "not_an_address";
 		return STORE_OK;
 	}
-	/* Security: the client's mail budget counts only mails really sent, so a neighbour on the guest's client
-	 * address (NAT, proxy, /64) cannot spend it with made-up addresses. It is checked first, so a limited
-	 * client spends no per-address budget, and a limited step writes nothing (no decoy either: the decoy
-	 * would replace the guest's live code and then delete it). */
+	/* Security: the client's mail budget is per address, so a neighbour on the guest's client address (NAT,
+	 * proxy, /64) cannot spend it with made-up addresses, and it tells nobody about another address. It is
+	 * checked first, so a limited client spends no per-address budget, and a limited step writes nothing
+	 * (no decoy either: the decoy would replace the guest's live code and then delete it). */
 	if (!client_mails(txn, w, ck, &cklen, &tat)) {
 		w->outcome = "client_limit";
 		return STORE_OK;
 	}
 	/* Security: no failure count stops a mail: every code mail carries the mail key, which no try spends. */
-	if (!mail_limits(txn, w)) {
+	if (!mail_limits(txn, w, &s)) {
+		if (s != STORE_OK)
+			return s;
 		w->outcome = "resend_limit";
 		return STORE_OK;
 	}

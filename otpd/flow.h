@@ -103,7 +103,7 @@ enum flow_result flow_login_code(const struct flow_ctx *fx, const char *email, c
 	__attribute__((warn_unused_result, nonnull(1, 2, 3, 5, 7, 8, 9)));
 
 /* flow_take_step - one redirect to a provider asked for from client (idp.c; ip_mails_per_hour, in a bucket of
- * its own: the code mails' per-client budget counts only mails really sent); false when over the limit. */
+ * its own: the code mails' budget is per client and address); false when over the limit. */
 bool flow_take_step(struct store_txn *txn, const struct flow_ctx *fx, const struct flow_client *client, uint64_t now)
 	__attribute__((warn_unused_result, nonnull));
 

@@ -114,9 +114,9 @@ static const struct config_key otpd_keys[] = {
 	{ "trusted_proxies", CONFIG_CIDRS, "127.0.0.1/32 ::1/128", OFF(trusted_proxies), 0, 0, 0,
 	  .doc = "Peers whose X-Forwarded-For is believed." },
 	{ "mail_interval", CONFIG_DURATION, "60s", OFF(mail_interval), 0, DAY, 0,
-	  .doc = "Least time between two code mails for one invitation and address." },
+	  .doc = "Least time between two code mails for one invitation and address (held back only while the last one's code is live, as `mails_per_hour`)." },
 	{ "mails_per_hour", CONFIG_INT, "5", OFF(mails_per_hour), 1, 1000, 0,
-	  .doc = "Most code mails an hour for one invitation and address." },
+	  .doc = "Most code mails an hour for one invitation and address. Anyone who knows the address can spend it, so it holds a mail back only while the last one's code is live (its link still works); once that code has expired one more goes: at most one mail per `code_ttl` over the limit." },
 	{ "code_tries", CONFIG_INT, "5", OFF(code_tries), 1, 100, 0,
 	  .doc = "Wrong tries after which a code's digits are dead (its mail link still works)." },
 	{ "max_failed_tries", CONFIG_INT, "100", OFF(max_failed_tries), 1, 1000000, 0,
@@ -124,8 +124,7 @@ static const struct config_key otpd_keys[] = {
 	  "digits are no longer compared (the code mail's link still works); 100 keeps guessing <= 10^-6. "
 	  "Also wrong MFA codes per address before a newer emailed code is needed." },
 	{ "ip_mails_per_hour", CONFIG_INT, "30", OFF(ip_mails_per_hour), 1, 1000000, 0,
-	  .doc = "Most code mails an hour sent on the requests of one client IP (IPv6 by /64); email steps that send no "
-	  "mail (made-up or uninvited addresses) count for nothing. Redirects to a provider: as many, counted apart." },
+	  .doc = "Most code mails an hour to one address asked for from one client IP (IPv6 by /64), across every invitation and /login; made-up or uninvited addresses count for nothing. No limit counts a client's mails to several addresses together: such a count tells a link holder whether another address is a guest. Redirects to a provider: as many per client, counted apart." },
 	{ "ip_tries_per_hour", CONFIG_INT, "100", OFF(ip_tries_per_hour), 1, 1000000, 0,
 	  .doc = "Most typed codes an hour from one client IP (IPv6 by /64); more get 429. The code mail's link is never "
 	  "counted. MFA codes: as many per client IP and guest." },

@@ -5,11 +5,11 @@
 #     be too, but the mail's link (the mail key) still signs the guest in, and the MFA step after it works.
 # (b) 30 /login/email and 30 accept email steps for made-up addresses (ip_mails_per_hour): the guests'
 #     email steps from that address still send their code mail, at an invitation and at /login.
-# (c) ip_mails_per_hour still holds for mails actually sent: the 31st real guest gets none; a step over the
+# (c) ip_mails_per_hour holds per client and address (never across addresses: red team 3, 04/05); a step over the
 #     budget writes nothing (a guest's live code still works after it).
 # (Before the fix: (a) the mail link answered 429; (b) no code mail, the page saying one was on its way.)
 . tests/otpd/lib.sh
-setup "mail_interval = 0s"
+setup "mail_interval = 0s" "ip_mails_per_hour = 30"
 start_sink
 start_otpd
 NAT=203.0.113.7
@@ -88,8 +88,10 @@ wait_mails $((n + 2)) 10 || fail "(b) no /login code mail for the known guest af
 [ "$(mail_count)" = $((n + 2)) ] || fail "(b) mails went to made-up addresses: $(($(mail_count) - n))"
 ok "(b) 60 made-up email steps from the guests' address: both guests still get their code mail"
 
-# (c) ip_mails_per_hour (30) counts the mails really sent from a client: 3 so far, so 27 more real guests
-# from the same address get theirs, the next ones get none (the same page).
+# (c) ip_mails_per_hour counts the mails really sent from a client to one address (across invitations and
+# /login), never to several addresses together: a count of a client's mails to every address tells a link
+# holder whether another address is a guest (red team 3, findings 04/05: tests/otpd/t-rt3-*.sh). So 29 real
+# guests of one invitation from the same address all get their mail ...
 guests=
 for i in $(seq 1 29); do guests="$guests g$i@example.net"; done
 # shellcheck disable=SC2086
@@ -101,20 +103,36 @@ for i in $(seq 1 29); do
 	s=$(page -H "$X" --data-urlencode "email=g$i@example.net" --data "csrf=$c4" "$BASE/accept/$tok3/email")
 	[ "$s" = 200 ] || fail "(c) email step of g$i: $s"
 done
-sleep 3
-wait_mails $((n + 27)) 10 || fail "(c) fewer than 27 real mails: $(($(mail_count) - n))"
-[ "$(mail_count)" = $((n + 27)) ] || fail "(c) ip_mails_per_hour did not hold: $(($(mail_count) - n)) mails, want 27"
-grep -q 'event=code_request invitation=[0-9a-f]* outcome=client_limit' "$T/otpd.log" || fail "(c) no client_limit logged"
-ok "(c) from one address: 30 real code mails, then client_limit (the made-up steps spent none of them)"
-# A step over the client's budget writes nothing: the live code of a guest asked for then still works.
-f=$(grep -l 'g27@example.net' "$T/sink"/* | head -1)
-[ -n "$f" ] || fail "(c) no mail for g27"
-c27=$(tr -d '\r' <"$f" | grep -E '^[0-9]{8}$' | head -1)
-s=$(page -H "$X" --data-urlencode "email=g27@example.net" --data "csrf=$c4" "$BASE/accept/$tok3/email")
-[ "$s" = 200 ] || fail "(c) email step of g27 over the budget: $s"
-[ "$(grep -c 'event=code_request invitation=[0-9a-f]* outcome=client_limit' "$T/otpd.log")" = 3 ] ||
-	fail "(c) want 3 client_limit lines"
+wait_mails $((n + 29)) 10 || fail "(c) fewer than 29 real mails: $(($(mail_count) - n))"
+grep -q 'event=code_request invitation=[0-9a-f]* outcome=client_limit' "$T/otpd.log" && fail "(c) client_limit logged for mails to 29 different addresses"
+ok "(c) from one address: 29 real guests of one invitation get their code mail (no count couples addresses)"
+# ... and for one address the budget holds across invitations: with ip_mails_per_hour = 3, three mails to h1
+# at two invitations go, the fourth does not (client_limit); h2 from the same client still gets one.
+restart_with ip_mails_per_hour 3
+tok4=$(token h1@example.net)
+tok5=$(token h1@example.net)
+tok6=$(token h2@example.net)
+estep() { # estep TOKEN ADDR [XFF] - the JSON email step; prints the status
+	command curl -s -o /dev/null -w '%{http_code}' -H "X-Forwarded-For: ${3:-$NAT}" -H 'Content-Type: application/json' \
+		--data "{\"email\":\"$2\",\"method\":\"code\"}" "$BASE/api/v1/accept/$1/email"
+}
+n=$(mail_count)
+got="$(estep "$tok4" h1@example.net) $(estep "$tok4" h1@example.net) $(estep "$tok5" h1@example.net)"
+wait_mails $((n + 3)) 10 || fail "(c) three mails to h1 from one client: $(($(mail_count) - n)) ($got)"
+f=$(grep -l 'h1@example.net' "$T/sink"/* | xargs ls -t | head -1)
+c5=$(tr -d '\r' <"$f" | grep -E '^[0-9]{8}$' | head -1)
+[ -n "$c5" ] || fail "(c) no code in h1's third mail"
+s=$(estep "$tok5" h1@example.net)
+[ "$got" = "202 202 202" ] && [ "$s" = 202 ] || fail "(c) h1's email steps: $got, then $s (want 202 each: the same answer)"
+s=$(estep "$tok6" h2@example.net)
+wait_mails $((n + 4)) 10 || fail "(c) no mail for h2 from the same client"
+sleep 1
+[ "$(mail_count)" = $((n + 4)) ] || fail "(c) ip_mails_per_hour did not hold for h1: $(($(mail_count) - n)) mails, want 4"
+[ "$(grep -c 'event=code_request invitation=[0-9a-f]* outcome=client_limit' "$T/otpd.log")" = 1 ] ||
+	fail "(c) want 1 client_limit line"
+ok "(c) one address from one client: 3 mails across two invitations, then client_limit; h2 still mailed"
+# A step over the client's budget writes nothing: h1's live code from the third mail still works.
 r=$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Forwarded-For: 198.51.100.9' -H 'Content-Type: application/json' \
-	--data "{\"email\":\"g27@example.net\",\"code\":\"$c27\"}" "$BASE/api/v1/accept/$tok3/code")
-[ "$r" = 200 ] || fail "(c) g27's code after a step over the client's budget: $r"
-ok "(c) a step over the client's budget spends nothing: g27's live code still signs in"
+	--data "{\"email\":\"h1@example.net\",\"code\":\"$c5\"}" "$BASE/api/v1/accept/$tok5/code")
+[ "$r" = 200 ] || fail "(c) h1's code after a step over the client's budget: $r"
+ok "(c) a step over the client's budget spends nothing: h1's live code still signs in"
