@@ -77,8 +77,11 @@ otpd_run() {
 
 field() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
+# OTPD_EXTRA: more config lines for otpd (one per line), for trying an option against the same baselines.
+EXTRA=()
+[ -z "${OTPD_EXTRA:-}" ] || mapfile -t EXTRA <<<"$OTPD_EXTRA"
 setup "mail_interval = 0s" "mails_per_hour = 1000" "ip_tries_per_hour = 1000000" \
-	"ip_mails_per_hour = 1000000" "database_max_size = 16g"
+	"ip_mails_per_hour = 1000000" "database_max_size = 16g" "${EXTRA[@]}"
 start_sink
 start_otpd
 note "otpd started: $(grep -c . "$T/otpd.conf") config lines, write_batch default"

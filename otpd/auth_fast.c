@@ -23,23 +23,21 @@ struct auth_slot {
 };
 
 struct auth_answers {
-	char *csp;
 	struct MHD_Response *deny, *unavailable;
 	struct auth_slot slot[AUTH_SLOTS];
 };
 
 /* make - an empty text/plain answer with otpd's headers; guest: X-Guest-Email, or NULL */
-static struct MHD_Response *make(const struct auth_answers *aa, const char *guest)
+static struct MHD_Response *make(const char *guest)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)(uintptr_t)"", MHD_RESPMEM_PERSISTENT);
 
 	if (r == NULL)
 		return NULL;
+	/* Only nginx reads these answers (auth_request passes none of their headers to the browser, and the body
+	 * is empty), so no page headers (CSP, frame and referrer policy): fewer bytes on every resource request. */
 	if (MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8") != MHD_YES ||
-	    MHD_add_response_header(r, "Content-Security-Policy", aa->csp) != MHD_YES ||
 	    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") != MHD_YES ||
-	    MHD_add_response_header(r, "Referrer-Policy", "no-referrer") != MHD_YES ||
-	    MHD_add_response_header(r, "X-Frame-Options", "DENY") != MHD_YES ||
 	    MHD_add_response_header(r, "Cache-Control", "no-store") != MHD_YES ||
 	    (guest != NULL && MHD_add_response_header(r, "X-Guest-Email", guest) != MHD_YES)) {
 		MHD_destroy_response(r);
@@ -48,7 +46,7 @@ static struct MHD_Response *make(const struct auth_answers *aa, const char *gues
 	return r;
 }
 
-struct auth_answers *auth_answers_new(const char *csp)
+struct auth_answers *auth_answers_new(void)
 {
 	struct auth_answers *aa = calloc(1, sizeof(*aa));
 
@@ -56,8 +54,7 @@ struct auth_answers *auth_answers_new(const char *csp)
 		return NULL;
 	for (size_t i = 0; i < AUTH_SLOTS; i++)
 		pthread_mutex_init(&aa->slot[i].lock, NULL);
-	aa->csp = strdup(csp);
-	if (aa->csp == NULL || (aa->deny = make(aa, NULL)) == NULL || (aa->unavailable = make(aa, NULL)) == NULL) {
+	if ((aa->deny = make(NULL)) == NULL || (aa->unavailable = make(NULL)) == NULL) {
 		auth_answers_free(aa);
 		return NULL;
 	}
@@ -87,7 +84,7 @@ enum MHD_Result auth_answer(struct auth_answers *aa, struct MHD_Connection *c, e
 	s = slot_of(aa, addr);
 	pthread_mutex_lock(&s->lock);
 	if (s->r == NULL || strcmp(s->addr, addr) != 0) {
-		struct MHD_Response *r = make(aa, addr);
+		struct MHD_Response *r = make(addr);
 
 		if (r != NULL) {
 			if (s->r != NULL)
@@ -115,6 +112,5 @@ void auth_answers_free(struct auth_answers *aa)
 		MHD_destroy_response(aa->deny);
 	if (aa->unavailable != NULL)
 		MHD_destroy_response(aa->unavailable);
-	free(aa->csp);
 	free(aa);
 }

@@ -20,8 +20,8 @@
 
 struct auth_answers;
 
-/* auth_answers_new - the answers with this Content-Security-Policy (copied); NULL if out of memory */
-struct auth_answers *auth_answers_new(const char *csp) __attribute__((warn_unused_result, nonnull));
+/* auth_answers_new - the answers (Content-Type, nosniff, no-store; no page headers); NULL if out of memory */
+struct auth_answers *auth_answers_new(void) __attribute__((warn_unused_result));
 
 /* auth_answer - queue the answer to ar on c; addr: the guest (AUTH_ALLOW only) */
 enum MHD_Result auth_answer(struct auth_answers *aa, struct MHD_Connection *c, enum auth_result ar,
