@@ -14,9 +14,9 @@
  *                written for decoys too. While it is live the 'g'/'h' limits hold back a new mail (the
  *                guest has a working one); once it has expired they do not (finding 06: who knows only
  *                the address cannot spend the limits and leave the guest without a live code).
- *   'f' addr     failed second-factor tries of an address (signin_factor): count (4) and last
- *                failure (8); at max_failed_tries only a session created later works.
- *                Only someone who got past the emailed code can fail there.
+ *   'f' addr     wrong second-factor codes of an address (signin_factor): max_failed_tries a
+ *                day, from every client and session; only time gives them back (red team 4,
+ *                finding 03). Only someone who got past the emailed code can fail there.
  *   'b' slot     the guess budget: emailed digits compared for the invitation and
  *                address, count (4); kept for the invitation's life (/login: a
  *                fixed window of GUESS_WINDOW from the first guess). At
@@ -149,50 +149,45 @@ struct session_limits flow_session_limits(const struct flow_ctx *fx)
 	return lim;
 }
 
-/* flow_locked_out - has addr used up its failed tries for invitations issued before the last failure? */
-bool flow_locked_out(struct store_txn *txn, const struct flow_ctx *fx, uint64_t issued_at, const char *addr,
-		     uint64_t now)
+/* second_factor_limit - max_failed_tries wrong second-factor codes per address a day ('f' bucket) */
+static struct gcra_limit second_factor_limit(const struct flow_ctx *fx)
 {
+	struct gcra_limit lim = { 86400000u / (uint64_t)fx->cfg->max_failed_tries, (uint64_t)fx->cfg->max_failed_tries };
+
+	return lim;
+}
+
+/* flow_locked_out - has addr used up its wrong second-factor codes? *retry_after: seconds until one more.
+ * Security (red team 4, finding 03): nothing but time gives the bucket back. It used to start again with
+ * every session begun after the last failure, so whoever reads the guest's mailbox (the one attacker the
+ * second factor is for) got max_failed_tries more guesses with each code mail. */
+bool flow_locked_out(struct store_txn *txn, const struct flow_ctx *fx, const char *addr, uint64_t now,
+		     uint64_t *retry_after)
+{
+	struct gcra_limit lim = second_factor_limit(fx);
 	uint8_t key[LIMIT_KEY_LEN];
-	struct store_val v;
+	uint64_t next, wait = 0;
 
 	limit_key(fx->keys, 'f', NULL, addr, key);
-	if (store_get(txn, STORE_LIMITS, key, sizeof(key), now, &v) != STORE_OK || v.len != 12)
+	if (gcra_check(&lim, gcra_load(txn, key, sizeof(key), now * 1000), now * 1000, &next, &wait))
 		return false;
-	return be_get(v.data, 4) >= (uint64_t)fx->cfg->max_failed_tries && issued_at <= be_get((const uint8_t *)v.data + 4, 8);
+	*retry_after = (wait + 999) / 1000;
+	return true;
 }
 
-enum store_status flow_count_failure(struct store_txn *txn, const struct flow_ctx *fx, uint64_t issued_at,
-				     const char *addr, uint64_t now)
+enum store_status flow_count_failure(struct store_txn *txn, const struct flow_ctx *fx, const char *addr, uint64_t now)
 {
-	uint8_t key[LIMIT_KEY_LEN], rec[12];
-	struct store_val v;
-	uint64_t count = 0;
-
-	limit_key(fx->keys, 'f', NULL, addr, key);
-	if (store_get(txn, STORE_LIMITS, key, sizeof(key), now, &v) == STORE_OK && v.len == 12) {
-		count = be_get(v.data, 4);
-		/* An invitation issued after the lockout starts the count again. */
-		if (count >= (uint64_t)fx->cfg->max_failed_tries && issued_at > be_get((const uint8_t *)v.data + 4, 8))
-			count = 0;
-	}
-	if (count < 0xffffffffu)
-		count++;
-	be_put(rec, count, 4);
-	be_put(rec + 4, now, 8);
-	if (count == (uint64_t)fx->cfg->max_failed_tries)
-		log_warn("event=address_locked max_failed_tries=%lld", fx->cfg->max_failed_tries);
-	return store_put(txn, STORE_LIMITS, key, sizeof(key), rec, sizeof(rec), now + FAIL_KEEP);
-}
-
-enum store_status flow_clear_failures(struct store_txn *txn, const struct flow_ctx *fx, const char *addr)
-{
+	struct gcra_limit lim = second_factor_limit(fx);
 	uint8_t key[LIMIT_KEY_LEN];
-	enum store_status s;
+	uint64_t tat, next, wait;
 
 	limit_key(fx->keys, 'f', NULL, addr, key);
-	s = store_del(txn, STORE_LIMITS, key, sizeof(key));
-	return s == STORE_NOTFOUND ? STORE_OK : s;
+	tat = gcra_load(txn, key, sizeof(key), now * 1000);
+	if (!gcra_check(&lim, tat, now * 1000, &next, &wait))
+		return STORE_OK;	/* checked first (flow_locked_out): a race only */
+	if (!gcra_check(&lim, next, now * 1000, &tat, &wait))
+		log_warn("event=address_locked max_failed_tries=%lld", fx->cfg->max_failed_tries);
+	return gcra_save(txn, key, sizeof(key), &lim, next);
 }
 
 /* guess_budget - digits compared so far for (inv, addr); *exp: when the budget's record expires */
@@ -487,18 +482,20 @@ static enum store_status email_txn(struct store_txn *txn, void *arg)
 	}
 	/* Security: the client's mail budget is per address, so a neighbour on the guest's client address (NAT,
 	 * proxy, /64) cannot spend it with made-up addresses, and it tells nobody about another address. It is
-	 * checked first, so a limited client spends no per-address budget, and a limited step writes nothing
-	 * (no decoy either: the decoy would replace the guest's live code and then delete it). */
+	 * checked first, so a limited client spends no per-address budget. A limited step makes no decoy (it
+	 * would replace the guest's live code and then delete it) but still writes the client's record
+	 * unchanged: only real mails fill that budget, so a step that committed nothing (no sync, a third of
+	 * the time) would tell a spent guest's address from a made-up one (red team 4, findings 01/02). */
 	if (!client_mails(txn, w, ck, &cklen, &tat)) {
 		w->outcome = "client_limit";
-		return STORE_OK;
+		return client_mail_spent(txn, w, ck, cklen, tat, false);
 	}
 	/* Security: no failure count stops a mail: every code mail carries the mail key, which no try spends. */
 	if (!mail_limits(txn, w, &s)) {
 		if (s != STORE_OK)
 			return s;
 		w->outcome = "resend_limit";
-		return STORE_OK;
+		return client_mail_spent(txn, w, ck, cklen, tat, false);
 	}
 	/* Security: an address that gets no mail costs the same work as one that does (a decoy code and mail,
 	 * deleted before the commit, and the client's record written unchanged), so the answer's timing does

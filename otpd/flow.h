@@ -116,18 +116,15 @@ bool flow_take_try(struct store_txn *txn, const struct flow_ctx *fx, const struc
  * session (signin_factor does). */
 bool flow_take_mfa_try(struct store_txn *txn, const struct flow_ctx *fx, const struct flow_client *client,
 		       const char *addr, uint64_t now, uint64_t *retry_after) __attribute__((warn_unused_result, nonnull));
-bool flow_locked_out(struct store_txn *txn, const struct flow_ctx *fx, uint64_t issued_at, const char *addr,
-		     uint64_t now) __attribute__((nonnull));
-enum store_status flow_count_failure(struct store_txn *txn, const struct flow_ctx *fx, uint64_t issued_at,
-				     const char *addr, uint64_t now) __attribute__((warn_unused_result, nonnull));
+bool flow_locked_out(struct store_txn *txn, const struct flow_ctx *fx, const char *addr, uint64_t now,
+		     uint64_t *retry_after) __attribute__((nonnull));
+enum store_status flow_count_failure(struct store_txn *txn, const struct flow_ctx *fx, const char *addr, uint64_t now)
+	__attribute__((warn_unused_result, nonnull));
 /* How long audit lines are kept (days). */
 #define FLOW_AUDIT_DAYS 90u
 
 enum store_status flow_audit(struct store_txn *txn, uint64_t now, const char *event, const uint8_t inv[TOKEN_ID_LEN],
 			     const char *addr) __attribute__((nonnull));
-/* flow_clear_failures - a full sign-in forgets the address's failed tries */
-enum store_status flow_clear_failures(struct store_txn *txn, const struct flow_ctx *fx, const char *addr)
-	__attribute__((warn_unused_result, nonnull));
 struct session_limits flow_session_limits(const struct flow_ctx *fx) __attribute__((nonnull));
 
 #endif

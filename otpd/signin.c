@@ -151,11 +151,10 @@ enum store_status signin_factor(struct store_txn *txn, const struct flow_ctx *fx
 		out->result = FACTOR_LIMITED;
 		return STORE_OK;
 	}
-	/* Security: the address's failures bound every guess at its second factor, from however many client
-	 * addresses. Only a session begun after the last failure (the emailed code typed since) is let on. */
-	if (flow_locked_out(txn, fx, si->created_at, si->addr, ft->now)) {
+	/* Security: the address's wrong codes bound every guess at its second factor, from however many client
+	 * addresses and sessions (max_failed_tries a day): a new code mail gives none back (red team 4, 03). */
+	if (flow_locked_out(txn, fx, si->addr, ft->now, &out->retry_after)) {
 		out->result = FACTOR_LOCKED;
-		out->retry_after = 3600;
 		return STORE_OK;
 	}
 	mr = factor_mfa(fx, si, rec, ft, out);
@@ -175,7 +174,7 @@ enum store_status signin_factor(struct store_txn *txn, const struct flow_ctx *fx
 	}
 	out->recovery = mfa_recovery_free(out->recovery);
 	out->result = mr == MFA_REPLAYED ? FACTOR_REPLAYED : FACTOR_WRONG;
-	return flow_count_failure(txn, fx, si->created_at, si->addr, ft->now);
+	return flow_count_failure(txn, fx, si->addr, ft->now);
 }
 
 /* check_txn - a code at /mfa/setup (confirm) or /mfa/verify */

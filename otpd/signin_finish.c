@@ -124,7 +124,9 @@ static void note_method(const struct finish_req *rq, struct guest *rec, const st
 		guest_signed_in(rec, now);
 }
 
-/* start - the new session (a new id at every level change), failures forgotten, the audit line */
+/* start - the new session (a new id at every level change) and the audit line. The address's wrong
+ * second-factor codes are not forgotten here: only time gives them back (flow.c 'f'), or a mailbox reader
+ * would get new guesses with each of the guest's own sign-ins. */
 static enum store_status start(struct store_txn *txn, const struct flow_ctx *fx, const struct finish_req *rq,
 			       uint64_t now, struct finish_done *out)
 {
@@ -135,8 +137,6 @@ static enum store_status start(struct store_txn *txn, const struct flow_ctx *fx,
 		s = session_end(txn, rq->prev);
 	if (s == STORE_OK)
 		s = session_create(txn, fx->keys, out->addr, out->level, out->dest, now, &lim, out->session);
-	if (s == STORE_OK && session_is_full(out->level))
-		s = flow_clear_failures(txn, fx, out->addr);
 	if (s == STORE_OK)
 		s = flow_audit(txn, now, rq->event, rq->t != NULL ? rq->t->id : FLOW_LOGIN_ID, out->addr);
 	return s;
