@@ -445,7 +445,10 @@ static bool client_mails(struct store_txn *txn, const struct email_work *w, uint
 
 	memcpy(who, w->client->key, w->client->len);
 	who[TOKEN_ID_LEN - 1] = (uint8_t)w->client->len;
-	limit_key(w->fx->keys, 'i', who, w->addr, ck);
+	/* /account's code (red team 5, finding 04): per session slot, not per client, so a neighbour on the
+	 * guest's client address who spends the address's budget at /login does not hold the signed-in
+	 * guest's mail back; only that session spends it. */
+	limit_key(w->fx->keys, 'i', w->account ? w->t->id : who, w->addr, ck);
 	*cklen = LIMIT_KEY_LEN;
 	*tat = gcra_load(txn, ck, *cklen, now_ms);
 	return gcra_check(&ip, *tat, now_ms, &next, &wait);

@@ -30,51 +30,73 @@ struct mfa_recovery *mfa_recovery_free(struct mfa_recovery *r)
 	return NULL;
 }
 
-/* seal - encrypt a secret for addr into box */
-static void seal(const struct secrets *keys, const char *addr, const uint8_t secret[TOTP_SECRET_LEN],
-		 uint8_t box[SEALED_LEN])
+/* sealed_ad - what a box is bound to: the address, and for a pending secret the session it was shown to */
+static size_t sealed_ad(const char *addr, const uint8_t *bind, uint8_t ad[ADDR_BUF + 1 + MFA_BIND_LEN])
 {
+	size_t n = strlen(addr);
+
+	memcpy(ad, addr, n);
+	if (bind == NULL)
+		return n;
+	ad[n] = 0;
+	memcpy(ad + n + 1, bind, MFA_BIND_LEN);
+	return n + 1 + MFA_BIND_LEN;
+}
+
+/* seal - encrypt a secret for addr (and bind, when not NULL) into box */
+static void seal(const struct secrets *keys, const char *addr, const uint8_t *bind,
+		 const uint8_t secret[TOTP_SECRET_LEN], uint8_t box[SEALED_LEN])
+{
+	uint8_t ad[ADDR_BUF + 1 + MFA_BIND_LEN];
+	size_t adlen = sealed_ad(addr, bind, ad);
 	unsigned long long clen = 0;
 
 	randombytes_buf(box, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(box + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &clen, secret,
-						   TOTP_SECRET_LEN, (const uint8_t *)addr, strlen(addr), NULL, box,
-						   keys->totp);
+						   TOTP_SECRET_LEN, ad, adlen, NULL, box, keys->totp);
 }
 
-/* unseal - decrypt into sodium_malloc'd memory; NULL if it does not decrypt (wrong key, other guest) */
-static uint8_t *unseal(const struct secrets *keys, const char *addr, const uint8_t box[SEALED_LEN])
+/* unseal - decrypt into sodium_malloc'd memory; NULL if it does not decrypt (wrong key, other guest, or a
+ * pending secret shown to another session) */
+static uint8_t *unseal(const struct secrets *keys, const char *addr, const uint8_t *bind, const uint8_t box[SEALED_LEN])
 {
+	uint8_t ad[ADDR_BUF + 1 + MFA_BIND_LEN];
+	size_t adlen = sealed_ad(addr, bind, ad);
 	uint8_t *secret;
 
 	if ((secret = sodium_malloc(TOTP_SECRET_LEN)) == NULL)
 		return NULL;
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(secret, NULL, NULL, box + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
 						       SEALED_LEN - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
-						       (const uint8_t *)addr, strlen(addr), box, keys->totp) != 0) {
+						       ad, adlen, box, keys->totp) != 0) {
 		sodium_free(secret);
 		return NULL;
 	}
 	return secret;
 }
 
-bool mfa_begin(struct guest *rec, const struct secrets *keys, const char *addr, uint64_t now, char b32[TOTP_B32_BUF],
-	       bool *changed)
+bool mfa_begin(struct guest *rec, const struct secrets *keys, const char *addr, const uint8_t bind[MFA_BIND_LEN],
+	       uint64_t now, char b32[TOTP_B32_BUF], bool *changed)
 {
 	struct guest_mfa *m = &rec->mfa;
 	uint8_t *secret = NULL;
 	bool ok;
 
 	*changed = false;
-	/* Keep showing the same secret: a guest who scanned it and reloads the page must not get a new one. */
+	/* Keep showing the same secret: a guest who scanned it and reloads the page must not get a new one.
+	 * Security (red team 5, finding 01): only to the session it was made for (bind, in the box's associated
+	 * data). Shown to every code session of the address, it let whoever reads the guest's mail open the
+	 * setup page first, leave it, and then hold the authenticator the guest confirmed. Another session gets
+	 * a new secret instead, which replaces this one: the guest's confirm then fails and the page shows a
+	 * new one, so nobody shares a secret with the guest unseen. */
 	if (m->has_pending && m->pending_created_at + MFA_PENDING_TTL > now)
-		secret = unseal(keys, addr, m->pending_secret);
+		secret = unseal(keys, addr, bind, m->pending_secret);
 	if (secret == NULL) {
 		if ((secret = sodium_malloc(TOTP_SECRET_LEN)) == NULL)
 			return false;
 		/* Security: 160 bits from the CSPRNG (RFC 4226 section 4, R6). */
 		randombytes_buf(secret, TOTP_SECRET_LEN);
-		seal(keys, addr, secret, m->pending_secret);
+		seal(keys, addr, bind, secret, m->pending_secret);
 		m->has_pending = true;
 		m->pending_created_at = now;
 		*changed = true;
@@ -117,8 +139,8 @@ static bool new_recovery(struct guest *rec, const struct secrets *keys, const ch
 	return true;
 }
 
-enum mfa_result mfa_confirm(struct guest *rec, const struct secrets *keys, const char *addr, const char *input,
-			    uint64_t now, struct mfa_recovery **out)
+enum mfa_result mfa_confirm(struct guest *rec, const struct secrets *keys, const char *addr,
+			    const uint8_t bind[MFA_BIND_LEN], const char *input, uint64_t now, struct mfa_recovery **out)
 {
 	struct guest_mfa *m = &rec->mfa;
 	char code[TOTP_BUF];
@@ -131,23 +153,26 @@ enum mfa_result mfa_confirm(struct guest *rec, const struct secrets *keys, const
 		return MFA_NOT_READY;
 	if (!totp_well_formed(input, code))
 		return MFA_WRONG;
-	if ((secret = unseal(keys, addr, m->pending_secret)) == NULL)
-		return MFA_ERROR;
+	/* Another session's pending secret (or one of an older otpd) does not open: as a wrong code. */
+	if ((secret = unseal(keys, addr, bind, m->pending_secret)) == NULL) {
+		sodium_memzero(code, sizeof(code));
+		return MFA_WRONG;
+	}
 	tr = totp_verify(secret, code, now, 0, &step);
 	sodium_memzero(code, sizeof(code));
-	sodium_free(secret);
-	if (tr == TOTP_ERROR)
-		return MFA_ERROR;
-	if (tr != TOTP_OK)
-		return MFA_WRONG;
-	if ((*out = sodium_malloc(sizeof(**out))) == NULL)
-		return MFA_ERROR;
-	if (!new_recovery(rec, keys, addr, *out)) {
+	if (tr != TOTP_OK) {
+		sodium_free(secret);
+		return tr == TOTP_ERROR ? MFA_ERROR : MFA_WRONG;
+	}
+	if ((*out = sodium_malloc(sizeof(**out))) == NULL || !new_recovery(rec, keys, addr, *out)) {
+		sodium_free(secret);
 		*out = mfa_recovery_free(*out);
 		return MFA_ERROR;
 	}
-	/* The confirming code's step counts as used: it cannot sign in again. */
-	memcpy(m->totp_secret, m->pending_secret, SEALED_LEN);
+	/* The confirming code's step counts as used: it cannot sign in again. The enrolled secret is bound to
+	 * the address only (every later session checks it). */
+	seal(keys, addr, NULL, secret, m->totp_secret);
+	sodium_free(secret);
 	m->has_totp = true;
 	m->totp_last_step = step;
 	m->totp_enrolled_at = now;
@@ -197,7 +222,7 @@ enum mfa_result mfa_check(struct guest *rec, const struct secrets *keys, const c
 	}
 	if (!totp_well_formed(input, code))
 		return MFA_WRONG;
-	if ((secret = unseal(keys, addr, m->totp_secret)) == NULL)
+	if ((secret = unseal(keys, addr, NULL, m->totp_secret)) == NULL)
 		return MFA_ERROR;
 	tr = totp_verify(secret, code, now, m->totp_last_step, &step);
 	sodium_memzero(code, sizeof(code));

@@ -29,6 +29,9 @@
 #include "secrets.h"
 #include "totp.h"
 
+/* MFA_BIND_LEN - what a pending secret is bound to: the code session's database key (session.h) */
+#define MFA_BIND_LEN 32
+
 #define MFA_RECOVERY_N RECORD_RECOVERY_N
 #define MFA_RECOVERY_CHARS 12		/* 31-letter alphabet: 59 bits each */
 #define MFA_RECOVERY_BUF 15		/* "abcd-efgh-jkmn" + NUL */
@@ -53,13 +56,16 @@ bool mfa_enrolled(const struct guest *rec) __attribute__((nonnull));
 /* mfa_recovery_left - unused recovery codes */
 unsigned mfa_recovery_left(const struct guest *rec) __attribute__((nonnull));
 
-/* mfa_begin - the pending secret (made, and *changed set, if none or too old); its base32 to b32 */
-bool mfa_begin(struct guest *rec, const struct secrets *keys, const char *addr, uint64_t now, char b32[TOTP_B32_BUF],
-	       bool *changed) __attribute__((warn_unused_result, nonnull));
+/* mfa_begin - the pending secret of the session bind (made, and *changed set, if none, too old, or made for
+ * another session: it replaces that one); its base32 to b32 */
+bool mfa_begin(struct guest *rec, const struct secrets *keys, const char *addr, const uint8_t bind[MFA_BIND_LEN],
+	       uint64_t now, char b32[TOTP_B32_BUF], bool *changed) __attribute__((warn_unused_result, nonnull));
 
-/* mfa_confirm - a code for the pending secret: on MFA_OK the guest is enrolled, *out holds 10 new codes */
-enum mfa_result mfa_confirm(struct guest *rec, const struct secrets *keys, const char *addr, const char *input,
-			    uint64_t now, struct mfa_recovery **out) __attribute__((warn_unused_result, nonnull));
+/* mfa_confirm - a code for the pending secret of the session bind (another session's: MFA_WRONG): on MFA_OK
+ * the guest is enrolled, *out holds 10 new codes */
+enum mfa_result mfa_confirm(struct guest *rec, const struct secrets *keys, const char *addr,
+			    const uint8_t bind[MFA_BIND_LEN], const char *input, uint64_t now, struct mfa_recovery **out)
+	__attribute__((warn_unused_result, nonnull));
 
 /* mfa_check - a TOTP code or a recovery code of an enrolled guest */
 enum mfa_result mfa_check(struct guest *rec, const struct secrets *keys, const char *addr, const char *input,

@@ -122,8 +122,9 @@ static const struct config_key otpd_keys[] = {
 	{ "max_failed_tries", CONFIG_INT, "100", OFF(max_failed_tries), 1, 1000000, 0,
 	  .doc = "Compared wrong codes per invitation and address (over its life; /login: 7 days) after which its "
 	  "digits are no longer compared (the code mail's link still works); 100 keeps guessing <= 10^-6. "
-	  "Also wrong second-factor codes (TOTP, recovery) per address a day, from every session: only time gives "
-	  "them back (one every 24h/N), so whoever reads the guest's mail gets no more guesses with more code mails." },
+	  "Also wrong second-factor codes (TOTP, recovery) per address, from every session: N at once, then one back "
+	  "every 24h/N (at most 2N-1 in the first day, N a day after) and nothing else gives them back, so whoever "
+	  "reads the guest's mail gets no more guesses with more code mails." },
 	{ "ip_mails_per_hour", CONFIG_INT, "30", OFF(ip_mails_per_hour), 1, 1000000, 0,
 	  .doc = "Most code mails an hour to one address asked for from one client IP (IPv6 by /64), across every invitation and /login; made-up or uninvited addresses count for nothing. No limit counts a client's mails to several addresses together: such a count tells a link holder whether another address is a guest. Redirects to a provider: as many per client, counted apart." },
 	{ "ip_tries_per_hour", CONFIG_INT, "100", OFF(ip_tries_per_hour), 1, 1000000, 0,

@@ -63,6 +63,8 @@ static enum store_status finish(struct store_txn *txn, struct mfa_work *w, const
 	return s;
 }
 
+_Static_assert(MFA_BIND_LEN == SESSION_KEY_LEN, "a pending secret is bound to a session's database key");
+
 static enum store_status setup_begin_txn(struct store_txn *txn, void *arg)
 {
 	struct mfa_work *w = arg;
@@ -77,7 +79,7 @@ static enum store_status setup_begin_txn(struct store_txn *txn, void *arg)
 	}
 	if (mfa_enrolled(rec)) {
 		w->result = SIGNIN_ENROLLED;
-	} else if (!mfa_begin(rec, w->fx->keys, si.addr, w->now, w->show->b32, &changed)) {
+	} else if (!mfa_begin(rec, w->fx->keys, si.addr, si.key, w->now, w->show->b32, &changed)) {
 		s = STORE_ERROR;
 	} else {
 		memcpy(w->show->addr, si.addr, strlen(si.addr) + 1);
@@ -110,7 +112,7 @@ static enum mfa_result factor_mfa(const struct flow_ctx *fx, const struct sessio
 {
 	switch (ft->use) {
 	case FACTOR_CONFIRM:
-		return mfa_confirm(rec, fx->keys, si->addr, ft->code, ft->now, &out->recovery);
+		return mfa_confirm(rec, fx->keys, si->addr, si->key, ft->code, ft->now, &out->recovery);
 	case FACTOR_RENEW:
 		return mfa_renew_recovery(rec, fx->keys, si->addr, ft->code, ft->now, &out->recovery);
 	case FACTOR_CHECK:

@@ -224,25 +224,40 @@ static void test_mfa_record(void **state)
 	char b32[TOTP_B32_BUF], again[TOTP_B32_BUF], code[9], used[MFA_RECOVERY_BUF];
 	struct mfa_recovery *rc = NULL;
 	const uint64_t now = 1700000000;
+	uint8_t s1[MFA_BIND_LEN], s2[MFA_BIND_LEN];
 	bool changed;
 
 	(void)state;
+	memset(s1, 1, sizeof(s1));
+	memset(s2, 2, sizeof(s2));
 	assert_non_null(keys);
-	assert_true(mfa_begin(rec, keys, "guest@example.net", now, b32, &changed));
+	assert_true(mfa_begin(rec, keys, "guest@example.net", s1, now, b32, &changed));
 	assert_true(changed);
-	assert_true(mfa_begin(rec, keys, "guest@example.net", now + 60, again, &changed));
+	assert_true(mfa_begin(rec, keys, "guest@example.net", s1, now + 60, again, &changed));
 	if (changed || strcmp(b32, again) != 0)
 		fail_msg("pending secret: got a new one on reload, want the same");
 	/* Another guest's address does not decrypt it: a fresh one is made. */
-	assert_true(mfa_begin(rec, keys, "other@example.net", now, again, &changed));
+	assert_true(mfa_begin(rec, keys, "other@example.net", s1, now, again, &changed));
 	if (!changed || strcmp(b32, again) == 0)
 		fail_msg("pending secret under another address: got the same, want a new one");
-	assert_true(mfa_begin(rec, keys, "guest@example.net", now, b32, &changed));
+	/* Red team 5, finding 01: another session of the same address does not see it either; its new one
+	 * replaces it, and the first session's code for the old one is then wrong. */
+	assert_true(mfa_begin(rec, keys, "guest@example.net", s1, now, b32, &changed));
+	assert_true(mfa_begin(rec, keys, "guest@example.net", s2, now, again, &changed));
+	if (!changed || strcmp(b32, again) == 0)
+		fail_msg("pending secret in another session: got the same, want a new one");
 	assert_int_equal(decode_b32(b32, key), 20);
 	assert_true(totp_hotp(key, 20, totp_step(now), 6, code));
-	if (mfa_confirm(rec, keys, "guest@example.net", "000000", now, &rc) != MFA_WRONG || rc != NULL)
+	if (mfa_confirm(rec, keys, "guest@example.net", s1, code, now, &rc) != MFA_WRONG || rc != NULL)
+		fail_msg("confirm of a secret another session replaced: got not WRONG, want WRONG");
+	if (mfa_confirm(rec, keys, "guest@example.net", s2, code, now, &rc) != MFA_WRONG || rc != NULL)
+		fail_msg("confirm in the other session with the first secret's code: got not WRONG, want WRONG");
+	assert_true(mfa_begin(rec, keys, "guest@example.net", s1, now, b32, &changed));
+	assert_int_equal(decode_b32(b32, key), 20);
+	assert_true(totp_hotp(key, 20, totp_step(now), 6, code));
+	if (mfa_confirm(rec, keys, "guest@example.net", s1, "000000", now, &rc) != MFA_WRONG || rc != NULL)
 		fail_msg("confirm with a wrong code: got not WRONG, want WRONG");
-	if (mfa_confirm(rec, keys, "guest@example.net", code, now, &rc) != MFA_OK || rc == NULL)
+	if (mfa_confirm(rec, keys, "guest@example.net", s1, code, now, &rc) != MFA_OK || rc == NULL)
 		fail_msg("confirm: got not OK, want OK");
 	assert_true(mfa_enrolled(rec));
 	assert_int_equal(mfa_recovery_left(rec), MFA_RECOVERY_N);
