@@ -1,7 +1,7 @@
 /*
  * hello_mhd - the baseline for otpd's /auth: a hello-world server on the
  * same HTTP library with otpd's thread model and options (http.c:
- * MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO, a pool of
+ * MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, a pool of
  * THREADS, the same connection timeout, limits and memory (connection_memory's default), a completion callback, and
  * the answer queued on the second handler call as otpd does).
  *
@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO, (uint16_t)strtoul(argv[1], NULL, 10),
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, (uint16_t)strtoul(argv[1], NULL, 10),
 			     NULL, NULL, on_request, NULL,
 			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)strtoul(argv[2], NULL, 10),
 			     MHD_OPTION_CONNECTION_TIMEOUT, 30u,

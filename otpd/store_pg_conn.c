@@ -228,6 +228,13 @@ void pgs_release(struct store_pg *st, struct conn *c)
 {
 	pthread_mutex_lock(&st->lock);
 	c->busy = false;
+	/* A lost connection: the server went away or restarted, so the idle ones were cut too, though libpq
+	 * learns it only when their next query fails (the request that runs it would answer 503 after the
+	 * server is back: tests/pg/t-pg-restart.sh). Each reconnects before its next use instead. */
+	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK)
+		for (unsigned i = 0; i < st->nconns; i++)
+			if (!st->conns[i].busy)
+				st->conns[i].ready = false;
 	pthread_cond_signal(&st->freed);
 	pthread_mutex_unlock(&st->lock);
 }
