@@ -320,6 +320,26 @@ setup_page() {
 # totp SECRET [UNIX_TIME] - the code an authenticator app shows (oathtool, an independent implementation)
 totp() { oathtool --totp -b -N "@${2:-$(date +%s)}" "$1"; }
 
+# wrong_totp SECRET [OFFSET] - a 6-digit code that is none of the window's around now + OFFSET seconds
+# (otpd's clock, when it runs shifted)
+wrong_totp() {
+	_n=$(( $(date +%s) + ${2:-0} ))
+	_w=123456
+	while [ "$_w" = "$(totp "$1" $((_n - 30)))" ] || [ "$_w" = "$(totp "$1" "$_n")" ] ||
+		[ "$_w" = "$(totp "$1" $((_n + 30)))" ] || [ "$_w" = "$(totp "$1" $((_n + 60)))" ]; do
+		_w=$(printf "%06d" $(( (1$_w + 111111) % 1000000 )))
+	done
+	echo "$_w"
+}
+
+# enrolled_guest ADDR - a link for ADDR (TOK), its emailed code, the authenticator enrolled (SECRET)
+enrolled_guest() {
+	TOK=$(token "$1") || fail mktoken
+	html_accept "$TOK" "$1"
+	setup_page
+	[ "$(mfa_post /mfa/setup "$(totp "$SECRET")")" = 200 ] || fail "enrolment of $1"
+}
+
 # mfa_post PATH CODE - POST a code to /mfa/setup or /mfa/verify; prints the status
 mfa_post() {
 	page --data-urlencode "code=$2" --data "csrf=$(csrf_of "$T/pg")" "$BASE$1"
