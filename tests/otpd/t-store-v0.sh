@@ -1,7 +1,8 @@
 # A store made by the otpd of the JSON-record era (tests/otpd/fixtures/store-v0, made by mkstore-v0.sh
 # with the otpd of b4bd4b4) opens with this otpd and serves its guests: otpctl lists guests and
 # invitations as the old otpctl did; the old full session passes /auth; the TOTP guest signs in again at
-# /login; the code-only guest is shown the same pending TOTP secret and enrols; the invitation's second
+# /login; the code-only guest is shown a new TOTP secret (an old pending one was shown to any session of
+# the address: red team 5, finding 01, so it is not shown again) and enrols; the invitation's second
 # guest redeems the old link; the first-version (8-byte) guest is a guest; revoking the old invitation
 # takes effect. otpd rewrites the old records in the binary format (record.h, upgrade.h) at start,
 # and otpctl lists them the same before and after. The clock runs from the
@@ -71,14 +72,15 @@ ok "the old session passes /auth for its resource only"
 [ "$(auth "$RESOURCE/doc")" = 200 ] || fail "/auth after /login"
 ok "the old TOTP guest signs in at /login"
 
-# The code-only guest: the pending secret of the old record is the one shown, and it enrols.
+# The code-only guest: not the pending secret of the old record (it was shown to every code session of the
+# address; now a pending secret is sealed to one session, red team 5, 01) but a new one, which enrols.
 : >"$T/jar"
 [ "$(html_login code@example.net)" = 200 ] || fail "/login code step for the code-only guest"
 setup_page
-[ "$SECRET" = "$SECRET_C" ] || fail "setup shows a new secret, not the old record's pending one"
-[ "$(mfa_post /mfa/setup "$(totp "$SECRET" "$(now)")")" = 200 ] || fail "enrolment with the old pending secret"
+[ "$SECRET" != "$SECRET_C" ] || fail "setup shows the old record's pending secret, which any session saw"
+[ "$(mfa_post /mfa/setup "$(totp "$SECRET" "$(now)")")" = 200 ] || fail "enrolment with the new secret"
 [ "$(auth "$RESOURCE/doc")" = 200 ] || fail "/auth after enrolment"
-ok "the code-only guest enrols with the pending secret of the old record"
+ok "the code-only guest is shown a new secret (not the old record's pending one) and enrols with it"
 
 # The second guest of the old invitation redeems its link.
 : >"$T/jar"
