@@ -332,10 +332,8 @@ static bool mail_limits(struct store_txn *txn, struct email_work *w, enum store_
 		 * the same record, so this tells no guest from a made-up address. */
 		live_code_key(w, ek);
 		*s = store_get(txn, STORE_LIMITS, ek, sizeof(ek), w->now, &v);
-		if (*s == STORE_OK)
-			return false;
 		if (*s != STORE_NOTFOUND)
-			return false;
+			return false;	/* live (STORE_OK: held back), or a store error */
 		*s = STORE_OK;
 		g_new = g_ok ? g_new : g_tat;
 		h_new = h_ok ? h_new : h_tat;
